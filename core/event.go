@@ -1,0 +1,111 @@
+package core
+
+import "time"
+
+// EventType names a sequenced change to a conversation.
+type EventType string
+
+// Event types. Every one gets the conversation's next seq.
+const (
+	EventMessageCreated      EventType = "message.created"
+	EventMessageEdited       EventType = "message.edited"
+	EventMessageDeleted      EventType = "message.deleted"
+	EventMemberJoined        EventType = "member.joined"
+	EventMemberUpdated       EventType = "member.updated" // role changed
+	EventMemberLeft          EventType = "member.left"
+	EventConversationUpdated EventType = "conversation.updated"
+)
+
+// EventTypes lists every event type.
+var EventTypes = []EventType{EventMessageCreated, EventMessageEdited, EventMessageDeleted,
+	EventMemberJoined, EventMemberUpdated, EventMemberLeft, EventConversationUpdated}
+
+// Event is one entry of a conversation's dense sequence. Exactly one of Message, Member and Conversation is set,
+// holding the state after the change (for member.left: the membership that ended).
+type Event struct {
+	ConversationID string
+	Seq            int64
+	Type           EventType
+	At             time.Time
+	ActorID        string
+	Message        *Message
+	Member         *Member
+	Conversation   *Conversation
+}
+
+// SendCommand asks the sequencer to append a message. Gateways put it on the message log; the sequencer
+// dedupes it by (ConversationID, SenderID, ClientMsgID) and gives it the next seq.
+type SendCommand struct {
+	ID             string // unique per attempt; correlates the result
+	Origin         string // node that waits for the result ("" = nobody)
+	ConversationID string
+	SenderID       string
+	MessageID      string // id the message gets unless the clientMsgId was seen before
+	ClientMsgID    string
+	Body           string
+	ReplyTo        string
+	At             time.Time
+}
+
+// SendResult is the sequencer's answer to one SendCommand.
+type SendResult struct {
+	CommandID string
+	Message   Message // the stored message (the original one for a duplicate)
+	Duplicate bool    // the clientMsgId had been seen: nothing new was written
+	Err       *Error  // the command was refused (e.g. the sender left the conversation)
+}
+
+// Typing is an ephemeral typing notice.
+type Typing struct {
+	ConversationID string
+	UserID         string
+	Typing         bool
+}
+
+// ReadReceipt tells a conversation that a member has read up to Seq.
+type ReadReceipt struct {
+	ConversationID string
+	UserID         string
+	Seq            int64
+}
+
+// Presence is a user's online status.
+type Presence struct {
+	UserID     string
+	Online     bool
+	LastSeenAt time.Time // zero when never seen
+}
+
+// MembershipChange tells a user's connections to join or leave a conversation's room.
+type MembershipChange struct {
+	UserID         string
+	ConversationID string
+	Joined         bool
+}
+
+// Envelope is what travels through fan-out. Exactly one field is set.
+type Envelope struct {
+	Event      *Event
+	Result     *SendResult
+	Typing     *Typing
+	Read       *ReadReceipt
+	Presence   *Presence
+	Membership *MembershipChange
+}
+
+// Fan-out topics.
+
+// ConversationTopic carries a conversation's events, typing and read receipts.
+func ConversationTopic(conversationID string) string { return "conv:" + conversationID }
+
+// UserTopic carries what concerns one user's connections (membership changes, presence of contacts).
+func UserTopic(userID string) string { return "user:" + userID }
+
+// NodeTopic carries send results back to the node that accepted the commands.
+func NodeTopic(node string) string { return "node:" + node }
+
+// Rate is an allowance of Limit actions per Per, with bursts up to Limit.
+type Rate struct {
+	Limit int
+	Per   time.Duration
+}

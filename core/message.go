@@ -1,0 +1,86 @@
+package core
+
+import (
+	"strings"
+	"time"
+)
+
+// Limits on messages.
+const (
+	MaxBodyLen        = 4000
+	MaxClientMsgIDLen = 64
+	MaxHistoryLimit   = 200
+	DefaultPageLimit  = 50
+)
+
+// Message is a chat message. A deleted message stays as a tombstone: DeletedAt set, Body empty.
+type Message struct {
+	ID             string
+	ConversationID string
+	Seq            int64 // seq of its message.created event
+	SenderID       string
+	ClientMsgID    string // unique per (conversation, sender): the idempotency key
+	Body           string
+	ReplyTo        string // id of a message in the same conversation, or ""
+	CreatedAt      time.Time
+	EditedAt       *time.Time
+	DeletedAt      *time.Time
+}
+
+// Deleted reports whether the message is a tombstone.
+func (m Message) Deleted() bool { return m.DeletedAt != nil }
+
+// ValidateBody checks a message body: 1..4000 characters, not only white space, valid UTF-8.
+func ValidateBody(body string) error {
+	if strings.TrimSpace(body) == "" {
+		return Invalid("body", "body must not be empty")
+	}
+	return checkText("body", body, 1, MaxBodyLen, true)
+}
+
+// ValidateClientMsgID checks a client-chosen idempotency key: 1..64 of [A-Za-z0-9_.:-].
+func ValidateClientMsgID(id string) error {
+	if len(id) == 0 || len(id) > MaxClientMsgIDLen {
+		return Invalid("clientMsgId", "clientMsgId must be 1 to %d characters", MaxClientMsgIDLen)
+	}
+	for _, r := range id {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("_.:-", r)) {
+			return Invalid("clientMsgId", "clientMsgId may contain only letters, digits, '_', '.', ':' and '-'")
+		}
+	}
+	return nil
+}
+
+// HistoryQuery selects a page of messages by seq. With After set, the page holds the messages right after it;
+// otherwise the latest ones before Before (or the latest overall). Items are always in ascending seq order.
+type HistoryQuery struct {
+	Before int64 // exclusive; 0 = none
+	After  int64 // exclusive; 0 = none
+	Limit  int
+}
+
+// PageRequest asks for one page of a cursor-paged list. Cursor is opaque, produced by the store.
+type PageRequest struct {
+	Cursor string
+	Limit  int
+}
+
+// Page is one page of a list; Next is the cursor of the following page, "" at the end.
+type Page[T any] struct {
+	Items []T
+	Next  string
+}
+
+// ClampLimit returns limit bounded to 1..max, with def for 0.
+func ClampLimit(limit, def, max int) (int, error) {
+	if limit < 0 {
+		return 0, Invalid("limit", "limit must not be negative")
+	}
+	if limit == 0 {
+		return def, nil
+	}
+	if limit > max {
+		return max, nil
+	}
+	return limit, nil
+}

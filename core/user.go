@@ -1,0 +1,90 @@
+package core
+
+import (
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// User is a registered account.
+type User struct {
+	ID           string
+	Username     string // unique, lowercase [a-z0-9_.-]{3,32}
+	DisplayName  string
+	PasswordHash string
+	CreatedAt    time.Time
+}
+
+// Session is a login. The token itself is never stored: only its hash.
+type Session struct {
+	TokenHash string
+	UserID    string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+// Expired reports whether the session is no longer valid at now.
+func (s Session) Expired(now time.Time) bool { return !now.Before(s.ExpiresAt) }
+
+// Limits on account fields.
+const (
+	MinUsernameLen    = 3
+	MaxUsernameLen    = 32
+	MinPasswordLen    = 8
+	MaxPasswordLen    = 256
+	MaxDisplayNameLen = 64
+)
+
+// NormalizeUsername lowercases and validates a username.
+func NormalizeUsername(s string) (string, error) {
+	u := strings.ToLower(strings.TrimSpace(s))
+	if len(u) < MinUsernameLen || len(u) > MaxUsernameLen {
+		return "", Invalid("username", "username must be %d to %d characters", MinUsernameLen, MaxUsernameLen)
+	}
+	for _, r := range u {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' || r == '.' || r == '-') {
+			return "", Invalid("username", "username may contain only a-z, 0-9, '_', '.' and '-'")
+		}
+	}
+	return u, nil
+}
+
+// ValidatePassword checks a new password's length.
+func ValidatePassword(p string) error {
+	n := utf8.RuneCountInString(p)
+	if n < MinPasswordLen || n > MaxPasswordLen {
+		return Invalid("password", "password must be %d to %d characters", MinPasswordLen, MaxPasswordLen)
+	}
+	return nil
+}
+
+// CleanDisplayName trims and validates a display name; empty means "use the username".
+func CleanDisplayName(s, username string) (string, error) {
+	d := strings.TrimSpace(s)
+	if d == "" {
+		return username, nil
+	}
+	if err := checkText("displayName", d, 1, MaxDisplayNameLen, false); err != nil {
+		return "", err
+	}
+	return d, nil
+}
+
+// checkText validates a piece of user-supplied text: valid UTF-8, length in runes, no control characters
+// (newlines and tabs allowed only when multiline).
+func checkText(field, s string, min, max int, multiline bool) error {
+	if !utf8.ValidString(s) {
+		return Invalid(field, "%s must be valid UTF-8", field)
+	}
+	n := utf8.RuneCountInString(s)
+	if n < min || n > max {
+		return Invalid(field, "%s must be %d to %d characters", field, min, max)
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) && !(multiline && (r == '\n' || r == '\t' || r == '\r')) {
+			return Invalid(field, "%s must not contain control characters", field)
+		}
+	}
+	return nil
+}

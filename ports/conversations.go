@@ -1,0 +1,50 @@
+package ports
+
+import (
+	"context"
+
+	"github.com/scalechat/scalechat/core"
+)
+
+// ConversationStore creates and reads conversations.
+type ConversationStore interface {
+	// CreateConversation stores c with its initial members (lastSeq 0, no events) in one transaction.
+	// For a direct conversation whose DirectKey exists already it stores nothing and returns the existing
+	// conversation with created=false.
+	CreateConversation(ctx context.Context, c core.Conversation, members []core.Member) (conv core.Conversation, created bool, err error)
+	// Conversation returns the conversation or core.ErrNotFound.
+	Conversation(ctx context.Context, id string) (core.Conversation, error)
+	// Channels lists channels whose title contains q (case-insensitive; empty q lists all), ordered by title
+	// then id, cursor-paged.
+	Channels(ctx context.Context, q string, page core.PageRequest) (core.Page[core.Conversation], error)
+}
+
+// MemberStore reads memberships and keeps read positions.
+type MemberStore interface {
+	// Member returns userID's membership of the conversation or core.ErrNotFound.
+	Member(ctx context.Context, conversationID, userID string) (core.Member, error)
+	// Members lists a conversation's members ordered by user id, cursor-paged.
+	Members(ctx context.Context, conversationID string, page core.PageRequest) (core.Page[core.Member], error)
+	// ConversationsOf lists userID's conversations, most recently active first (LastActivityAt, then id),
+	// each with the membership, the unread count (messages with seq > readSeq, sent by others, not deleted)
+	// and the latest message. Cursor-paged.
+	ConversationsOf(ctx context.Context, userID string, page core.PageRequest) (core.Page[core.Summary], error)
+	// ConversationIDsOf returns the ids of every conversation userID belongs to.
+	ConversationIDsOf(ctx context.Context, userID string) ([]string, error)
+	// MarkRead raises the member's readSeq to seq (never lowers it) and returns the resulting readSeq.
+	// A non-member gets core.ErrNotFound.
+	MarkRead(ctx context.Context, conversationID, userID string, seq int64) (int64, error)
+}
+
+// HistoryStore reads messages and events.
+type HistoryStore interface {
+	// Messages returns a page of messages (tombstones included) in ascending seq order, per core.HistoryQuery,
+	// and whether more exist beyond the page in the direction of the query.
+	Messages(ctx context.Context, conversationID string, q core.HistoryQuery) (msgs []core.Message, more bool, err error)
+	// Message returns one message of the conversation or core.ErrNotFound.
+	Message(ctx context.Context, conversationID, messageID string) (core.Message, error)
+	// MessageByClientMsgID returns the message a sender sent with that clientMsgId, or core.ErrNotFound.
+	MessageByClientMsgID(ctx context.Context, conversationID, senderID, clientMsgID string) (core.Message, error)
+	// Events returns up to limit events with seq > after in ascending, dense seq order, and whether more exist.
+	Events(ctx context.Context, conversationID string, after int64, limit int) (events []core.Event, more bool, err error)
+}
