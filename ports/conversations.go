@@ -48,3 +48,11 @@ type HistoryStore interface {
 	// Events returns up to limit events with seq > after in ascending, dense seq order, and whether more exist.
 	Events(ctx context.Context, conversationID string, after int64, limit int) (events []core.Event, more bool, err error)
 }
+
+// SummaryStore reads one conversation as a member sees it.
+type SummaryStore interface {
+	// Summary returns conversation id as userID sees it (membership, unread count, latest message), as
+	// ConversationsOf would list it, or core.ErrNotFound when the conversation does not exist or userID is
+	// not a member.
+	Summary(ctx context.Context, conversationID, userID string) (core.Summary, error)
+}

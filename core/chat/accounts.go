@@ -1,0 +1,149 @@
+package chat
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/scalechat/scalechat/core"
+)
+
+// RegisterInput is a new account.
+type RegisterInput struct {
+	Username    string
+	Password    string
+	DisplayName string
+}
+
+// Login is a successful log-in: the bearer token is shown once and stored only as a hash.
+type Login struct {
+	Token     string
+	ExpiresAt time.Time
+	User      core.User
+}
+
+// Register creates an account. A taken username fails with already_exists.
+func (s *Service) Register(ctx context.Context, in RegisterInput) (core.User, error) {
+	username, err := core.NormalizeUsername(in.Username)
+	if err != nil {
+		return core.User{}, err
+	}
+	if err := core.ValidatePassword(in.Password); err != nil {
+		return core.User{}, err
+	}
+	display, err := core.CleanDisplayName(in.DisplayName, username)
+	if err != nil {
+		return core.User{}, err
+	}
+	hash, err := s.d.Hasher.Hash(in.Password)
+	if err != nil {
+		return core.User{}, err
+	}
+	u := core.User{ID: s.d.IDs.NewID(), Username: username, DisplayName: display, PasswordHash: hash,
+		CreatedAt: s.d.Clock.Now().UTC().Truncate(time.Millisecond)}
+	if err := s.d.Users.CreateUser(ctx, u); err != nil {
+		if errors.Is(err, core.ErrAlreadyExists) {
+			return core.User{}, &core.Error{Code: core.CodeAlreadyExists, Field: "username", Message: "username is taken"}
+		}
+		return core.User{}, err
+	}
+	return u, nil
+}
+
+// LogIn checks a username and password and opens a session.
+func (s *Service) LogIn(ctx context.Context, username, password string) (Login, error) {
+	bad := core.Errorf(core.CodeUnauthenticated, "invalid username or password")
+	name := strings.ToLower(strings.TrimSpace(username))
+	u, err := s.d.Users.UserByUsername(ctx, name)
+	switch {
+	case errors.Is(err, core.ErrNotFound):
+		_, _ = s.d.Hasher.Verify(s.dummy, password) // same cost as a real check
+		return Login{}, bad
+	case err != nil:
+		return Login{}, err
+	}
+	ok, err := s.d.Hasher.Verify(u.PasswordHash, password)
+	if err != nil {
+		return Login{}, err
+	}
+	if !ok {
+		return Login{}, bad
+	}
+	token, err := newToken()
+	if err != nil {
+		return Login{}, err
+	}
+	now := s.d.Clock.Now().UTC().Truncate(time.Millisecond)
+	sess := core.Session{TokenHash: HashToken(token), UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(s.cfg.SessionTTL)}
+	if err := s.d.Sessions.CreateSession(ctx, sess); err != nil {
+		return Login{}, err
+	}
+	return Login{Token: token, ExpiresAt: sess.ExpiresAt, User: u}, nil
+}
+
+// LogOut ends the session of token.
+func (s *Service) LogOut(ctx context.Context, token string) error {
+	return s.d.Sessions.DeleteSession(ctx, HashToken(token))
+}
+
+// Authenticate returns the user a bearer token belongs to, or unauthenticated.
+func (s *Service) Authenticate(ctx context.Context, token string) (core.User, error) {
+	bad := core.Errorf(core.CodeUnauthenticated, "invalid or expired token")
+	if token == "" || len(token) > 200 {
+		return core.User{}, bad
+	}
+	sess, err := s.d.Sessions.Session(ctx, HashToken(token))
+	if errors.Is(err, core.ErrNotFound) {
+		return core.User{}, bad
+	}
+	if err != nil {
+		return core.User{}, err
+	}
+	if sess.Expired(s.d.Clock.Now()) {
+		_ = s.d.Sessions.DeleteSession(ctx, sess.TokenHash)
+		return core.User{}, bad
+	}
+	u, err := s.d.Users.UserByID(ctx, sess.UserID)
+	if errors.Is(err, core.ErrNotFound) {
+		return core.User{}, bad
+	}
+	return u, err
+}
+
+// User returns a user by id.
+func (s *Service) User(ctx context.Context, id string) (core.User, error) {
+	u, err := s.d.Users.UserByID(ctx, id)
+	return u, notFoundAs(err, "user not found")
+}
+
+// SearchUsers finds users by username prefix or display name.
+func (s *Service) SearchUsers(ctx context.Context, q string, page core.PageRequest) (core.Page[core.User], error) {
+	q = strings.TrimSpace(q)
+	if len(q) > core.MaxUsernameLen*2 {
+		return core.Page[core.User]{}, core.Invalid("q", "query is too long")
+	}
+	var err error
+	if page.Limit, err = core.ClampLimit(page.Limit, core.DefaultPageLimit, core.MaxHistoryLimit); err != nil {
+		return core.Page[core.User]{}, err
+	}
+	return s.d.Users.SearchUsers(ctx, q, page)
+}
+
+// HashToken returns the stored form of a bearer token.
+func HashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+func newToken() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return "sc_" + base64.RawURLEncoding.EncodeToString(b), nil
+}

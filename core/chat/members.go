@@ -1,0 +1,195 @@
+package chat
+
+import (
+	"context"
+	"errors"
+
+	"github.com/scalechat/scalechat/core"
+	"github.com/scalechat/scalechat/ports"
+)
+
+// Members lists a conversation's members (visible to members, and to anyone for a channel).
+func (s *Service) Members(ctx context.Context, actor, id string, page core.PageRequest) (core.Page[core.Member], error) {
+	conv, _, err := s.membership(ctx, actor, id)
+	if err != nil && !(errors.Is(err, core.ErrPermissionDenied) && conv.Kind == core.KindChannel) {
+		return core.Page[core.Member]{}, err
+	}
+	if page.Limit, err = core.ClampLimit(page.Limit, core.DefaultPageLimit, core.MaxHistoryLimit); err != nil {
+		return core.Page[core.Member]{}, err
+	}
+	return s.d.Members.Members(ctx, id, page)
+}
+
+// Join adds actor to a channel. Joining a channel twice is harmless.
+func (s *Service) Join(ctx context.Context, actor, id string) (core.Summary, error) {
+	_, err := s.change(ctx, id, func(ctx context.Context, tx ports.LedgerTx, conv core.Conversation) ([]core.Event, error) {
+		_, err := tx.Member(ctx, id, actor)
+		switch {
+		case err == nil:
+			return nil, nil // already a member
+		case !errors.Is(err, core.ErrNotFound):
+			return nil, err
+		case conv.Kind != core.KindChannel:
+			return nil, core.Errorf(core.CodeNotFound, "conversation not found")
+		}
+		m := core.Member{ConversationID: id, UserID: actor, Role: core.RoleMember, JoinedAt: s.now()}
+		return []core.Event{{Type: core.EventMemberJoined, ActorID: actor, Member: &m}}, nil
+	})
+	if err != nil {
+		return core.Summary{}, err
+	}
+	return s.summary(ctx, actor, id)
+}
+
+// Leave removes actor from a conversation. Direct conversations cannot be left, and the last owner of a
+// conversation with other members must hand ownership over first.
+func (s *Service) Leave(ctx context.Context, actor, id string) error {
+	if _, _, err := s.membership(ctx, actor, id); err != nil {
+		return err
+	}
+	owners, members, err := s.countRoles(ctx, id)
+	if err != nil {
+		return err
+	}
+	_, err = s.change(ctx, id, func(ctx context.Context, tx ports.LedgerTx, conv core.Conversation) ([]core.Event, error) {
+		m, err := tx.Member(ctx, id, actor)
+		if err != nil {
+			return nil, notFoundAs(err, "conversation not found")
+		}
+		if conv.Kind == core.KindDirect {
+			return nil, core.Errorf(core.CodeConflict, "direct conversations cannot be left")
+		}
+		if m.Role == core.RoleOwner && owners == 1 && members > 1 {
+			return nil, core.Errorf(core.CodeConflict, "hand ownership to another member before leaving")
+		}
+		return []core.Event{{Type: core.EventMemberLeft, ActorID: actor, Member: &m}}, nil
+	})
+	return err
+}
+
+// countRoles counts a conversation's owners and members.
+func (s *Service) countRoles(ctx context.Context, id string) (owners, members int, err error) {
+	page := core.PageRequest{Limit: core.MaxHistoryLimit}
+	for {
+		p, err := s.d.Members.Members(ctx, id, page)
+		if err != nil {
+			return 0, 0, err
+		}
+		for _, m := range p.Items {
+			members++
+			if m.Role == core.RoleOwner {
+				owners++
+			}
+		}
+		if p.Next == "" {
+			return owners, members, nil
+		}
+		page.Cursor = p.Next
+	}
+}
+
+// AddMembers adds users to a group or channel (admins and owners). Users who are members already are skipped.
+func (s *Service) AddMembers(ctx context.Context, actor, id string, userIDs []string) ([]core.Member, error) {
+	if len(userIDs) == 0 {
+		return nil, core.Invalid("userIds", "name at least one user")
+	}
+	if _, _, err := s.membership(ctx, actor, id); err != nil {
+		return nil, err
+	}
+	others, err := s.otherUsers(ctx, actor, userIDs, core.MaxMembersPerAdd)
+	if err != nil {
+		return nil, err
+	}
+	events, err := s.change(ctx, id, func(ctx context.Context, tx ports.LedgerTx, conv core.Conversation) ([]core.Event, error) {
+		m, err := tx.Member(ctx, id, actor)
+		if err != nil {
+			return nil, notFoundAs(err, "conversation not found")
+		}
+		if !m.CanManageMembers(conv) {
+			return nil, core.Errorf(core.CodePermissionDenied, "only admins and owners may add members")
+		}
+		var evs []core.Event
+		for _, uid := range others {
+			if _, err := tx.Member(ctx, id, uid); err == nil {
+				continue
+			} else if !errors.Is(err, core.ErrNotFound) {
+				return nil, err
+			}
+			nm := core.Member{ConversationID: id, UserID: uid, Role: core.RoleMember, JoinedAt: s.now()}
+			evs = append(evs, core.Event{Type: core.EventMemberJoined, ActorID: actor, Member: &nm})
+		}
+		return evs, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	added := make([]core.Member, 0, len(events))
+	for _, e := range events {
+		added = append(added, *e.Member)
+	}
+	return added, nil
+}
+
+// RemoveMember removes userID from a conversation: owners remove anyone, admins remove plain members.
+// Removing oneself is leaving.
+func (s *Service) RemoveMember(ctx context.Context, actor, id, userID string) error {
+	if userID == actor {
+		return s.Leave(ctx, actor, id)
+	}
+	if _, _, err := s.membership(ctx, actor, id); err != nil {
+		return err
+	}
+	_, err := s.change(ctx, id, func(ctx context.Context, tx ports.LedgerTx, conv core.Conversation) ([]core.Event, error) {
+		m, err := tx.Member(ctx, id, actor)
+		if err != nil {
+			return nil, notFoundAs(err, "conversation not found")
+		}
+		target, err := tx.Member(ctx, id, userID)
+		if err != nil {
+			return nil, notFoundAs(err, "member not found")
+		}
+		if !m.CanRemove(conv, target) {
+			return nil, core.Errorf(core.CodePermissionDenied, "you may not remove this member")
+		}
+		return []core.Event{{Type: core.EventMemberLeft, ActorID: actor, Member: &target}}, nil
+	})
+	return err
+}
+
+// SetRole changes a member's role (owners only). An owner may hand over ownership, then step down.
+func (s *Service) SetRole(ctx context.Context, actor, id, userID string, role core.Role) (core.Member, error) {
+	if !role.Valid() {
+		return core.Member{}, core.Invalid("role", "role must be owner, admin or member")
+	}
+	if _, _, err := s.membership(ctx, actor, id); err != nil {
+		return core.Member{}, err
+	}
+	owners, _, err := s.countRoles(ctx, id)
+	if err != nil {
+		return core.Member{}, err
+	}
+	var out core.Member
+	_, err = s.change(ctx, id, func(ctx context.Context, tx ports.LedgerTx, conv core.Conversation) ([]core.Event, error) {
+		m, err := tx.Member(ctx, id, actor)
+		if err != nil {
+			return nil, notFoundAs(err, "conversation not found")
+		}
+		target, err := tx.Member(ctx, id, userID)
+		if err != nil {
+			return nil, notFoundAs(err, "member not found")
+		}
+		if !m.CanSetRole(conv, target, role) {
+			return nil, core.Errorf(core.CodePermissionDenied, "only owners may change roles")
+		}
+		if target.Role == core.RoleOwner && role != core.RoleOwner && owners == 1 {
+			return nil, core.Errorf(core.CodeConflict, "a conversation needs an owner: make someone else owner first")
+		}
+		out = target
+		if target.Role == role {
+			return nil, nil
+		}
+		out.Role = role
+		return []core.Event{{Type: core.EventMemberUpdated, ActorID: actor, Member: &out}}, nil
+	})
+	return out, err
+}

@@ -1,0 +1,212 @@
+package chat
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/scalechat/scalechat/core"
+	"github.com/scalechat/scalechat/ports"
+)
+
+// SendInput is a message to send. An empty ClientMsgID gets a generated one (no idempotency then).
+type SendInput struct {
+	ConversationID string
+	ClientMsgID    string
+	Body           string
+	ReplyTo        string
+}
+
+// Sent is the outcome of a send.
+type Sent struct {
+	Message   core.Message
+	Duplicate bool // the clientMsgId was seen before: Message is the original
+	Accepted  bool // durable but not sequenced within the ack timeout: only ID and ClientMsgID are set
+}
+
+// Send validates, authorizes and rate-limits a message, puts it on the command log and waits for the sequencer.
+func (s *Service) Send(ctx context.Context, actor string, in SendInput) (Sent, error) {
+	if err := core.ValidateBody(in.Body); err != nil {
+		return Sent{}, err
+	}
+	if in.ClientMsgID == "" {
+		in.ClientMsgID = s.d.IDs.NewID()
+	} else if err := core.ValidateClientMsgID(in.ClientMsgID); err != nil {
+		return Sent{}, err
+	}
+	if _, _, err := s.membership(ctx, actor, in.ConversationID); err != nil {
+		return Sent{}, err
+	}
+	// A retry of a message already stored is answered from storage: no rate cost, no new command.
+	if m, err := s.d.History.MessageByClientMsgID(ctx, in.ConversationID, actor, in.ClientMsgID); err == nil {
+		return Sent{Message: m, Duplicate: true}, nil
+	} else if !errors.Is(err, core.ErrNotFound) {
+		return Sent{}, err
+	}
+	if in.ReplyTo != "" {
+		if _, err := s.d.History.Message(ctx, in.ConversationID, in.ReplyTo); err != nil {
+			if errors.Is(err, core.ErrNotFound) {
+				return Sent{}, core.Invalid("replyTo", "replyTo must name a message of this conversation")
+			}
+			return Sent{}, err
+		}
+	}
+	ok, retry, err := s.d.Limiter.Allow(ctx, "send:"+actor, s.cfg.SendRate)
+	if err != nil {
+		return Sent{}, err
+	}
+	if !ok {
+		return Sent{}, &core.Error{Code: core.CodeRateLimited, Message: "too many messages; slow down", RetryAfter: retry}
+	}
+	cmd := core.SendCommand{ID: s.d.IDs.NewID(), Origin: s.cfg.Node, ConversationID: in.ConversationID, SenderID: actor,
+		MessageID: s.d.IDs.NewID(), ClientMsgID: in.ClientMsgID, Body: in.Body, ReplyTo: in.ReplyTo, At: s.now()}
+	results, done := s.waiters.add(cmd.ID)
+	defer done()
+	if err := s.d.Log.Append(ctx, cmd); err != nil {
+		return Sent{}, err
+	}
+	timer := time.NewTimer(s.cfg.AckTimeout)
+	defer timer.Stop()
+	select {
+	case r := <-results:
+		if r.Err != nil {
+			return Sent{}, r.Err
+		}
+		return Sent{Message: r.Message, Duplicate: r.Duplicate}, nil
+	case <-timer.C:
+	case <-ctx.Done():
+	}
+	// No result in time (or the result was lost in fan-out): storage has the answer if it was sequenced.
+	lookup, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+	defer cancel()
+	if m, err := s.d.History.MessageByClientMsgID(lookup, in.ConversationID, actor, in.ClientMsgID); err == nil {
+		return Sent{Message: m, Duplicate: m.ID != cmd.MessageID}, nil
+	}
+	if s.cfg.AcceptOnTimeout {
+		return Sent{Accepted: true, Message: core.Message{ID: cmd.MessageID, ConversationID: cmd.ConversationID,
+			SenderID: actor, ClientMsgID: cmd.ClientMsgID, Body: cmd.Body, ReplyTo: cmd.ReplyTo, CreatedAt: cmd.At}}, nil
+	}
+	if ctx.Err() != nil {
+		return Sent{}, core.Wrap(core.CodeUnavailable, ctx.Err(), "request cancelled before the message was stored")
+	}
+	return Sent{}, core.Errorf(core.CodeUnavailable, "the message could not be stored in time; retry with the same clientMsgId")
+}
+
+// Edit replaces the body of actor's own message.
+func (s *Service) Edit(ctx context.Context, actor, conversationID, messageID, body string) (core.Message, error) {
+	if err := core.ValidateBody(body); err != nil {
+		return core.Message{}, err
+	}
+	return s.alterMessage(ctx, actor, conversationID, messageID, func(m core.Member, conv core.Conversation, msg *core.Message) (core.EventType, error) {
+		if !m.CanEdit(*msg) {
+			return "", core.Errorf(core.CodePermissionDenied, "only the sender may edit a message")
+		}
+		if msg.Deleted() {
+			return "", core.Errorf(core.CodeConflict, "the message was deleted")
+		}
+		if msg.Body == body {
+			return "", nil
+		}
+		now := s.now()
+		msg.Body, msg.EditedAt = body, &now
+		return core.EventMessageEdited, nil
+	})
+}
+
+// Delete turns a message into a tombstone: the sender's own, or anyone's for admins and owners. Deleting twice
+// is harmless.
+func (s *Service) Delete(ctx context.Context, actor, conversationID, messageID string) (core.Message, error) {
+	return s.alterMessage(ctx, actor, conversationID, messageID, func(m core.Member, conv core.Conversation, msg *core.Message) (core.EventType, error) {
+		if !m.CanDelete(conv, *msg) {
+			return "", core.Errorf(core.CodePermissionDenied, "you may not delete this message")
+		}
+		if msg.Deleted() {
+			return "", nil
+		}
+		now := s.now()
+		msg.Body, msg.DeletedAt = "", &now
+		return core.EventMessageDeleted, nil
+	})
+}
+
+// alterMessage runs an edit or delete in the ledger; decide mutates the message and names the event ("" = none).
+func (s *Service) alterMessage(ctx context.Context, actor, conversationID, messageID string,
+	decide func(core.Member, core.Conversation, *core.Message) (core.EventType, error)) (core.Message, error) {
+	if _, _, err := s.membership(ctx, actor, conversationID); err != nil {
+		return core.Message{}, err
+	}
+	var out core.Message
+	_, err := s.change(ctx, conversationID, func(ctx context.Context, tx ports.LedgerTx, conv core.Conversation) ([]core.Event, error) {
+		m, err := tx.Member(ctx, conversationID, actor)
+		if err != nil {
+			return nil, notFoundAs(err, "conversation not found")
+		}
+		msg, err := tx.Message(ctx, conversationID, messageID)
+		if err != nil {
+			return nil, notFoundAs(err, "message not found")
+		}
+		typ, err := decide(m, conv, &msg)
+		out = msg
+		if err != nil || typ == "" {
+			return nil, err
+		}
+		return []core.Event{{Type: typ, ActorID: actor, Message: &msg}}, nil
+	})
+	return out, err
+}
+
+// History returns a page of a conversation's messages in ascending seq order, and whether more exist.
+func (s *Service) History(ctx context.Context, actor, conversationID string, q core.HistoryQuery) ([]core.Message, bool, error) {
+	if q.Before < 0 || q.After < 0 {
+		return nil, false, core.Invalid("before", "before and after must not be negative")
+	}
+	if q.Before > 0 && q.After > 0 {
+		return nil, false, core.Invalid("before", "use before or after, not both")
+	}
+	var err error
+	if q.Limit, err = core.ClampLimit(q.Limit, core.DefaultPageLimit, core.MaxHistoryLimit); err != nil {
+		return nil, false, err
+	}
+	if _, _, err := s.membership(ctx, actor, conversationID); err != nil {
+		return nil, false, err
+	}
+	return s.d.History.Messages(ctx, conversationID, q)
+}
+
+// MaxEventsLimit bounds one page of events.
+const MaxEventsLimit = 500
+
+// Events returns a conversation's events after a seq, dense and in order, and whether more exist.
+func (s *Service) Events(ctx context.Context, actor, conversationID string, after int64, limit int) ([]core.Event, bool, error) {
+	if after < 0 {
+		return nil, false, core.Invalid("after", "after must not be negative")
+	}
+	limit, err := core.ClampLimit(limit, 100, MaxEventsLimit)
+	if err != nil {
+		return nil, false, err
+	}
+	if _, _, err := s.membership(ctx, actor, conversationID); err != nil {
+		return nil, false, err
+	}
+	return s.d.History.Events(ctx, conversationID, after, limit)
+}
+
+// MarkRead records that actor has read up to seq (never moving backwards) and tells the conversation.
+func (s *Service) MarkRead(ctx context.Context, actor, conversationID string, seq int64) (int64, error) {
+	conv, m, err := s.membership(ctx, actor, conversationID)
+	if err != nil {
+		return 0, err
+	}
+	if seq < 0 || seq > conv.LastSeq {
+		return 0, core.Invalid("seq", "seq must be between 0 and the conversation's lastSeq (%d)", conv.LastSeq)
+	}
+	readSeq, err := s.d.Members.MarkRead(ctx, conversationID, actor, seq)
+	if err != nil {
+		return 0, err
+	}
+	if readSeq > m.ReadSeq {
+		r := core.ReadReceipt{ConversationID: conversationID, UserID: actor, Seq: readSeq}
+		s.publish(ctx, core.ConversationTopic(conversationID), core.Envelope{Read: &r})
+	}
+	return readSeq, nil
+}

@@ -1,0 +1,193 @@
+// Package chat holds scalechat's use cases: accounts, conversations, membership, messages and the sequencer.
+// It depends only on core and ports; every role runs the same code with different adapters.
+package chat
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/scalechat/scalechat/core"
+	"github.com/scalechat/scalechat/ports"
+)
+
+// Config tunes the use cases. Zero values take the defaults of DefaultConfig.
+type Config struct {
+	Node            string        // this process's id; send results are routed back to it
+	SessionTTL      time.Duration // how long a login lasts
+	AckTimeout      time.Duration // how long a send waits for its sequenced result
+	AcceptOnTimeout bool          // the log is durable: a send not sequenced in time is acknowledged as accepted
+	SendRate        core.Rate     // per-user message rate
+}
+
+// DefaultConfig returns the defaults.
+func DefaultConfig() Config {
+	return Config{
+		Node:       "node",
+		SessionTTL: 30 * 24 * time.Hour,
+		AckTimeout: 5 * time.Second,
+		SendRate:   core.Rate{Limit: 50, Per: 10 * time.Second},
+	}
+}
+
+func (c Config) withDefaults() (Config, error) {
+	d := DefaultConfig()
+	if c.Node == "" {
+		c.Node = d.Node
+	}
+	if c.SessionTTL == 0 {
+		c.SessionTTL = d.SessionTTL
+	}
+	if c.AckTimeout == 0 {
+		c.AckTimeout = d.AckTimeout
+	}
+	if c.SendRate == (core.Rate{}) {
+		c.SendRate = d.SendRate
+	}
+	if c.SessionTTL < 0 || c.AckTimeout < 0 || c.SendRate.Limit < 1 || c.SendRate.Per <= 0 {
+		return c, errors.New("chat: SessionTTL, AckTimeout and SendRate must be positive")
+	}
+	return c, nil
+}
+
+// Deps are the ports the use cases need.
+type Deps struct {
+	Users         ports.UserStore
+	Sessions      ports.SessionStore
+	Conversations ports.ConversationStore
+	Members       ports.MemberStore
+	Summaries     ports.SummaryStore
+	History       ports.HistoryStore
+	Ledger        ports.Ledger
+	Log           ports.CommandLog
+	Fanout        ports.Fanout
+	Limiter       ports.RateLimiter
+	Hasher        ports.PasswordHasher
+	Clock         ports.Clock
+	IDs           ports.IDGenerator
+	Logger        *slog.Logger
+}
+
+func (d Deps) validate() error {
+	if d.Users == nil || d.Sessions == nil || d.Conversations == nil || d.Members == nil || d.Summaries == nil ||
+		d.History == nil || d.Ledger == nil || d.Log == nil || d.Fanout == nil || d.Limiter == nil ||
+		d.Hasher == nil || d.Clock == nil || d.IDs == nil {
+		return errors.New("chat: every dependency is required")
+	}
+	return nil
+}
+
+// Service implements the use cases. It is safe for concurrent use.
+type Service struct {
+	cfg     Config
+	d       Deps
+	log     *slog.Logger
+	waiters *waiters
+	sub     ports.Subscription
+	dummy   string // a password hash verified when a login names an unknown user, so timing reveals nothing
+}
+
+// New validates cfg and deps and subscribes to this node's results topic. Close releases the subscription.
+func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if err := d.validate(); err != nil {
+		return nil, err
+	}
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	s := &Service{cfg: cfg, d: d, log: d.Logger, waiters: newWaiters()}
+	if s.dummy, err = d.Hasher.Hash("not a real password, only for timing"); err != nil {
+		return nil, err
+	}
+	s.sub, err = d.Fanout.Subscribe(ctx, func(_ string, env core.Envelope) {
+		if env.Result != nil {
+			s.waiters.deliver(*env.Result)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.sub.Join(ctx, core.NodeTopic(cfg.Node)); err != nil {
+		_ = s.sub.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close stops receiving send results.
+func (s *Service) Close() error { return s.sub.Close() }
+
+// Config returns the effective configuration.
+func (s *Service) Config() Config { return s.cfg }
+
+// publish sends envelopes to a topic. Fan-out is best effort: a failure is logged, never returned, because the
+// change it announces is already durable and clients heal gaps with sync.
+func (s *Service) publish(ctx context.Context, topic string, envs ...core.Envelope) {
+	if len(envs) == 0 {
+		return
+	}
+	if err := s.d.Fanout.Publish(ctx, topic, envs...); err != nil {
+		s.log.WarnContext(ctx, "fan-out publish failed", "topic", topic, "err", err)
+	}
+}
+
+// publishEvents announces committed events to their conversations and membership changes to the users concerned.
+func (s *Service) publishEvents(ctx context.Context, events []core.Event) {
+	publishEvents(ctx, s.d.Fanout, s.log, events)
+}
+
+func publishEvents(ctx context.Context, f ports.Fanout, log *slog.Logger, events []core.Event) {
+	byConv := map[string][]core.Envelope{}
+	var order []string
+	for i := range events {
+		e := events[i]
+		if _, ok := byConv[e.ConversationID]; !ok {
+			order = append(order, e.ConversationID)
+		}
+		byConv[e.ConversationID] = append(byConv[e.ConversationID], core.Envelope{Event: &e})
+	}
+	for _, id := range order {
+		if err := f.Publish(ctx, core.ConversationTopic(id), byConv[id]...); err != nil {
+			log.WarnContext(ctx, "fan-out publish failed", "conversation", id, "err", err)
+		}
+	}
+	for _, e := range events {
+		if e.Member == nil || (e.Type != core.EventMemberJoined && e.Type != core.EventMemberLeft) {
+			continue
+		}
+		mc := core.MembershipChange{UserID: e.Member.UserID, ConversationID: e.ConversationID, Joined: e.Type == core.EventMemberJoined}
+		if err := f.Publish(ctx, core.UserTopic(mc.UserID), core.Envelope{Membership: &mc}); err != nil {
+			log.WarnContext(ctx, "fan-out publish failed", "user", mc.UserID, "err", err)
+		}
+	}
+}
+
+// membership returns the conversation and the actor's membership. Non-members of private conversations are told
+// it does not exist (existence is not revealed); non-members of a channel are told to join first.
+func (s *Service) membership(ctx context.Context, actor, conversationID string) (core.Conversation, core.Member, error) {
+	conv, err := s.d.Conversations.Conversation(ctx, conversationID)
+	if err != nil {
+		return conv, core.Member{}, notFoundAs(err, "conversation not found")
+	}
+	m, err := s.d.Members.Member(ctx, conversationID, actor)
+	if errors.Is(err, core.ErrNotFound) {
+		if conv.Kind == core.KindChannel {
+			return conv, m, core.Errorf(core.CodePermissionDenied, "join the channel first")
+		}
+		return conv, m, core.Errorf(core.CodeNotFound, "conversation not found")
+	}
+	return conv, m, err
+}
+
+// notFoundAs replaces a not-found error's message with a client-facing one; other errors pass through.
+func notFoundAs(err error, msg string) error {
+	if errors.Is(err, core.ErrNotFound) {
+		return core.Errorf(core.CodeNotFound, "%s", msg)
+	}
+	return err
+}
