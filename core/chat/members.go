@@ -69,23 +69,13 @@ func (s *Service) Leave(ctx context.Context, actor, id string) error {
 
 // countRoles counts a conversation's owners and members.
 func (s *Service) countRoles(ctx context.Context, id string) (owners, members int, err error) {
-	page := core.PageRequest{Limit: core.MaxHistoryLimit}
-	for {
-		p, err := s.d.Members.Members(ctx, id, page)
-		if err != nil {
-			return 0, 0, err
+	err = s.eachMember(ctx, id, func(m core.Member) {
+		members++
+		if m.Role == core.RoleOwner {
+			owners++
 		}
-		for _, m := range p.Items {
-			members++
-			if m.Role == core.RoleOwner {
-				owners++
-			}
-		}
-		if p.Next == "" {
-			return owners, members, nil
-		}
-		page.Cursor = p.Next
-	}
+	})
+	return owners, members, err
 }
 
 // AddMembers adds users to a group or channel (admins and owners). Users who are members already are skipped.

@@ -63,6 +63,7 @@ type Deps struct {
 	Log           ports.CommandLog
 	Fanout        ports.Fanout
 	Limiter       ports.RateLimiter
+	Presence      ports.Presence
 	Hasher        ports.PasswordHasher
 	Clock         ports.Clock
 	IDs           ports.IDGenerator
@@ -71,7 +72,7 @@ type Deps struct {
 
 func (d Deps) validate() error {
 	if d.Users == nil || d.Sessions == nil || d.Conversations == nil || d.Members == nil || d.Summaries == nil ||
-		d.History == nil || d.Ledger == nil || d.Log == nil || d.Fanout == nil || d.Limiter == nil ||
+		d.History == nil || d.Ledger == nil || d.Log == nil || d.Fanout == nil || d.Limiter == nil || d.Presence == nil ||
 		d.Hasher == nil || d.Clock == nil || d.IDs == nil {
 		return errors.New("chat: every dependency is required")
 	}

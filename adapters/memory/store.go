@@ -1,0 +1,138 @@
+package memory
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"sync"
+
+	"github.com/scalechat/scalechat/core"
+	"github.com/scalechat/scalechat/ports"
+)
+
+var (
+	_ ports.UserStore         = (*Store)(nil)
+	_ ports.SessionStore      = (*Store)(nil)
+	_ ports.ConversationStore = (*Store)(nil)
+	_ ports.MemberStore       = (*Store)(nil)
+	_ ports.SummaryStore      = (*Store)(nil)
+	_ ports.HistoryStore      = (*Store)(nil)
+	_ ports.Ledger            = (*Store)(nil)
+)
+
+// MaxEventsLimit caps one Events page.
+const MaxEventsLimit = 1000
+
+// Store is an in-memory implementation of every store port. Its zero value is not usable; call NewStore.
+//
+// Writers that touch conversations (Ledger.Update, CreateConversation, MarkRead) are serialised by writeMu;
+// readers take mu only briefly, so reads — including non-transactional reads made from inside an Update —
+// never wait for a transaction. A function passed to Update must not call those three write methods.
+type Store struct {
+	writeMu sync.Mutex
+	mu      sync.RWMutex
+	d       storeData
+}
+
+// storeData is the committed state, guarded by Store.mu.
+type storeData struct {
+	users      map[string]core.User
+	userByName map[string]string // username -> id
+	sessions   map[string]core.Session
+	convs      map[string]core.Conversation
+	directKeys map[string]string                 // DirectKey -> conversation id
+	members    map[string]map[string]core.Member // conversation -> user -> member
+	userConvs  map[string]map[string]struct{}    // user -> conversations
+	messages   map[string]core.Message           // id -> message
+	convMsgs   map[string][]string               // conversation -> message ids in seq order
+	clientKeys map[clientKey]string              // idempotency key -> message id
+	events     map[string][]core.Event           // conversation -> events; index seq-1
+}
+
+// clientKey is a message's idempotency key.
+type clientKey struct{ conv, sender, clientMsgID string }
+
+// memberKey names one membership.
+type memberKey struct{ conv, user string }
+
+// NewStore returns an empty store.
+func NewStore() *Store {
+	return &Store{d: storeData{
+		users:      map[string]core.User{},
+		userByName: map[string]string{},
+		sessions:   map[string]core.Session{},
+		convs:      map[string]core.Conversation{},
+		directKeys: map[string]string{},
+		members:    map[string]map[string]core.Member{},
+		userConvs:  map[string]map[string]struct{}{},
+		messages:   map[string]core.Message{},
+		convMsgs:   map[string][]string{},
+		clientKeys: map[clientKey]string{},
+		events:     map[string][]core.Event{},
+	}}
+}
+
+// checkCtx turns a finished context into a categorised error.
+func checkCtx(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return core.Wrap(core.CodeUnavailable, err, "request cancelled")
+	}
+	return nil
+}
+
+// storeCursor encodes a page position; clients must treat it as opaque.
+func storeCursor(key ...string) string {
+	b, _ := json.Marshal(key) // a []string always marshals
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// parseStoreCursor decodes a cursor made by storeCursor with n parts; "" means the first page (nil).
+func parseStoreCursor(cursor string, n int) ([]string, error) {
+	if cursor == "" {
+		return nil, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(cursor)
+	var key []string
+	if err == nil {
+		err = json.Unmarshal(b, &key)
+	}
+	if err != nil || len(key) != n {
+		return nil, core.Invalid("cursor", "malformed cursor")
+	}
+	return key, nil
+}
+
+// pageLimit applies the default and maximum page sizes.
+func pageLimit(limit int) (int, error) {
+	return core.ClampLimit(limit, core.DefaultPageLimit, core.MaxHistoryLimit)
+}
+
+// cloneMessage copies m so that callers never share its time pointers with the store.
+func cloneMessage(m core.Message) core.Message {
+	if m.EditedAt != nil {
+		t := *m.EditedAt
+		m.EditedAt = &t
+	}
+	if m.DeletedAt != nil {
+		t := *m.DeletedAt
+		m.DeletedAt = &t
+	}
+	return m
+}
+
+// cloneEvent deep-copies e's payload.
+func cloneEvent(e core.Event) core.Event {
+	if e.Message != nil {
+		m := cloneMessage(*e.Message)
+		e.Message = &m
+	}
+	if e.Member != nil {
+		m := *e.Member
+		e.Member = &m
+	}
+	if e.Conversation != nil {
+		c := *e.Conversation
+		e.Conversation = &c
+	}
+	return e
+}

@@ -1,0 +1,95 @@
+package memory
+
+import (
+	"context"
+	"sort"
+
+	"github.com/scalechat/scalechat/core"
+)
+
+// Messages returns a page of messages in ascending seq order, per core.HistoryQuery.
+func (s *Store) Messages(ctx context.Context, conversationID string, q core.HistoryQuery) ([]core.Message, bool, error) {
+	if err := checkCtx(ctx); err != nil {
+		return nil, false, err
+	}
+	limit, err := core.ClampLimit(q.Limit, core.DefaultPageLimit, core.MaxHistoryLimit)
+	if err != nil {
+		return nil, false, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	ids := s.d.convMsgs[conversationID]
+	seqAt := func(i int) int64 { return s.d.messages[ids[i]].Seq }
+	// [lo, hi) is the range of messages the bounds allow.
+	lo, hi := 0, len(ids)
+	if q.After > 0 {
+		lo = sort.Search(len(ids), func(i int) bool { return seqAt(i) > q.After })
+	}
+	if q.Before > 0 {
+		hi = sort.Search(len(ids), func(i int) bool { return seqAt(i) >= q.Before })
+	}
+	if hi < lo {
+		hi = lo
+	}
+	more := hi-lo > limit
+	if more && q.After > 0 {
+		hi = lo + limit
+	} else if more {
+		lo = hi - limit
+	}
+	out := make([]core.Message, 0, hi-lo)
+	for _, id := range ids[lo:hi] {
+		out = append(out, cloneMessage(s.d.messages[id]))
+	}
+	return out, more, nil
+}
+
+// Message returns one message of the conversation or core.ErrNotFound.
+func (s *Store) Message(ctx context.Context, conversationID, messageID string) (core.Message, error) {
+	if err := checkCtx(ctx); err != nil {
+		return core.Message{}, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	m, ok := s.d.messages[messageID]
+	if !ok || m.ConversationID != conversationID {
+		return core.Message{}, core.Errorf(core.CodeNotFound, "message not found")
+	}
+	return cloneMessage(m), nil
+}
+
+// MessageByClientMsgID returns the message a sender sent with that clientMsgId, or core.ErrNotFound.
+func (s *Store) MessageByClientMsgID(ctx context.Context, conversationID, senderID, clientMsgID string) (core.Message, error) {
+	if err := checkCtx(ctx); err != nil {
+		return core.Message{}, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	id, ok := s.d.clientKeys[clientKey{conversationID, senderID, clientMsgID}]
+	if !ok {
+		return core.Message{}, core.Errorf(core.CodeNotFound, "message not found")
+	}
+	return cloneMessage(s.d.messages[id]), nil
+}
+
+// Events returns up to limit events with seq > after, in seq order, and whether more exist.
+func (s *Store) Events(ctx context.Context, conversationID string, after int64, limit int) ([]core.Event, bool, error) {
+	if err := checkCtx(ctx); err != nil {
+		return nil, false, err
+	}
+	limit, err := core.ClampLimit(limit, core.DefaultPageLimit, MaxEventsLimit)
+	if err != nil {
+		return nil, false, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	evs := s.d.events[conversationID]
+	// Seqs are dense from 1, so event seq n sits at index n-1.
+	lo := int(min(max(after, 0), int64(len(evs))))
+	hi := min(lo+limit, len(evs))
+	out := make([]core.Event, 0, hi-lo)
+	for _, e := range evs[lo:hi] {
+		out = append(out, cloneEvent(e))
+	}
+	return out, hi < len(evs), nil
+}

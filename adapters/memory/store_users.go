@@ -1,0 +1,127 @@
+package memory
+
+import (
+	"context"
+	"sort"
+	"strings"
+
+	"github.com/scalechat/scalechat/core"
+)
+
+// CreateUser stores u; a taken username or id is core.ErrAlreadyExists.
+func (s *Store) CreateUser(ctx context.Context, u core.User) error {
+	if err := checkCtx(ctx); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.d.userByName[u.Username]; ok {
+		return core.Errorf(core.CodeAlreadyExists, "username is taken")
+	}
+	if _, ok := s.d.users[u.ID]; ok {
+		return core.Errorf(core.CodeAlreadyExists, "user already exists")
+	}
+	s.d.users[u.ID] = u
+	s.d.userByName[u.Username] = u.ID
+	return nil
+}
+
+// UserByID returns the user or core.ErrNotFound.
+func (s *Store) UserByID(ctx context.Context, id string) (core.User, error) {
+	if err := checkCtx(ctx); err != nil {
+		return core.User{}, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	u, ok := s.d.users[id]
+	if !ok {
+		return core.User{}, core.Errorf(core.CodeNotFound, "user not found")
+	}
+	return u, nil
+}
+
+// UserByUsername returns the user with that username or core.ErrNotFound.
+func (s *Store) UserByUsername(ctx context.Context, username string) (core.User, error) {
+	if err := checkCtx(ctx); err != nil {
+		return core.User{}, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	id, ok := s.d.userByName[username]
+	if !ok {
+		return core.User{}, core.Errorf(core.CodeNotFound, "user not found")
+	}
+	return s.d.users[id], nil
+}
+
+// SearchUsers lists users whose username starts with q or whose display name contains q, by username.
+func (s *Store) SearchUsers(ctx context.Context, q string, page core.PageRequest) (core.Page[core.User], error) {
+	if err := checkCtx(ctx); err != nil {
+		return core.Page[core.User]{}, err
+	}
+	limit, err := pageLimit(page.Limit)
+	if err != nil {
+		return core.Page[core.User]{}, err
+	}
+	after, err := parseStoreCursor(page.Cursor, 1)
+	if err != nil {
+		return core.Page[core.User]{}, err
+	}
+	q = strings.ToLower(q)
+	s.mu.RLock()
+	var hits []core.User
+	for _, u := range s.d.users {
+		if after != nil && u.Username <= after[0] {
+			continue
+		}
+		if strings.HasPrefix(strings.ToLower(u.Username), q) || strings.Contains(strings.ToLower(u.DisplayName), q) {
+			hits = append(hits, u)
+		}
+	}
+	s.mu.RUnlock()
+	sort.Slice(hits, func(i, j int) bool { return hits[i].Username < hits[j].Username })
+	if len(hits) <= limit {
+		return core.Page[core.User]{Items: hits}, nil
+	}
+	hits = hits[:limit]
+	return core.Page[core.User]{Items: hits, Next: storeCursor(hits[limit-1].Username)}, nil
+}
+
+// CreateSession stores sess; a duplicate token hash is core.ErrAlreadyExists.
+func (s *Store) CreateSession(ctx context.Context, sess core.Session) error {
+	if err := checkCtx(ctx); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.d.sessions[sess.TokenHash]; ok {
+		return core.Errorf(core.CodeAlreadyExists, "session already exists")
+	}
+	s.d.sessions[sess.TokenHash] = sess
+	return nil
+}
+
+// Session returns the session with that token hash or core.ErrNotFound.
+func (s *Store) Session(ctx context.Context, tokenHash string) (core.Session, error) {
+	if err := checkCtx(ctx); err != nil {
+		return core.Session{}, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	sess, ok := s.d.sessions[tokenHash]
+	if !ok {
+		return core.Session{}, core.Errorf(core.CodeNotFound, "session not found")
+	}
+	return sess, nil
+}
+
+// DeleteSession removes the session, if any.
+func (s *Store) DeleteSession(ctx context.Context, tokenHash string) error {
+	if err := checkCtx(ctx); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.d.sessions, tokenHash)
+	return nil
+}

@@ -1,0 +1,77 @@
+package sqlite
+
+import (
+	"context"
+	"math"
+	"slices"
+
+	"github.com/scalechat/scalechat/core"
+)
+
+// Messages returns a page of messages in ascending seq order, per core.HistoryQuery.
+func (s *Store) Messages(ctx context.Context, conversationID string, q core.HistoryQuery) ([]core.Message, bool, error) {
+	limit, err := core.ClampLimit(q.Limit, core.DefaultPageLimit, core.MaxHistoryLimit)
+	if err != nil {
+		return nil, false, err
+	}
+	before := q.Before
+	if before <= 0 {
+		before = math.MaxInt64
+	}
+	// Fetch one row beyond the page to learn whether more exist in the direction of the query.
+	var msgs []core.Message
+	if q.After > 0 {
+		msgs, err = queryAll(ctx, s.r, scanMessage, `SELECT `+msgCols+` FROM messages m
+			WHERE m.conversation_id = ? AND m.seq > ? AND m.seq < ? ORDER BY m.seq LIMIT ?`,
+			conversationID, q.After, before, limit+1)
+	} else {
+		msgs, err = queryAll(ctx, s.r, scanMessage, `SELECT `+msgCols+` FROM messages m
+			WHERE m.conversation_id = ? AND m.seq < ? ORDER BY m.seq DESC LIMIT ?`,
+			conversationID, before, limit+1)
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	more := len(msgs) > limit
+	if more {
+		msgs = msgs[:limit]
+	}
+	if q.After <= 0 {
+		slices.Reverse(msgs)
+	}
+	if msgs == nil {
+		msgs = []core.Message{}
+	}
+	return msgs, more, nil
+}
+
+// Message returns one message of the conversation or core.ErrNotFound.
+func (s *Store) Message(ctx context.Context, conversationID, messageID string) (core.Message, error) {
+	return getMessage(ctx, s.r, conversationID, messageID)
+}
+
+// MessageByClientMsgID returns the message a sender sent with that clientMsgId, or core.ErrNotFound.
+func (s *Store) MessageByClientMsgID(ctx context.Context, conversationID, senderID, clientMsgID string) (core.Message, error) {
+	return getMessageByKey(ctx, s.r, conversationID, senderID, clientMsgID)
+}
+
+// Events returns up to limit events with seq > after, in seq order, and whether more exist.
+func (s *Store) Events(ctx context.Context, conversationID string, after int64, limit int) ([]core.Event, bool, error) {
+	limit, err := core.ClampLimit(limit, core.DefaultPageLimit, MaxEventsLimit)
+	if err != nil {
+		return nil, false, err
+	}
+	evs, err := queryAll(ctx, s.r, scanEvent, `SELECT conversation_id, seq, type, at, actor_id, data FROM events
+		WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?`, conversationID, after, limit+1)
+	if err != nil {
+		return nil, false, err
+	}
+	more := len(evs) > limit
+	if more {
+		evs = evs[:limit]
+	}
+	if evs == nil {
+		evs = []core.Event{}
+	}
+	return evs, more, nil
+}

@@ -1,0 +1,197 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"time"
+
+	"github.com/scalechat/scalechat/core"
+	"github.com/scalechat/scalechat/ports"
+)
+
+// Update runs fn in one write transaction; see inTx for retries.
+func (s *Store) Update(ctx context.Context, fn func(ctx context.Context, tx ports.LedgerTx) error) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error { return fn(ctx, &ledgerTx{tx: tx}) })
+}
+
+// inTx runs fn in one write transaction. Transactions begin IMMEDIATE, so the write lock — and with it every
+// conversation read inside — is held from the start; the single writer connection queues this process's
+// writers, and SQLITE_BUSY (another process kept the lock beyond BusyTimeout) retries the whole fn.
+func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	backoff := 5 * time.Millisecond
+	for attempt := 0; ; attempt++ {
+		err := s.txOnce(ctx, fn)
+		if err == nil || !isBusy(err) || attempt >= s.cfg.UpdateRetries {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return translate(ctx.Err(), "")
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, time.Second)
+	}
+}
+
+func (s *Store) txOnce(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return translate(err, "")
+	}
+	committed := false
+	defer func() { // also on panic, so the writer connection is never left inside a transaction
+		if !committed {
+			_ = tx.Rollback()
+		}
+	}()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	committed = true
+	return translate(tx.Commit(), "")
+}
+
+// ledgerTx is the ports.LedgerTx of one Update.
+type ledgerTx struct{ tx *sql.Tx }
+
+var _ ports.LedgerTx = (*ledgerTx)(nil)
+
+// Conversation returns the conversation; the transaction already holds the database's write lock.
+func (t *ledgerTx) Conversation(ctx context.Context, id string) (core.Conversation, error) {
+	return getConversation(ctx, t.tx, id)
+}
+
+// Member returns a membership as this transaction sees it.
+func (t *ledgerTx) Member(ctx context.Context, conversationID, userID string) (core.Member, error) {
+	return getMember(ctx, t.tx, conversationID, userID)
+}
+
+// Message returns a message as this transaction sees it.
+func (t *ledgerTx) Message(ctx context.Context, conversationID, messageID string) (core.Message, error) {
+	return getMessage(ctx, t.tx, conversationID, messageID)
+}
+
+// MessageByClientMsgID returns the message with that idempotency key as this transaction sees it.
+func (t *ledgerTx) MessageByClientMsgID(ctx context.Context, conversationID, senderID, clientMsgID string) (core.Message, error) {
+	return getMessageByKey(ctx, t.tx, conversationID, senderID, clientMsgID)
+}
+
+// Append checks density, then applies the events inside a savepoint, so a refused Append changes nothing
+// even when fn goes on and commits.
+func (t *ledgerTx) Append(ctx context.Context, events ...core.Event) error {
+	if len(events) == 0 {
+		return nil
+	}
+	convID := events[0].ConversationID
+	var lastSeq int64
+	if err := t.tx.QueryRowContext(ctx, `SELECT last_seq FROM conversations WHERE id = ?`, convID).Scan(&lastSeq); err != nil {
+		return translate(err, "conversation")
+	}
+	for i, e := range events {
+		if e.ConversationID != convID {
+			return core.Invalid("events", "events of one Append must belong to one conversation")
+		}
+		if e.Seq != lastSeq+1+int64(i) {
+			return core.Errorf(core.CodeConflict, "event seq %d does not follow lastSeq %d", e.Seq, lastSeq+int64(i))
+		}
+	}
+	if _, err := t.tx.ExecContext(ctx, `SAVEPOINT append_events`); err != nil {
+		return translate(err, "")
+	}
+	if err := t.apply(ctx, convID, events); err != nil {
+		undo := context.WithoutCancel(ctx) // undo even when ctx is what failed
+		_, _ = t.tx.ExecContext(undo, `ROLLBACK TO append_events`)
+		_, _ = t.tx.ExecContext(undo, `RELEASE append_events`)
+		return err
+	}
+	_, err := t.tx.ExecContext(ctx, `RELEASE append_events`)
+	return translate(err, "")
+}
+
+// apply stores the events and their state changes (see ports.LedgerTx.Append), then advances the conversation.
+func (t *ledgerTx) apply(ctx context.Context, convID string, events []core.Event) error {
+	for _, e := range events {
+		if err := t.applyState(ctx, convID, e); err != nil {
+			return err
+		}
+		data, err := encodeEventData(e)
+		if err != nil {
+			return core.Wrap(core.CodeInternal, err, "cannot encode event")
+		}
+		if _, err := t.tx.ExecContext(ctx, `INSERT INTO events (conversation_id, seq, type, at, actor_id, data)
+			VALUES (?, ?, ?, ?, ?, ?)`, convID, e.Seq, e.Type, toMS(e.At), e.ActorID, data); err != nil {
+			return translate(err, "event")
+		}
+	}
+	last := events[len(events)-1]
+	_, err := t.tx.ExecContext(ctx, `UPDATE conversations SET last_seq = ?, last_activity_at = ? WHERE id = ?`,
+		last.Seq, toMS(last.At), convID)
+	return translate(err, "")
+}
+
+func (t *ledgerTx) applyState(ctx context.Context, convID string, e core.Event) error {
+	switch e.Type {
+	case core.EventMessageCreated:
+		if e.Message == nil {
+			return core.Invalid("message", "%s needs a message", e.Type)
+		}
+		m := e.Message // stored with the event's conversation and seq: a message's seq is its creation event's
+		_, err := t.tx.ExecContext(ctx, `INSERT INTO messages (id, conversation_id, seq, sender_id, client_msg_id,
+			body, reply_to, created_at, edited_at, deleted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			m.ID, convID, e.Seq, m.SenderID, m.ClientMsgID, m.Body, m.ReplyTo, toMS(m.CreatedAt),
+			toMSPtr(m.EditedAt), toMSPtr(m.DeletedAt))
+		return translate(err, "message")
+	case core.EventMessageEdited, core.EventMessageDeleted:
+		if e.Message == nil {
+			return core.Invalid("message", "%s needs a message", e.Type)
+		}
+		// Identity columns (id, seq, sender, clientMsgId) stay: the dedupe key depends on them.
+		m := e.Message
+		return t.execOne(ctx, "message", `UPDATE messages SET body = ?, reply_to = ?, edited_at = ?, deleted_at = ?
+			WHERE id = ? AND conversation_id = ?`,
+			m.Body, m.ReplyTo, toMSPtr(m.EditedAt), toMSPtr(m.DeletedAt), m.ID, convID)
+	case core.EventMemberJoined, core.EventMemberUpdated, core.EventMemberLeft:
+		if e.Member == nil {
+			return core.Invalid("member", "%s needs a member", e.Type)
+		}
+		m := *e.Member
+		m.ConversationID = convID
+		switch e.Type {
+		case core.EventMemberJoined:
+			return insertMember(ctx, t.tx, m)
+		case core.EventMemberUpdated:
+			return t.execOne(ctx, "member", `UPDATE members SET role = ? WHERE conversation_id = ? AND user_id = ?`,
+				m.Role, convID, m.UserID)
+		default:
+			return t.execOne(ctx, "member", `DELETE FROM members WHERE conversation_id = ? AND user_id = ?`,
+				convID, m.UserID)
+		}
+	case core.EventConversationUpdated:
+		if e.Conversation == nil {
+			return core.Invalid("conversation", "%s needs a conversation", e.Type)
+		}
+		c := e.Conversation
+		_, err := t.tx.ExecContext(ctx, `UPDATE conversations SET title = ?, title_lower = ?, topic = ? WHERE id = ?`,
+			c.Title, strings.ToLower(c.Title), c.Topic, convID)
+		return translate(err, "")
+	default:
+		return core.Invalid("type", "unknown event type %q", e.Type)
+	}
+}
+
+// execOne runs a statement that must change exactly one row of what; none is core.ErrNotFound.
+func (t *ledgerTx) execOne(ctx context.Context, what, query string, args ...any) error {
+	res, err := t.tx.ExecContext(ctx, query, args...)
+	if err != nil {
+		return translate(err, what)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return translate(err, what)
+	}
+	if n == 0 {
+		return notFound(what)
+	}
+	return nil
+}

@@ -1,0 +1,130 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"math"
+	"strconv"
+
+	"github.com/scalechat/scalechat/core"
+)
+
+// Member returns a membership or core.ErrNotFound.
+func (s *Store) Member(ctx context.Context, conversationID, userID string) (core.Member, error) {
+	return getMember(ctx, s.r, conversationID, userID)
+}
+
+// Members lists a conversation's members by user id.
+func (s *Store) Members(ctx context.Context, conversationID string, page core.PageRequest) (core.Page[core.Member], error) {
+	limit, err := pageLimit(page.Limit)
+	if err != nil {
+		return core.Page[core.Member]{}, err
+	}
+	after, err := parsePageCursor(page.Cursor, 1)
+	if err != nil {
+		return core.Page[core.Member]{}, err
+	}
+	if after == nil {
+		after = []string{""}
+	}
+	items, err := queryAll(ctx, s.r, scanMember, `SELECT `+memberCols+` FROM members mb
+		WHERE mb.conversation_id = ? AND mb.user_id > ? ORDER BY mb.user_id LIMIT ?`, conversationID, after[0], limit+1)
+	if err != nil {
+		return core.Page[core.Member]{}, err
+	}
+	return pageOf(items, limit, func(m core.Member) []string { return []string{m.UserID} }), nil
+}
+
+// summarySelect reads conversations with the viewer's membership, the unread count and the latest message,
+// in one statement so that each row is one consistent snapshot.
+const summarySelect = `SELECT ` + convCols + `, mb.role, mb.read_seq, mb.joined_at,
+	(SELECT count(*) FROM messages u WHERE u.conversation_id = c.id AND u.seq > mb.read_seq
+		AND u.sender_id <> mb.user_id AND u.deleted_at IS NULL),
+	` + msgCols + `
+FROM members mb
+JOIN conversations c ON c.id = mb.conversation_id
+LEFT JOIN messages m ON m.conversation_id = c.id
+	AND m.seq = (SELECT max(x.seq) FROM messages x WHERE x.conversation_id = c.id)
+`
+
+// summaryQuery lists one page of a user's conversations, most recently active first.
+const summaryQuery = summarySelect + `WHERE mb.user_id = ? AND (c.last_activity_at, c.id) < (?, ?)
+ORDER BY c.last_activity_at DESC, c.id DESC
+LIMIT ?`
+
+// Summary returns one conversation as userID, a member, sees it.
+func (s *Store) Summary(ctx context.Context, conversationID, userID string) (core.Summary, error) {
+	row := s.r.QueryRowContext(ctx, summarySelect+`WHERE mb.user_id = ? AND mb.conversation_id = ?`, userID, conversationID)
+	sum, err := scanSummary(row, userID)
+	return sum, translate(err, "conversation")
+}
+
+// ConversationsOf lists userID's conversations, most recently active first (ties: higher id first).
+func (s *Store) ConversationsOf(ctx context.Context, userID string, page core.PageRequest) (core.Page[core.Summary], error) {
+	limit, err := pageLimit(page.Limit)
+	if err != nil {
+		return core.Page[core.Summary]{}, err
+	}
+	key, err := parsePageCursor(page.Cursor, 2)
+	if err != nil {
+		return core.Page[core.Summary]{}, err
+	}
+	beforeAt, beforeID := int64(math.MaxInt64), "" // the first page: no activity time reaches MaxInt64
+	if key != nil {
+		if beforeAt, err = strconv.ParseInt(key[0], 10, 64); err != nil {
+			return core.Page[core.Summary]{}, core.Invalid("cursor", "malformed cursor")
+		}
+		beforeID = key[1]
+	}
+	items, err := queryAll(ctx, s.r, func(r scanner) (core.Summary, error) { return scanSummary(r, userID) },
+		summaryQuery, userID, beforeAt, beforeID, limit+1)
+	if err != nil {
+		return core.Page[core.Summary]{}, err
+	}
+	return pageOf(items, limit, func(s core.Summary) []string {
+		return []string{strconv.FormatInt(toMS(s.LastActivityAt), 10), s.ID}
+	}), nil
+}
+
+func scanSummary(r scanner, userID string) (core.Summary, error) {
+	var s core.Summary
+	m := core.Member{UserID: userID}
+	var joined int64
+	var lm struct {
+		id, conv, sender, client, body, replyTo sql.NullString
+		seq, created, edited, deleted           sql.NullInt64
+	}
+	c, err := scanConv(r, &m.Role, &m.ReadSeq, &joined, &s.Unread,
+		&lm.id, &lm.conv, &lm.seq, &lm.sender, &lm.client, &lm.body, &lm.replyTo, &lm.created, &lm.edited, &lm.deleted)
+	if err != nil {
+		return s, err
+	}
+	m.ConversationID, m.JoinedAt = c.ID, fromMS(joined)
+	s.Conversation, s.Member = c, &m
+	if lm.id.Valid {
+		s.LastMessage = &core.Message{ID: lm.id.String, ConversationID: lm.conv.String, Seq: lm.seq.Int64,
+			SenderID: lm.sender.String, ClientMsgID: lm.client.String, Body: lm.body.String, ReplyTo: lm.replyTo.String,
+			CreatedAt: fromMS(lm.created.Int64), EditedAt: fromMSPtr(lm.edited), DeletedAt: fromMSPtr(lm.deleted)}
+	}
+	return s, nil
+}
+
+// ConversationIDsOf returns the ids of userID's conversations.
+func (s *Store) ConversationIDsOf(ctx context.Context, userID string) ([]string, error) {
+	ids, err := queryAll(ctx, s.r, func(r scanner) (string, error) {
+		var id string
+		return id, r.Scan(&id)
+	}, `SELECT conversation_id FROM members WHERE user_id = ? ORDER BY conversation_id`, userID)
+	if ids == nil && err == nil {
+		ids = []string{}
+	}
+	return ids, err
+}
+
+// MarkRead raises the member's readSeq to seq and returns the result.
+func (s *Store) MarkRead(ctx context.Context, conversationID, userID string, seq int64) (int64, error) {
+	var readSeq int64
+	err := s.w.QueryRowContext(ctx, `UPDATE members SET read_seq = max(read_seq, ?)
+		WHERE conversation_id = ? AND user_id = ? RETURNING read_seq`, seq, conversationID, userID).Scan(&readSeq)
+	return readSeq, translate(err, "member")
+}

@@ -1,0 +1,165 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"encoding/json"
+	"time"
+
+	"github.com/scalechat/scalechat/core"
+)
+
+// queryer is what the lookups below need: the reader pool or a write transaction.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// scanner is a *sql.Row or *sql.Rows.
+type scanner interface{ Scan(dest ...any) error }
+
+// Times are stored as unix milliseconds and returned in UTC.
+func toMS(t time.Time) int64 { return t.UnixMilli() }
+
+func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
+
+func toMSPtr(t *time.Time) sql.NullInt64 {
+	if t == nil {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: t.UnixMilli(), Valid: true}
+}
+
+func fromMSPtr(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := fromMS(v.Int64)
+	return &t
+}
+
+// nullIfEmpty stores "" as NULL, so the partial unique index on direct_key ignores it.
+func nullIfEmpty(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
+
+const userCols = `id, username, display_name, password_hash, created_at`
+
+func scanUser(r scanner) (core.User, error) {
+	var u core.User
+	var created int64
+	err := r.Scan(&u.ID, &u.Username, &u.DisplayName, &u.PasswordHash, &created)
+	u.CreatedAt = fromMS(created)
+	return u, err
+}
+
+const convCols = `c.id, c.kind, c.title, c.topic, c.direct_key, c.created_by, c.last_seq, c.created_at, c.last_activity_at`
+
+func scanConv(r scanner, extra ...any) (core.Conversation, error) {
+	var c core.Conversation
+	var directKey sql.NullString
+	var created, activity int64
+	err := r.Scan(append([]any{&c.ID, &c.Kind, &c.Title, &c.Topic, &directKey, &c.CreatedBy, &c.LastSeq,
+		&created, &activity}, extra...)...)
+	c.DirectKey, c.CreatedAt, c.LastActivityAt = directKey.String, fromMS(created), fromMS(activity)
+	return c, err
+}
+
+const memberCols = `mb.conversation_id, mb.user_id, mb.role, mb.read_seq, mb.joined_at`
+
+func scanMember(r scanner) (core.Member, error) {
+	var m core.Member
+	var joined int64
+	err := r.Scan(&m.ConversationID, &m.UserID, &m.Role, &m.ReadSeq, &joined)
+	m.JoinedAt = fromMS(joined)
+	return m, err
+}
+
+const msgCols = `m.id, m.conversation_id, m.seq, m.sender_id, m.client_msg_id, m.body, m.reply_to, m.created_at,
+	m.edited_at, m.deleted_at`
+
+func scanMessage(r scanner) (core.Message, error) {
+	var m core.Message
+	var created int64
+	var edited, deleted sql.NullInt64
+	err := r.Scan(&m.ID, &m.ConversationID, &m.Seq, &m.SenderID, &m.ClientMsgID, &m.Body, &m.ReplyTo, &created,
+		&edited, &deleted)
+	m.CreatedAt, m.EditedAt, m.DeletedAt = fromMS(created), fromMSPtr(edited), fromMSPtr(deleted)
+	return m, err
+}
+
+func getConversation(ctx context.Context, q queryer, id string) (core.Conversation, error) {
+	c, err := scanConv(q.QueryRowContext(ctx, `SELECT `+convCols+` FROM conversations c WHERE c.id = ?`, id))
+	return c, translate(err, "conversation")
+}
+
+func getMember(ctx context.Context, q queryer, conversationID, userID string) (core.Member, error) {
+	m, err := scanMember(q.QueryRowContext(ctx, `SELECT `+memberCols+` FROM members mb
+		WHERE mb.conversation_id = ? AND mb.user_id = ?`, conversationID, userID))
+	return m, translate(err, "member")
+}
+
+func getMessage(ctx context.Context, q queryer, conversationID, messageID string) (core.Message, error) {
+	m, err := scanMessage(q.QueryRowContext(ctx, `SELECT `+msgCols+` FROM messages m
+		WHERE m.id = ? AND m.conversation_id = ?`, messageID, conversationID))
+	return m, translate(err, "message")
+}
+
+func getMessageByKey(ctx context.Context, q queryer, conversationID, senderID, clientMsgID string) (core.Message, error) {
+	m, err := scanMessage(q.QueryRowContext(ctx, `SELECT `+msgCols+` FROM messages m
+		WHERE m.conversation_id = ? AND m.sender_id = ? AND m.client_msg_id = ?`, conversationID, senderID, clientMsgID))
+	return m, translate(err, "message")
+}
+
+// pageCursor encodes a page position; clients must treat it as opaque.
+func pageCursor(key ...string) string {
+	b, _ := json.Marshal(key) // a []string always marshals
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// parsePageCursor decodes a cursor made by pageCursor with n parts; "" means the first page (nil).
+func parsePageCursor(cursor string, n int) ([]string, error) {
+	if cursor == "" {
+		return nil, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(cursor)
+	var key []string
+	if err == nil {
+		err = json.Unmarshal(b, &key)
+	}
+	if err != nil || len(key) != n {
+		return nil, core.Invalid("cursor", "malformed cursor")
+	}
+	return key, nil
+}
+
+// pageLimit applies the default and maximum page sizes.
+func pageLimit(limit int) (int, error) {
+	return core.ClampLimit(limit, core.DefaultPageLimit, core.MaxHistoryLimit)
+}
+
+// queryAll runs a query and scans every row.
+func queryAll[T any](ctx context.Context, q queryer, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, translate(err, "")
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, translate(err, "")
+		}
+		out = append(out, v)
+	}
+	return out, translate(rows.Err(), "")
+}
+
+// pageOf cuts the limit+1 rows fetched into a page whose cursor is the last item's key when more exist.
+func pageOf[T any](items []T, limit int, key func(T) []string) core.Page[T] {
+	if len(items) <= limit {
+		return core.Page[T]{Items: items}
+	}
+	items = items[:limit]
+	return core.Page[T]{Items: items, Next: pageCursor(key(items[limit-1])...)}
+}

@@ -1,0 +1,78 @@
+package sqlite
+
+import (
+	"context"
+	"strings"
+
+	"github.com/scalechat/scalechat/core"
+)
+
+// CreateUser stores u; a taken username or id is core.ErrAlreadyExists.
+func (s *Store) CreateUser(ctx context.Context, u core.User) error {
+	_, err := s.w.ExecContext(ctx, `INSERT INTO users (id, username, display_name, display_lower, password_hash, created_at)
+		VALUES (?, ?, ?, ?, ?, ?)`,
+		u.ID, u.Username, u.DisplayName, strings.ToLower(u.DisplayName), u.PasswordHash, toMS(u.CreatedAt))
+	return translate(err, "user")
+}
+
+// UserByID returns the user or core.ErrNotFound.
+func (s *Store) UserByID(ctx context.Context, id string) (core.User, error) {
+	u, err := scanUser(s.r.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE id = ?`, id))
+	return u, translate(err, "user")
+}
+
+// UserByUsername returns the user with that username or core.ErrNotFound.
+func (s *Store) UserByUsername(ctx context.Context, username string) (core.User, error) {
+	u, err := scanUser(s.r.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE username = ?`, username))
+	return u, translate(err, "user")
+}
+
+// SearchUsers lists users whose username starts with q or whose display name contains q, by username.
+func (s *Store) SearchUsers(ctx context.Context, q string, page core.PageRequest) (core.Page[core.User], error) {
+	limit, err := pageLimit(page.Limit)
+	if err != nil {
+		return core.Page[core.User]{}, err
+	}
+	after, err := parsePageCursor(page.Cursor, 1)
+	if err != nil {
+		return core.Page[core.User]{}, err
+	}
+	if after == nil {
+		after = []string{""}
+	}
+	q = strings.ToLower(q)
+	// substr/instr rather than LIKE: q may hold '%' or '_', which must match literally.
+	items, err := queryAll(ctx, s.r, scanUser, `SELECT `+userCols+` FROM users
+		WHERE (substr(lower(username), 1, length(?1)) = ?1 OR instr(display_lower, ?1) > 0) AND username > ?2
+		ORDER BY username LIMIT ?3`, q, after[0], limit+1)
+	if err != nil {
+		return core.Page[core.User]{}, err
+	}
+	return pageOf(items, limit, func(u core.User) []string { return []string{u.Username} }), nil
+}
+
+// CreateSession stores sess; a duplicate token hash is core.ErrAlreadyExists.
+func (s *Store) CreateSession(ctx context.Context, sess core.Session) error {
+	_, err := s.w.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
+		sess.TokenHash, sess.UserID, toMS(sess.CreatedAt), toMS(sess.ExpiresAt))
+	return translate(err, "session")
+}
+
+// Session returns the session with that token hash or core.ErrNotFound.
+func (s *Store) Session(ctx context.Context, tokenHash string) (core.Session, error) {
+	var sess core.Session
+	var created, expires int64
+	err := s.r.QueryRowContext(ctx, `SELECT token_hash, user_id, created_at, expires_at FROM sessions WHERE token_hash = ?`,
+		tokenHash).Scan(&sess.TokenHash, &sess.UserID, &created, &expires)
+	if err != nil {
+		return core.Session{}, translate(err, "session")
+	}
+	sess.CreatedAt, sess.ExpiresAt = fromMS(created), fromMS(expires)
+	return sess, nil
+}
+
+// DeleteSession removes the session, if any.
+func (s *Store) DeleteSession(ctx context.Context, tokenHash string) error {
+	_, err := s.w.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = ?`, tokenHash)
+	return translate(err, "session")
+}

@@ -1,0 +1,119 @@
+package app
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Roles a process can run.
+const (
+	RoleStandalone = "standalone"
+)
+
+// Config is everything a process reads from flags and SCALECHAT_* environment variables. It is read only here;
+// every package below app takes its own validated Config.
+type Config struct {
+	Role            string
+	Addr            string
+	DataDir         string
+	LogLevel        string
+	Node            string
+	SessionTTL      time.Duration
+	AckTimeout      time.Duration
+	SendRateLimit   int
+	SendRatePer     time.Duration
+	MaxBodyBytes    int64
+	ShutdownTimeout time.Duration
+	PasswordMemKiB  uint32 // argon2id memory cost; lowered in tests to keep them fast
+}
+
+
+// Parse reads args (after the subcommand) and the environment. A flag wins over its environment variable.
+func Parse(args []string, getenv func(string) string) (Config, error) {
+	c := Config{}
+	fs := flag.NewFlagSet("scalechat", flag.ContinueOnError)
+	env := func(name, def string) string {
+		if v := getenv("SCALECHAT_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))); v != "" {
+			return v
+		}
+		return def
+	}
+	var errs []error
+	str := func(p *string, name, def, help string) { fs.StringVar(p, name, env(name, def), help) }
+	dur := func(p *time.Duration, name string, def time.Duration, help string) {
+		v, err := time.ParseDuration(env(name, def.String()))
+		if err != nil {
+			errs = append(errs, fmt.Errorf("SCALECHAT_%s: %w", strings.ToUpper(strings.ReplaceAll(name, "-", "_")), err))
+		}
+		fs.DurationVar(p, name, v, help)
+	}
+	num := func(p *int64, name string, def int64, help string) {
+		v, err := strconv.ParseInt(env(name, strconv.FormatInt(def, 10)), 10, 64)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("SCALECHAT_%s: %w", strings.ToUpper(strings.ReplaceAll(name, "-", "_")), err))
+		}
+		fs.Int64Var(p, name, v, help)
+	}
+	host, _ := os.Hostname()
+	var rate, mem int64
+	str(&c.Role, "role", RoleStandalone, "role to run: standalone")
+	str(&c.Addr, "addr", ":8080", "HTTP listen address (REST, Socket.IO, web app)")
+	str(&c.DataDir, "data-dir", "./data", "standalone: directory of the SQLite database")
+	str(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
+	str(&c.Node, "node", host, "this process's id in a cluster (defaults to the host name)")
+	dur(&c.SessionTTL, "session-ttl", 30*24*time.Hour, "how long a login lasts")
+	dur(&c.AckTimeout, "ack-timeout", 5*time.Second, "how long a send waits to be sequenced")
+	num(&rate, "send-rate-limit", 50, "messages a user may send per --send-rate-per")
+	dur(&c.SendRatePer, "send-rate-per", 10*time.Second, "window of --send-rate-limit")
+	num(&c.MaxBodyBytes, "max-body-bytes", 64<<10, "largest accepted request body")
+	dur(&c.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "grace period for in-flight requests on SIGTERM")
+	num(&mem, "password-memory-kib", 19*1024, "argon2id memory cost per password hash")
+	if err := errors.Join(errs...); err != nil {
+		return c, err
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	c.SendRateLimit, c.PasswordMemKiB = int(rate), uint32(mem)
+	return c, c.validate()
+}
+
+func (c Config) validate() error {
+	var errs []error
+	if c.Role != RoleStandalone {
+		errs = append(errs, fmt.Errorf("--role %q: this build runs the standalone role only", c.Role))
+	}
+	if c.Addr == "" {
+		errs = append(errs, errors.New("--addr is required"))
+	}
+	if c.Role == RoleStandalone && c.DataDir == "" {
+		errs = append(errs, errors.New("--data-dir is required for the standalone role"))
+	}
+	if _, err := parseLevel(c.LogLevel); err != nil {
+		errs = append(errs, err)
+	}
+	if c.SendRateLimit < 1 || c.SendRatePer <= 0 || c.SessionTTL <= 0 || c.AckTimeout <= 0 || c.MaxBodyBytes < 1024 {
+		errs = append(errs, errors.New("limits must be positive (and --max-body-bytes at least 1024)"))
+	}
+	if c.PasswordMemKiB < 64 {
+		errs = append(errs, errors.New("--password-memory-kib must be at least 64"))
+	}
+	return errors.Join(errs...)
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return l, fmt.Errorf("--log-level %q: want debug, info, warn or error", s)
+	}
+	return l, nil
+}

@@ -1,0 +1,113 @@
+package app
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+
+	"github.com/google/wire"
+
+	"github.com/scalechat/scalechat/adapters/argon2id"
+	"github.com/scalechat/scalechat/adapters/memory"
+	"github.com/scalechat/scalechat/adapters/rest"
+	"github.com/scalechat/scalechat/adapters/sqlite"
+	"github.com/scalechat/scalechat/core"
+	"github.com/scalechat/scalechat/core/chat"
+	"github.com/scalechat/scalechat/ports"
+)
+
+// CoreSet builds the use cases and the sequencer from ports; every role uses it.
+var CoreSet = wire.NewSet(
+	ProvideChatConfig,
+	wire.Struct(new(chat.Deps), "*"),
+	ProvideService,
+	chat.NewSequencer,
+)
+
+// InProcessSet provides the in-process adapters: system clock and ids, password hashing, log, fan-out,
+// presence and rate limiting within one process.
+var InProcessSet = wire.NewSet(
+	wire.InterfaceValue(new(ports.Clock), memory.SystemClock{}),
+	wire.InterfaceValue(new(ports.IDGenerator), memory.UUIDv7{}),
+	ProvideHasher, wire.Bind(new(ports.PasswordHasher), new(*argon2id.Hasher)),
+	ProvideMemoryLog,
+	wire.Bind(new(ports.CommandLog), new(*memory.Log)),
+	wire.Bind(new(ports.CommandConsumer), new(*memory.Log)),
+	memory.NewFanout, wire.Bind(new(ports.Fanout), new(*memory.Fanout)),
+	memory.NewRateLimiter, wire.Bind(new(ports.RateLimiter), new(*memory.RateLimiter)),
+	memory.NewPresence, wire.Bind(new(ports.Presence), new(*memory.Presence)),
+)
+
+// SQLiteSet binds the SQLite store to every store port.
+var SQLiteSet = wire.NewSet(
+	ProvideSQLite,
+	wire.Bind(new(ports.UserStore), new(*sqlite.Store)),
+	wire.Bind(new(ports.SessionStore), new(*sqlite.Store)),
+	wire.Bind(new(ports.ConversationStore), new(*sqlite.Store)),
+	wire.Bind(new(ports.MemberStore), new(*sqlite.Store)),
+	wire.Bind(new(ports.SummaryStore), new(*sqlite.Store)),
+	wire.Bind(new(ports.HistoryStore), new(*sqlite.Store)),
+	wire.Bind(new(ports.Ledger), new(*sqlite.Store)),
+)
+
+// HTTPSet builds the HTTP surface (REST API, docs, health, metrics) and the server around it.
+var HTTPSet = wire.NewSet(rest.NewMetrics, ProvideHandler, NewServer)
+
+// ProvideSQLite opens (and migrates) the standalone database under cfg.DataDir.
+func ProvideSQLite(ctx context.Context, cfg Config, log *slog.Logger) (*sqlite.Store, func(), error) {
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return nil, nil, err
+	}
+	store, err := sqlite.Open(ctx, sqlite.Config{Path: filepath.Join(cfg.DataDir, "scalechat.db")})
+	if err != nil {
+		return nil, nil, err
+	}
+	return store, func() {
+		if err := store.Close(); err != nil {
+			log.Warn("closing the database", "err", err)
+		}
+	}, nil
+}
+
+// ProvideHasher returns the argon2id password hasher at cfg's memory cost.
+func ProvideHasher(cfg Config) (*argon2id.Hasher, error) {
+	hc := argon2id.DefaultConfig()
+	hc.Memory = cfg.PasswordMemKiB
+	return argon2id.New(hc)
+}
+
+// ProvideMemoryLog returns the in-process command log of the standalone role.
+func ProvideMemoryLog() *memory.Log { return memory.NewLog(memory.LogConfig{}) }
+
+// ProvideChatConfig maps process configuration onto the use cases' configuration.
+func ProvideChatConfig(cfg Config) chat.Config {
+	return chat.Config{
+		Node:       cfg.Node,
+		SessionTTL: cfg.SessionTTL,
+		AckTimeout: cfg.AckTimeout,
+		// The in-process log is not durable: a standalone send is acknowledged only once committed to SQLite.
+		AcceptOnTimeout: false,
+		SendRate:        core.Rate{Limit: cfg.SendRateLimit, Per: cfg.SendRatePer},
+	}
+}
+
+// ProvideService builds the use cases.
+func ProvideService(ctx context.Context, cfg chat.Config, deps chat.Deps) (*chat.Service, func(), error) {
+	svc, err := chat.New(ctx, cfg, deps)
+	if err != nil {
+		return nil, nil, err
+	}
+	return svc, func() { _ = svc.Close() }, nil
+}
+
+// ProvideHandler builds the HTTP handler: REST API, docs, health and metrics.
+func ProvideHandler(cfg Config, log *slog.Logger, svc *chat.Service, store *sqlite.Store, metrics *rest.Metrics) (http.Handler, error) {
+	api, err := rest.New(rest.Config{MaxBodyBytes: cfg.MaxBodyBytes, Logger: log}, svc,
+		map[string]ports.Pinger{"sqlite": store}, metrics)
+	if err != nil {
+		return nil, err
+	}
+	return api.Handler(), nil
+}

@@ -1,0 +1,188 @@
+package chat
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"time"
+
+	"github.com/scalechat/scalechat/core"
+)
+
+// Limits of the real-time use cases.
+const (
+	DefaultSyncLimit = 500
+	MaxSyncLimit     = 1000
+	MaxSyncCursors   = 1000
+	MaxPresenceUsers = 200
+	// PresenceTTL is how long a connection counts as live without a heartbeat.
+	PresenceTTL = 60 * time.Second
+)
+
+// typingRate bounds typing notices per user and conversation: a client may send them on every key press.
+var typingRate = core.Rate{Limit: 1, Per: time.Second}
+
+// Typing tells a conversation that actor is (or stopped) typing. Notices beyond the throttle are dropped
+// silently: they are ephemeral hints, not data. Stopping is never throttled.
+func (s *Service) Typing(ctx context.Context, actor, conversationID string, typing bool) error {
+	if _, _, err := s.membership(ctx, actor, conversationID); err != nil {
+		return err
+	}
+	if typing {
+		ok, _, err := s.d.Limiter.Allow(ctx, "typing:"+actor+":"+conversationID, typingRate)
+		if err != nil || !ok {
+			return err
+		}
+	}
+	n := core.Typing{ConversationID: conversationID, UserID: actor, Typing: typing}
+	s.publish(ctx, core.ConversationTopic(conversationID), core.Envelope{Typing: &n})
+	return nil
+}
+
+// SyncResult is what a resuming client missed.
+type SyncResult struct {
+	Events    []core.Event // per conversation dense and in seq order; conversations by id
+	Truncated []string     // conversations with more events than fitted: page through Events
+}
+
+// Sync returns, from durable storage, every event after each cursor (conversation id → last seq seen), up to
+// limit events in all. Conversations actor does not belong to (any more) are skipped.
+func (s *Service) Sync(ctx context.Context, actor string, cursors map[string]int64, limit int) (SyncResult, error) {
+	var out SyncResult
+	if len(cursors) > MaxSyncCursors {
+		return out, core.Invalid("cursors", "at most %d conversations per sync", MaxSyncCursors)
+	}
+	limit, err := core.ClampLimit(limit, DefaultSyncLimit, MaxSyncLimit)
+	if err != nil {
+		return out, err
+	}
+	order := make([]string, 0, len(cursors))
+	for id := range cursors {
+		order = append(order, id)
+	}
+	slices.Sort(order)
+	for _, id := range order {
+		after := cursors[id]
+		if after < 0 {
+			return SyncResult{}, core.Invalid("cursors", "cursor of %q must not be negative", id)
+		}
+		if _, _, err := s.membership(ctx, actor, id); err != nil {
+			if errors.Is(err, core.ErrNotFound) || errors.Is(err, core.ErrPermissionDenied) {
+				continue
+			}
+			return SyncResult{}, err
+		}
+		room := limit - len(out.Events)
+		if room <= 0 {
+			out.Truncated = append(out.Truncated, id)
+			continue
+		}
+		evs, more, err := s.d.History.Events(ctx, id, after, room)
+		if err != nil {
+			return SyncResult{}, err
+		}
+		out.Events = append(out.Events, evs...)
+		if more {
+			out.Truncated = append(out.Truncated, id)
+		}
+	}
+	return out, nil
+}
+
+// ConversationIDs lists the conversations of a user: the rooms its connections join.
+func (s *Service) ConversationIDs(ctx context.Context, userID string) ([]string, error) {
+	return s.d.Members.ConversationIDsOf(ctx, userID)
+}
+
+// Presence returns the presence of users.
+func (s *Service) Presence(ctx context.Context, userIDs []string) ([]core.Presence, error) {
+	if len(userIDs) == 0 || len(userIDs) > MaxPresenceUsers {
+		return nil, core.Invalid("userIds", "name 1 to %d users", MaxPresenceUsers)
+	}
+	st, err := s.d.Presence.Status(ctx, userIDs)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]core.Presence, 0, len(userIDs))
+	for _, id := range userIDs {
+		p := st[id]
+		p.UserID = id
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// Connected records a live connection; when it is the user's first, contacts are told the user is online.
+func (s *Service) Connected(ctx context.Context, userID, connID string) error {
+	online, err := s.d.Presence.Touch(ctx, userID, connID, PresenceTTL)
+	if err != nil || !online {
+		return err
+	}
+	s.announcePresence(ctx, core.Presence{UserID: userID, Online: true, LastSeenAt: s.now()})
+	return nil
+}
+
+// Heartbeat keeps a connection live; call it well within PresenceTTL.
+func (s *Service) Heartbeat(ctx context.Context, userID, connID string) error {
+	_, err := s.d.Presence.Touch(ctx, userID, connID, PresenceTTL)
+	return err
+}
+
+// Disconnected drops a connection; when it was the user's last, contacts are told the user is offline.
+// Callers apply their grace period before calling it.
+func (s *Service) Disconnected(ctx context.Context, userID, connID string) error {
+	offline, err := s.d.Presence.Drop(ctx, userID, connID)
+	if err != nil || !offline {
+		return err
+	}
+	s.announcePresence(ctx, core.Presence{UserID: userID, Online: false, LastSeenAt: s.now()})
+	return nil
+}
+
+// announcePresence tells the user and every member of the user's direct and group conversations.
+// Channels are public and can be huge: presence does not travel through them.
+func (s *Service) announcePresence(ctx context.Context, p core.Presence) {
+	contacts := map[string]bool{p.UserID: true}
+	page := core.PageRequest{Limit: core.MaxHistoryLimit}
+	for {
+		convs, err := s.d.Members.ConversationsOf(ctx, p.UserID, page)
+		if err != nil {
+			s.log.WarnContext(ctx, "presence: listing conversations", "user", p.UserID, "err", err)
+			return
+		}
+		for _, c := range convs.Items {
+			if c.Kind == core.KindChannel {
+				continue
+			}
+			if err := s.eachMember(ctx, c.ID, func(m core.Member) { contacts[m.UserID] = true }); err != nil {
+				s.log.WarnContext(ctx, "presence: listing members", "conversation", c.ID, "err", err)
+				return
+			}
+		}
+		if convs.Next == "" {
+			break
+		}
+		page.Cursor = convs.Next
+	}
+	for id := range contacts {
+		s.publish(ctx, core.UserTopic(id), core.Envelope{Presence: &p})
+	}
+}
+
+// eachMember calls fn for every member of a conversation.
+func (s *Service) eachMember(ctx context.Context, conversationID string, fn func(core.Member)) error {
+	page := core.PageRequest{Limit: core.MaxHistoryLimit}
+	for {
+		p, err := s.d.Members.Members(ctx, conversationID, page)
+		if err != nil {
+			return err
+		}
+		for _, m := range p.Items {
+			fn(m)
+		}
+		if p.Next == "" {
+			return nil
+		}
+		page.Cursor = p.Next
+	}
+}

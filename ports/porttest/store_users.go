@@ -1,0 +1,182 @@
+package porttest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/scalechat/scalechat/core"
+	"github.com/scalechat/scalechat/ports"
+)
+
+// TestUserStore checks the ports.UserStore contract. newStore must return an empty store.
+func TestUserStore(t *testing.T, newStore func(t *testing.T) ports.UserStore) {
+	ctx := context.Background()
+	user := func(id, username, display string, i int) core.User {
+		return core.User{ID: id, Username: username, DisplayName: display, PasswordHash: "hash-" + id, CreatedAt: stAt(i)}
+	}
+
+	t.Run("create and read back exactly", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		u := user("u1", "alice", "Alice Liddell", 1)
+		require.NoError(t, s.CreateUser(ctx, u))
+		got, err := s.UserByID(ctx, "u1")
+		require.NoError(t, err)
+		assert.Equal(t, stNormUser(u), stNormUser(got))
+		got, err = s.UserByUsername(ctx, "alice")
+		require.NoError(t, err)
+		assert.Equal(t, stNormUser(u), stNormUser(got))
+	})
+
+	t.Run("taken username is already_exists and changes nothing", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		u := user("u1", "alice", "Alice", 1)
+		require.NoError(t, s.CreateUser(ctx, u))
+		err := s.CreateUser(ctx, user("u2", "alice", "Other", 2))
+		assert.ErrorIs(t, err, core.ErrAlreadyExists)
+		_, err = s.UserByID(ctx, "u2")
+		assert.ErrorIs(t, err, core.ErrNotFound)
+		got, err := s.UserByUsername(ctx, "alice")
+		require.NoError(t, err)
+		assert.Equal(t, stNormUser(u), stNormUser(got))
+	})
+
+	t.Run("taken id is already_exists", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		require.NoError(t, s.CreateUser(ctx, user("u1", "alice", "Alice", 1)))
+		assert.ErrorIs(t, s.CreateUser(ctx, user("u1", "bob", "Bob", 2)), core.ErrAlreadyExists)
+		_, err := s.UserByUsername(ctx, "bob")
+		assert.ErrorIs(t, err, core.ErrNotFound)
+	})
+
+	t.Run("missing user is not_found", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		_, err := s.UserByID(ctx, "nobody")
+		assert.ErrorIs(t, err, core.ErrNotFound)
+		_, err = s.UserByUsername(ctx, "nobody")
+		assert.ErrorIs(t, err, core.ErrNotFound)
+	})
+
+	t.Run("search", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		users := []core.User{ // in username order
+			user("u7", "a_b", "Underscore", 7),
+			user("u2", "alfred", "Alfred Pennyworth", 2),
+			user("u1", "alice", "Alice Liddell", 1),
+			user("u8", "axb", "Wildcard trap", 8),
+			user("u3", "bob", "Bob Builder", 3),
+			user("u4", "carol", "Carol ALICE Danvers", 4),
+			user("u5", "dave_al", "Dave", 5),
+			user("u6", "elodie", "Élodie Dupont", 6),
+		}
+		for _, i := range []int{2, 6, 0, 4, 1, 7, 3, 5} { // insertion order differs from sort order
+			require.NoError(t, s.CreateUser(ctx, users[i]))
+		}
+		names := func(us []core.User) []string {
+			out := []string{}
+			for _, u := range us {
+				out = append(out, u.Username)
+			}
+			return out
+		}
+		for _, tc := range []struct {
+			q    string
+			want []string
+		}{
+			{"", []string{"a_b", "alfred", "alice", "axb", "bob", "carol", "dave_al", "elodie"}},
+			{"al", []string{"alfred", "alice", "carol"}}, // dave_al: "al" inside a username is no match
+			{"ALICE", []string{"alice", "carol"}},
+			{"a_", []string{"a_b"}}, // '_' is literal, not a wildcard
+			{"builder", []string{"bob"}},
+			{"ÉLO", []string{"elodie"}},
+			{"zzz", []string{}},
+		} {
+			for _, limit := range []int{1, 2, 3, 100} {
+				got := stWalk(t, limit, func(p core.PageRequest) (core.Page[core.User], error) {
+					return s.SearchUsers(ctx, tc.q, p)
+				})
+				assert.Equal(t, tc.want, names(got), "q=%q limit=%d", tc.q, limit)
+			}
+		}
+		all := stWalk(t, 3, func(p core.PageRequest) (core.Page[core.User], error) { return s.SearchUsers(ctx, "", p) })
+		require.Len(t, all, len(users))
+		for i := range users {
+			assert.Equal(t, stNormUser(users[i]), stNormUser(all[i]))
+		}
+	})
+
+	t.Run("search with a bad cursor is invalid_argument", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		_, err := s.SearchUsers(ctx, "", core.PageRequest{Cursor: "!!not a cursor!!", Limit: 10})
+		assert.ErrorIs(t, err, core.ErrInvalidArgument)
+	})
+}
+
+// TestSessionStore checks the ports.SessionStore contract. newStore must return an empty store.
+func TestSessionStore(t *testing.T, newStore func(t *testing.T) ports.SessionStore) {
+	ctx := context.Background()
+	session := func(hash, user string, created time.Time, ttl time.Duration) core.Session {
+		return core.Session{TokenHash: hash, UserID: user, CreatedAt: created, ExpiresAt: created.Add(ttl)}
+	}
+
+	t.Run("create and read back exactly", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		sess := session("h1", "u1", stAt(1), time.Hour)
+		require.NoError(t, s.CreateSession(ctx, sess))
+		got, err := s.Session(ctx, "h1")
+		require.NoError(t, err)
+		assert.Equal(t, stNormSession(sess), stNormSession(got))
+	})
+
+	t.Run("expired sessions are still returned", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		sess := session("h1", "u1", time.Now().Add(-2*time.Hour), time.Hour)
+		require.NoError(t, s.CreateSession(ctx, sess))
+		got, err := s.Session(ctx, "h1")
+		require.NoError(t, err)
+		assert.Equal(t, stNormSession(sess), stNormSession(got))
+	})
+
+	t.Run("duplicate token hash is already_exists and changes nothing", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		sess := session("h1", "u1", stAt(1), time.Hour)
+		require.NoError(t, s.CreateSession(ctx, sess))
+		assert.ErrorIs(t, s.CreateSession(ctx, session("h1", "u2", stAt(2), time.Hour)), core.ErrAlreadyExists)
+		got, err := s.Session(ctx, "h1")
+		require.NoError(t, err)
+		assert.Equal(t, stNormSession(sess), stNormSession(got))
+	})
+
+	t.Run("missing session is not_found", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		_, err := s.Session(ctx, "nope")
+		assert.ErrorIs(t, err, core.ErrNotFound)
+	})
+
+	t.Run("delete", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		require.NoError(t, s.CreateSession(ctx, session("h1", "u1", stAt(1), time.Hour)))
+		require.NoError(t, s.CreateSession(ctx, session("h2", "u1", stAt(2), time.Hour)))
+		require.NoError(t, s.DeleteSession(ctx, "h1"))
+		_, err := s.Session(ctx, "h1")
+		assert.ErrorIs(t, err, core.ErrNotFound)
+		_, err = s.Session(ctx, "h2")
+		assert.NoError(t, err, "deleting one session leaves the others")
+		assert.NoError(t, s.DeleteSession(ctx, "h1"), "deleting twice is not an error")
+		assert.NoError(t, s.DeleteSession(ctx, "never"), "deleting a missing session is not an error")
+	})
+}
