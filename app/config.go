@@ -19,20 +19,21 @@ const (
 // Config is everything a process reads from flags and SCALECHAT_* environment variables. It is read only here;
 // every package below app takes its own validated Config.
 type Config struct {
-	Role            string
-	Addr            string
-	DataDir         string
-	LogLevel        string
-	Node            string
-	SessionTTL      time.Duration
-	AckTimeout      time.Duration
-	SendRateLimit   int
-	SendRatePer     time.Duration
-	MaxBodyBytes    int64
-	ShutdownTimeout time.Duration
-	PasswordMemKiB  uint32 // argon2id memory cost; lowered in tests to keep them fast
+	Role              string
+	Addr              string
+	DataDir           string
+	LogLevel          string
+	Node              string
+	SessionTTL        time.Duration
+	AckTimeout        time.Duration
+	SendRateLimit     int
+	SendRatePer       time.Duration
+	MaxBodyBytes      int64
+	ShutdownTimeout   time.Duration
+	PasswordMemKiB    uint32 // argon2id memory cost; lowered in tests to keep them fast
+	MaxSocketsPerUser int
+	PresenceGrace     time.Duration
 }
-
 
 // Parse reads args (after the subcommand) and the environment. A flag wins over its environment variable.
 func Parse(args []string, getenv func(string) string) (Config, error) {
@@ -61,7 +62,7 @@ func Parse(args []string, getenv func(string) string) (Config, error) {
 		fs.Int64Var(p, name, v, help)
 	}
 	host, _ := os.Hostname()
-	var rate, mem int64
+	var rate, mem, sockets int64
 	str(&c.Role, "role", RoleStandalone, "role to run: standalone")
 	str(&c.Addr, "addr", ":8080", "HTTP listen address (REST, Socket.IO, web app)")
 	str(&c.DataDir, "data-dir", "./data", "standalone: directory of the SQLite database")
@@ -74,6 +75,8 @@ func Parse(args []string, getenv func(string) string) (Config, error) {
 	num(&c.MaxBodyBytes, "max-body-bytes", 64<<10, "largest accepted request body")
 	dur(&c.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "grace period for in-flight requests on SIGTERM")
 	num(&mem, "password-memory-kib", 19*1024, "argon2id memory cost per password hash")
+	num(&sockets, "max-sockets-per-user", 20, "Socket.IO connections one user may hold on this node")
+	dur(&c.PresenceGrace, "presence-grace", 3*time.Second, "how long after its last socket closes a user turns offline")
 	if err := errors.Join(errs...); err != nil {
 		return c, err
 	}
@@ -83,7 +86,7 @@ func Parse(args []string, getenv func(string) string) (Config, error) {
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
-	c.SendRateLimit, c.PasswordMemKiB = int(rate), uint32(mem)
+	c.SendRateLimit, c.PasswordMemKiB, c.MaxSocketsPerUser = int(rate), uint32(mem), int(sockets)
 	return c, c.validate()
 }
 
@@ -103,6 +106,9 @@ func (c Config) validate() error {
 	}
 	if c.SendRateLimit < 1 || c.SendRatePer <= 0 || c.SessionTTL <= 0 || c.AckTimeout <= 0 || c.MaxBodyBytes < 1024 {
 		errs = append(errs, errors.New("limits must be positive (and --max-body-bytes at least 1024)"))
+	}
+	if c.MaxSocketsPerUser < 1 || c.PresenceGrace < 0 {
+		errs = append(errs, errors.New("--max-sockets-per-user must be positive and --presence-grace not negative"))
 	}
 	if c.PasswordMemKiB < 64 {
 		errs = append(errs, errors.New("--password-memory-kib must be at least 64"))

@@ -12,6 +12,7 @@ import (
 	"github.com/scalechat/scalechat/adapters/argon2id"
 	"github.com/scalechat/scalechat/adapters/memory"
 	"github.com/scalechat/scalechat/adapters/rest"
+	"github.com/scalechat/scalechat/adapters/socketio"
 	"github.com/scalechat/scalechat/adapters/sqlite"
 	"github.com/scalechat/scalechat/core"
 	"github.com/scalechat/scalechat/core/chat"
@@ -52,8 +53,8 @@ var SQLiteSet = wire.NewSet(
 	wire.Bind(new(ports.Ledger), new(*sqlite.Store)),
 )
 
-// HTTPSet builds the HTTP surface (REST API, docs, health, metrics) and the server around it.
-var HTTPSet = wire.NewSet(rest.NewMetrics, ProvideHandler, NewServer)
+// HTTPSet builds the HTTP surface (REST API, docs, health, metrics, Socket.IO) and the server around it.
+var HTTPSet = wire.NewSet(rest.NewMetrics, ProvideRealtime, ProvideHandler, NewServer)
 
 // ProvideSQLite opens (and migrates) the standalone database under cfg.DataDir.
 func ProvideSQLite(ctx context.Context, cfg Config, log *slog.Logger) (*sqlite.Store, func(), error) {
@@ -102,12 +103,23 @@ func ProvideService(ctx context.Context, cfg chat.Config, deps chat.Deps) (*chat
 	return svc, func() { _ = svc.Close() }, nil
 }
 
-// ProvideHandler builds the HTTP handler: REST API, docs, health and metrics.
-func ProvideHandler(cfg Config, log *slog.Logger, svc *chat.Service, store *sqlite.Store, metrics *rest.Metrics) (http.Handler, error) {
+// ProvideRealtime builds the Socket.IO endpoint. Its cleanup is a no-op: the server closes it first thing on
+// shutdown, so that clients move to another node while in-flight requests finish.
+func ProvideRealtime(cfg Config, log *slog.Logger, svc *chat.Service, fanout ports.Fanout) (*socketio.Server, error) {
+	return socketio.New(socketio.Config{Node: cfg.Node, MaxPayloadBytes: cfg.MaxBodyBytes,
+		MaxSocketsPerUser: cfg.MaxSocketsPerUser, PresenceGrace: cfg.PresenceGrace, Logger: log}, svc, fanout)
+}
+
+// ProvideHandler builds the HTTP handler: Socket.IO at /socket.io/, and the REST API, docs, health and metrics.
+func ProvideHandler(cfg Config, log *slog.Logger, svc *chat.Service, store *sqlite.Store, metrics *rest.Metrics,
+	rt *socketio.Server) (http.Handler, error) {
 	api, err := rest.New(rest.Config{MaxBodyBytes: cfg.MaxBodyBytes, Logger: log}, svc,
 		map[string]ports.Pinger{"sqlite": store}, metrics)
 	if err != nil {
 		return nil, err
 	}
-	return api.Handler(), nil
+	mux := http.NewServeMux()
+	mux.Handle("/socket.io/", rt.Handler())
+	api.Mount(mux)
+	return mux, nil
 }

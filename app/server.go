@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/scalechat/scalechat/adapters/socketio"
 	"github.com/scalechat/scalechat/core/chat"
 	"github.com/scalechat/scalechat/ports"
 )
@@ -21,11 +22,13 @@ type Server struct {
 	handler  http.Handler
 	consumer ports.CommandConsumer // nil in roles that do not sequence
 	seq      *chat.Sequencer
+	realtime *socketio.Server
 }
 
 // NewServer assembles a server from its parts.
-func NewServer(cfg Config, log *slog.Logger, handler http.Handler, consumer ports.CommandConsumer, seq *chat.Sequencer) *Server {
-	return &Server{cfg: cfg, log: log, handler: handler, consumer: consumer, seq: seq}
+func NewServer(cfg Config, log *slog.Logger, handler http.Handler, consumer ports.CommandConsumer, seq *chat.Sequencer,
+	realtime *socketio.Server) *Server {
+	return &Server{cfg: cfg, log: log, handler: handler, consumer: consumer, seq: seq, realtime: realtime}
 }
 
 // Run serves until ctx is cancelled, then shuts down gracefully: the listener stops taking requests, in-flight
@@ -64,6 +67,10 @@ func (s *Server) Run(ctx context.Context) error {
 		s.log.Info("shutting down")
 	case runErr = <-errc:
 		s.log.Error("stopping after a fatal error", "err", runErr)
+	}
+	// Sockets first: their clients reconnect elsewhere, and long-polling requests end instead of holding Shutdown.
+	if err := s.realtime.Close(); err != nil {
+		s.log.Warn("closing Socket.IO", "err", err)
 	}
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()

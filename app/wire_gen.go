@@ -57,15 +57,21 @@ func InitStandalone(ctx context.Context, cfg Config, log *slog.Logger) (*Server,
 		return nil, nil, err
 	}
 	metrics := rest.NewMetrics()
-	handler, err := ProvideHandler(cfg, log, service, store, metrics)
+	server, err := ProvideRealtime(cfg, log, service, fanout)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	handler, err := ProvideHandler(cfg, log, service, store, metrics, server)
 	if err != nil {
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	sequencer := chat.NewSequencer(store, fanout, log)
-	server := NewServer(cfg, log, handler, memoryLog, sequencer)
-	return server, func() {
+	appServer := NewServer(cfg, log, handler, memoryLog, sequencer, server)
+	return appServer, func() {
 		cleanup2()
 		cleanup()
 	}, nil

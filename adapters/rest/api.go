@@ -152,6 +152,7 @@ func build(cfg Config, mux *http.ServeMux, s *server) huma.API {
 	registerConversations(r, s)
 	registerMembers(r, s)
 	registerMessages(r, s)
+	registerPresence(r, s)
 	registerSystem(r, s)
 	r.documentInputErrors()
 	return api

@@ -81,7 +81,7 @@ func (s *server) createConversation(ctx context.Context, in *createConversationI
 	if !created {
 		status = http.StatusOK
 	}
-	return &withStatus[Conversation]{Status: status, Body: summaryOf(sum)}, nil
+	return &withStatus[Conversation]{Status: status, Body: SummaryOf(sum)}, nil
 }
 
 func (s *server) listConversations(ctx context.Context, in *listConversationsInput) (*body[ConversationList], error) {
@@ -89,7 +89,7 @@ func (s *server) listConversations(ctx context.Context, in *listConversationsInp
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	return &body[ConversationList]{Body: ConversationList{Items: mapItems(p.Items, summaryOf), Next: p.Next}}, nil
+	return &body[ConversationList]{Body: ConversationList{Items: mapItems(p.Items, SummaryOf), Next: p.Next}}, nil
 }
 
 func (s *server) getConversation(ctx context.Context, in *ConversationParams) (*body[Conversation], error) {
@@ -97,7 +97,7 @@ func (s *server) getConversation(ctx context.Context, in *ConversationParams) (*
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	return &body[Conversation]{Body: summaryOf(sum)}, nil
+	return &body[Conversation]{Body: SummaryOf(sum)}, nil
 }
 
 func (s *server) updateConversation(ctx context.Context, in *updateConversationInput) (*body[Conversation], error) {
@@ -106,7 +106,7 @@ func (s *server) updateConversation(ctx context.Context, in *updateConversationI
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	return &body[Conversation]{Body: summaryOf(sum)}, nil
+	return &body[Conversation]{Body: SummaryOf(sum)}, nil
 }
 
 func (s *server) listChannels(ctx context.Context, in *listChannelsInput) (*body[ChannelList], error) {
@@ -114,7 +114,7 @@ func (s *server) listChannels(ctx context.Context, in *listChannelsInput) (*body
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	return &body[ChannelList]{Body: ChannelList{Items: mapItems(p.Items, conversationOf), Next: p.Next}}, nil
+	return &body[ChannelList]{Body: ChannelList{Items: mapItems(p.Items, ConversationOf), Next: p.Next}}, nil
 }
 
 func (s *server) joinConversation(ctx context.Context, in *ConversationParams) (*body[Conversation], error) {
@@ -122,7 +122,7 @@ func (s *server) joinConversation(ctx context.Context, in *ConversationParams) (
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	return &body[Conversation]{Body: summaryOf(sum)}, nil
+	return &body[Conversation]{Body: SummaryOf(sum)}, nil
 }
 
 func (s *server) leaveConversation(ctx context.Context, in *ConversationParams) (*struct{}, error) {

@@ -61,7 +61,7 @@ func (s *server) listMembers(ctx context.Context, in *listMembersInput) (*body[M
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	return &body[MemberList]{Body: MemberList{Items: mapItems(p.Items, memberOf), Next: p.Next}}, nil
+	return &body[MemberList]{Body: MemberList{Items: mapItems(p.Items, MemberOf), Next: p.Next}}, nil
 }
 
 func (s *server) addMembers(ctx context.Context, in *addMembersInput) (*body[MemberList], error) {
@@ -69,7 +69,7 @@ func (s *server) addMembers(ctx context.Context, in *addMembersInput) (*body[Mem
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	return &body[MemberList]{Body: MemberList{Items: mapItems(added, memberOf)}}, nil
+	return &body[MemberList]{Body: MemberList{Items: mapItems(added, MemberOf)}}, nil
 }
 
 func (s *server) removeMember(ctx context.Context, in *MemberParams) (*struct{}, error) {
@@ -84,5 +84,5 @@ func (s *server) updateMember(ctx context.Context, in *updateMemberInput) (*body
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	return &body[Member]{Body: memberOf(m)}, nil
+	return &body[Member]{Body: MemberOf(m)}, nil
 }

@@ -101,7 +101,7 @@ func (s *server) listMessages(ctx context.Context, in *listMessagesInput) (*body
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	list := MessageList{Items: mapItems(msgs, messageOf)}
+	list := MessageList{Items: mapItems(msgs, MessageOf)}
 	if more && len(msgs) > 0 {
 		next := msgs[0].Seq // paging backwards: pass as before
 		if in.After > 0 {
@@ -128,7 +128,7 @@ func (s *server) sendMessage(ctx context.Context, in *sendMessageInput) (*withSt
 	if !sent.Duplicate {
 		s.metrics.messageSent()
 	}
-	return &withStatus[Message]{Status: status, Body: messageOf(sent.Message)}, nil
+	return &withStatus[Message]{Status: status, Body: MessageOf(sent.Message)}, nil
 }
 
 func (s *server) editMessage(ctx context.Context, in *editMessageInput) (*body[Message], error) {
@@ -136,7 +136,7 @@ func (s *server) editMessage(ctx context.Context, in *editMessageInput) (*body[M
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	return &body[Message]{Body: messageOf(m)}, nil
+	return &body[Message]{Body: MessageOf(m)}, nil
 }
 
 func (s *server) deleteMessage(ctx context.Context, in *MessageParams) (*body[Message], error) {
@@ -144,7 +144,7 @@ func (s *server) deleteMessage(ctx context.Context, in *MessageParams) (*body[Me
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	return &body[Message]{Body: messageOf(m)}, nil
+	return &body[Message]{Body: MessageOf(m)}, nil
 }
 
 func (s *server) listEvents(ctx context.Context, in *listEventsInput) (*body[EventList], error) {
@@ -152,7 +152,7 @@ func (s *server) listEvents(ctx context.Context, in *listEventsInput) (*body[Eve
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	list := EventList{Items: mapItems(events, eventOf)}
+	list := EventList{Items: mapItems(events, EventOf)}
 	if more && len(events) > 0 {
 		list.Next = strconv.FormatInt(events[len(events)-1].Seq, 10)
 	}

@@ -118,50 +118,56 @@ type EventList struct {
 
 // Conversions from the core model.
 
-func userOf(u core.User) User {
+// UserOf converts a core user to its API shape.
+func UserOf(u core.User) User {
 	return User{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, CreatedAt: u.CreatedAt.UTC()}
 }
 
-func conversationOf(c core.Conversation) Conversation {
+// ConversationOf converts a core conversation to its API shape (without the viewer's fields).
+func ConversationOf(c core.Conversation) Conversation {
 	return Conversation{ID: c.ID, Kind: string(c.Kind), Title: c.Title, Topic: c.Topic, LastSeq: c.LastSeq,
 		CreatedAt: c.CreatedAt.UTC(), LastActivityAt: c.LastActivityAt.UTC()}
 }
 
-func summaryOf(s core.Summary) Conversation {
-	c := conversationOf(s.Conversation)
+// SummaryOf converts a member's view of a conversation to its API shape.
+func SummaryOf(s core.Summary) Conversation {
+	c := ConversationOf(s.Conversation)
 	c.ReadSeq, c.Unread = s.ReadSeq(), s.Unread
 	if s.Member != nil {
 		c.Role = string(s.Member.Role)
 	}
 	if s.LastMessage != nil {
-		m := messageOf(*s.LastMessage)
+		m := MessageOf(*s.LastMessage)
 		c.LastMessage = &m
 	}
 	return c
 }
 
-func memberOf(m core.Member) Member {
+// MemberOf converts a core membership to its API shape.
+func MemberOf(m core.Member) Member {
 	return Member{ConversationID: m.ConversationID, UserID: m.UserID, Role: string(m.Role), ReadSeq: m.ReadSeq,
 		JoinedAt: m.JoinedAt.UTC()}
 }
 
-func messageOf(m core.Message) Message {
+// MessageOf converts a core message to its API shape.
+func MessageOf(m core.Message) Message {
 	return Message{ID: m.ID, ConversationID: m.ConversationID, Seq: m.Seq, SenderID: m.SenderID,
 		ClientMsgID: m.ClientMsgID, Body: m.Body, ReplyTo: m.ReplyTo, CreatedAt: m.CreatedAt.UTC(),
 		EditedAt: utc(m.EditedAt), DeletedAt: utc(m.DeletedAt)}
 }
 
-func eventOf(e core.Event) Event {
+// EventOf converts a core event to its API shape.
+func EventOf(e core.Event) Event {
 	ev := Event{ConversationID: e.ConversationID, Seq: e.Seq, Type: string(e.Type), At: e.At.UTC(), ActorID: e.ActorID}
 	switch {
 	case e.Message != nil:
-		m := messageOf(*e.Message)
+		m := MessageOf(*e.Message)
 		ev.Data.Message = &m
 	case e.Member != nil:
-		m := memberOf(*e.Member)
+		m := MemberOf(*e.Member)
 		ev.Data.Member = &m
 	case e.Conversation != nil:
-		c := conversationOf(*e.Conversation)
+		c := ConversationOf(*e.Conversation)
 		ev.Data.Conversation = &c
 	}
 	return ev

@@ -62,7 +62,7 @@ func (s *server) registerUser(ctx context.Context, in *registerInput) (*body[Use
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	return &body[User]{Body: userOf(u)}, nil
+	return &body[User]{Body: UserOf(u)}, nil
 }
 
 func (s *server) createSession(ctx context.Context, in *loginInput) (*body[Session], error) {
@@ -70,7 +70,7 @@ func (s *server) createSession(ctx context.Context, in *loginInput) (*body[Sessi
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	return &body[Session]{Body: Session{Token: l.Token, ExpiresAt: l.ExpiresAt.UTC(), User: userOf(l.User)}}, nil
+	return &body[Session]{Body: Session{Token: l.Token, ExpiresAt: l.ExpiresAt.UTC(), User: UserOf(l.User)}}, nil
 }
 
 func (s *server) deleteCurrentSession(ctx context.Context, _ *struct{}) (*struct{}, error) {
@@ -81,7 +81,7 @@ func (s *server) deleteCurrentSession(ctx context.Context, _ *struct{}) (*struct
 }
 
 func (s *server) getMe(ctx context.Context, _ *struct{}) (*body[User], error) {
-	return &body[User]{Body: userOf(caller(ctx).user)}, nil
+	return &body[User]{Body: UserOf(caller(ctx).user)}, nil
 }
 
 func (s *server) searchUsers(ctx context.Context, in *searchUsersInput) (*body[UserList], error) {
@@ -89,7 +89,7 @@ func (s *server) searchUsers(ctx context.Context, in *searchUsersInput) (*body[U
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	return &body[UserList]{Body: UserList{Items: mapItems(p.Items, userOf), Next: p.Next}}, nil
+	return &body[UserList]{Body: UserList{Items: mapItems(p.Items, UserOf), Next: p.Next}}, nil
 }
 
 func (s *server) getUser(ctx context.Context, in *userPath) (*body[User], error) {
@@ -97,5 +97,5 @@ func (s *server) getUser(ctx context.Context, in *userPath) (*body[User], error)
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	return &body[User]{Body: userOf(u)}, nil
+	return &body[User]{Body: UserOf(u)}, nil
 }

@@ -149,6 +149,24 @@ func (e MemberRole) Valid() bool {
 	}
 }
 
+// Defines values for PresenceStatus.
+const (
+	Offline PresenceStatus = "offline"
+	Online  PresenceStatus = "online"
+)
+
+// Valid indicates whether the value is a known member of the PresenceStatus enum.
+func (e PresenceStatus) Valid() bool {
+	switch e {
+	case Offline:
+		return true
+	case Online:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ProblemCode.
 const (
 	ProblemCodeAlreadyExists    ProblemCode = "already_exists"
@@ -468,6 +486,27 @@ type MessageList struct {
 	Next *string `json:"next,omitempty"`
 }
 
+// Presence defines model for Presence.
+type Presence struct {
+	// LastSeenAt When the user was last seen connected (RFC 3339, UTC); absent when never.
+	LastSeenAt *time.Time `json:"lastSeenAt,omitempty"`
+
+	// Status online while the user has a live real-time connection.
+	Status PresenceStatus `json:"status"`
+
+	// UserId User id.
+	UserId string `json:"userId"`
+}
+
+// PresenceStatus online while the user has a live real-time connection.
+type PresenceStatus string
+
+// PresenceList defines model for PresenceList.
+type PresenceList struct {
+	// Items One entry per user asked about.
+	Items []Presence `json:"items"`
+}
+
 // Problem defines model for Problem.
 type Problem struct {
 	// Code Error category, from a closed set; branch on this, not on the text.
@@ -655,6 +694,12 @@ type ListMessagesParams struct {
 
 	// Limit Page size (default 50).
 	Limit *int64 `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
+// GetPresenceParams defines parameters for GetPresence.
+type GetPresenceParams struct {
+	// UserIds Comma-separated user ids (1 to 200).
+	UserIds *[]string `form:"userIds,omitempty" json:"userIds,omitempty"`
 }
 
 // SearchUsersParams defines parameters for SearchUsers.
@@ -979,6 +1024,13 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1/conversations/{conversationId}/read (the `MarkRead` operationId).
 	MarkRead(ctx context.Context, conversationId string, body MarkReadJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetPresence Get presence
+	//
+	// Returns whether each user is online (has a live Socket.IO connection) and when they were last seen.
+	//
+	// Corresponds with GET /v1/presence (the `GetPresence` operationId).
+	GetPresence(ctx context.Context, params *GetPresenceParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateSessionWithBody Log in
 	//
@@ -1505,6 +1557,23 @@ func (c *Client) MarkReadWithBody(ctx context.Context, conversationId string, co
 // Corresponds with POST /v1/conversations/{conversationId}/read (the `MarkRead` operationId).
 func (c *Client) MarkRead(ctx context.Context, conversationId string, body MarkReadJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewMarkReadRequest(c.Server, conversationId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetPresence Get presence
+//
+// Returns whether each user is online (has a live Socket.IO connection) and when they were last seen.
+//
+// Corresponds with GET /v1/presence (the `GetPresence` operationId).
+func (c *Client) GetPresence(ctx context.Context, params *GetPresenceParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetPresenceRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -2608,6 +2677,60 @@ func NewMarkReadRequestWithBody(server string, conversationId string, contentTyp
 	return req, nil
 }
 
+// NewGetPresenceRequest constructs an http.Request for the GetPresence method
+func NewGetPresenceRequest(server string, params *GetPresenceParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/presence")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.UserIds != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "userIds", *params.UserIds, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewCreateSessionRequest calls the generic CreateSession builder with application/json body
 func NewCreateSessionRequest(server string, body CreateSessionJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -3131,6 +3254,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/conversations/{conversationId}/read (the `MarkRead` operationId).
 	MarkReadWithResponse(ctx context.Context, conversationId string, body MarkReadJSONRequestBody, reqEditors ...RequestEditorFn) (*MarkReadResponse, error)
+
+	// GetPresenceWithResponse Get presence
+	//
+	// Returns whether each user is online (has a live Socket.IO connection) and when they were last seen.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/presence (the `GetPresence` operationId).
+	GetPresenceWithResponse(ctx context.Context, params *GetPresenceParams, reqEditors ...RequestEditorFn) (*GetPresenceResponse, error)
 
 	// CreateSessionWithBodyWithResponse Log in
 	//
@@ -4607,6 +4739,68 @@ func (r MarkReadResponse) ContentType() string {
 	return ""
 }
 
+type GetPresenceResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PresenceList
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetPresenceResponse) GetJSON200() *PresenceList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetPresenceResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetPresenceResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetPresenceResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetPresenceResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetPresenceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetPresenceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetPresenceResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type CreateSessionResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -5360,6 +5554,21 @@ func (c *ClientWithResponses) MarkReadWithResponse(ctx context.Context, conversa
 		return nil, err
 	}
 	return ParseMarkReadResponse(rsp)
+}
+
+// GetPresenceWithResponse Get presence
+//
+// Returns whether each user is online (has a live Socket.IO connection) and when they were last seen.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/presence (the `GetPresence` operationId).
+func (c *ClientWithResponses) GetPresenceWithResponse(ctx context.Context, params *GetPresenceParams, reqEditors ...RequestEditorFn) (*GetPresenceResponse, error) {
+	rsp, err := c.GetPresence(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetPresenceResponse(rsp)
 }
 
 // CreateSessionWithBodyWithResponse Log in
@@ -6598,6 +6807,53 @@ func ParseMarkReadResponse(rsp *http.Response) (*MarkReadResponse, error) {
 			return nil, err
 		}
 		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetPresenceResponse parses an HTTP response from a GetPresenceWithResponse call
+func ParseGetPresenceResponse(rsp *http.Response) (*GetPresenceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetPresenceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PresenceList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Problem

@@ -1,0 +1,182 @@
+package socketio
+
+import (
+	"context"
+	"time"
+
+	"github.com/scalechat/scalechat/adapters/rest"
+	"github.com/scalechat/scalechat/core"
+	"github.com/scalechat/scalechat/core/chat"
+)
+
+// requestTimeout bounds one client request (a send waits for the sequencer within it).
+const requestTimeout = 15 * time.Second
+
+// Events lists the client → server events this endpoint handles (the AsyncAPI document is checked against it).
+var Events = []string{"message:send", "message:edit", "message:delete", "conversation:read", "typing", "sync"}
+
+// handlerFunc serves one client request; its result is the success ack (nil: no ack body beyond ok).
+type handlerFunc func(ctx context.Context, c *conn, payload any) (any, error)
+
+// handle registers the client events of c.
+func (s *Server) handle(c *conn) {
+	handlers := map[string]handlerFunc{
+		"message:send":      s.onSend,
+		"message:edit":      s.onEdit,
+		"message:delete":    s.onDelete,
+		"conversation:read": s.onRead,
+		"typing":            s.onTyping,
+		"sync":              s.onSync,
+	}
+	for _, name := range Events {
+		h := handlers[name]
+		c.sock.On(name, func(args ...any) {
+			payload, ack := splitArgs(args)
+			reply := func(v any) {
+				if ack != nil {
+					ack([]any{v}, nil)
+				}
+			}
+			queued := c.enqueue(func() {
+				ctx, cancel := context.WithTimeout(s.ctx, requestTimeout)
+				defer cancel()
+				res, err := h(ctx, c, payload)
+				if err != nil {
+					if core.CodeOf(err) == core.CodeInternal {
+						s.log.Error("socket request failed", "event", name, "user", c.userID, "err", err)
+					}
+					reply(errorBody(err))
+					return
+				}
+				if res == nil {
+					res = ackOK{OK: true}
+				}
+				reply(res)
+			})
+			if !queued {
+				reply(errorBody(&core.Error{Code: core.CodeRateLimited, Message: "too many requests in flight",
+					RetryAfter: 100 * time.Millisecond}))
+			}
+		})
+	}
+}
+
+func (s *Server) onSend(ctx context.Context, c *conn, payload any) (any, error) {
+	var p sendPayload
+	if err := decode(payload, &p); err != nil {
+		return nil, err
+	}
+	if err := firstErr(required("conversationId", p.ConversationID), required("clientMsgId", p.ClientMsgID)); err != nil {
+		return nil, err
+	}
+	out, err := s.svc.Send(ctx, c.userID, chat.SendInput{ConversationID: p.ConversationID, ClientMsgID: p.ClientMsgID,
+		Body: p.Body, ReplyTo: p.ReplyTo})
+	if err != nil {
+		return nil, err
+	}
+	m := rest.MessageOf(out.Message)
+	if out.Accepted {
+		return ackOK{OK: true, Accepted: true, Message: &rest.Message{ID: m.ID, ClientMsgID: m.ClientMsgID,
+			ConversationID: m.ConversationID, SenderID: m.SenderID, Body: m.Body, CreatedAt: m.CreatedAt}}, nil
+	}
+	return ackOK{OK: true, Message: &m}, nil
+}
+
+func (s *Server) onEdit(ctx context.Context, c *conn, payload any) (any, error) {
+	var p editPayload
+	if err := decode(payload, &p); err != nil {
+		return nil, err
+	}
+	if err := firstErr(required("conversationId", p.ConversationID), required("messageId", p.MessageID)); err != nil {
+		return nil, err
+	}
+	m, err := s.svc.Edit(ctx, c.userID, p.ConversationID, p.MessageID, p.Body)
+	if err != nil {
+		return nil, err
+	}
+	out := rest.MessageOf(m)
+	return ackOK{OK: true, Message: &out}, nil
+}
+
+func (s *Server) onDelete(ctx context.Context, c *conn, payload any) (any, error) {
+	var p deletePayload
+	if err := decode(payload, &p); err != nil {
+		return nil, err
+	}
+	if err := firstErr(required("conversationId", p.ConversationID), required("messageId", p.MessageID)); err != nil {
+		return nil, err
+	}
+	m, err := s.svc.Delete(ctx, c.userID, p.ConversationID, p.MessageID)
+	if err != nil {
+		return nil, err
+	}
+	out := rest.MessageOf(m)
+	return ackOK{OK: true, Message: &out}, nil
+}
+
+func (s *Server) onRead(ctx context.Context, c *conn, payload any) (any, error) {
+	var p readPayload
+	if err := decode(payload, &p); err != nil {
+		return nil, err
+	}
+	if err := required("conversationId", p.ConversationID); err != nil {
+		return nil, err
+	}
+	if p.Seq == nil {
+		return nil, core.Invalid("seq", "seq is required")
+	}
+	readSeq, err := s.svc.MarkRead(ctx, c.userID, p.ConversationID, *p.Seq)
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		OK      bool  `json:"ok"`
+		ReadSeq int64 `json:"readSeq"`
+	}{true, readSeq}, nil
+}
+
+func (s *Server) onTyping(ctx context.Context, c *conn, payload any) (any, error) {
+	var p typingPayload
+	if err := decode(payload, &p); err != nil {
+		return nil, err
+	}
+	if err := required("conversationId", p.ConversationID); err != nil {
+		return nil, err
+	}
+	if p.Typing == nil {
+		return nil, core.Invalid("typing", "typing is required")
+	}
+	return nil, s.svc.Typing(ctx, c.userID, p.ConversationID, *p.Typing)
+}
+
+func (s *Server) onSync(ctx context.Context, c *conn, payload any) (any, error) {
+	var p syncPayload
+	if err := decode(payload, &p); err != nil {
+		return nil, err
+	}
+	if p.Cursors == nil {
+		return nil, core.Invalid("cursors", "cursors is required")
+	}
+	res, err := s.svc.Sync(ctx, c.userID, p.Cursors, p.Limit)
+	if err != nil {
+		return nil, err
+	}
+	out := ackSync{OK: true, Events: make([]rest.Event, 0, len(res.Events)), Truncated: res.Truncated}
+	if out.Truncated == nil {
+		out.Truncated = []string{}
+	}
+	for _, e := range res.Events {
+		out.Events = append(out.Events, rest.EventOf(e))
+	}
+	return out, nil
+}
+
+// firstErr returns the first non-nil error.
+func firstErr(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
