@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
 
@@ -64,14 +65,24 @@ func (c Config) Validate() error {
 // Hasher is a ports.PasswordHasher using Argon2id.
 type Hasher struct {
 	cfg Config
+	// slots bounds concurrent hashes: each one holds cfg.Memory KiB, so a burst of logins must queue rather
+	// than exhaust memory.
+	slots chan struct{}
 }
 
-// New returns a hasher making hashes with cfg, once cfg is validated.
+// New returns a hasher making hashes with cfg, once cfg is validated. At most 2×GOMAXPROCS hashes run at once.
 func New(cfg Config) (*Hasher, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return &Hasher{cfg: cfg}, nil
+	return &Hasher{cfg: cfg, slots: make(chan struct{}, 2*runtime.GOMAXPROCS(0))}, nil
+}
+
+// idKey is argon2.IDKey within a concurrency slot.
+func (h *Hasher) idKey(password, salt []byte, time, memory uint32, threads uint8, keyLen uint32) []byte {
+	h.slots <- struct{}{}
+	defer func() { <-h.slots }()
+	return argon2.IDKey(password, salt, time, memory, threads, keyLen)
 }
 
 // Hash returns the PHC string of password, hashed with a fresh random salt.
@@ -80,7 +91,7 @@ func (h *Hasher) Hash(password string) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", core.Wrap(core.CodeInternal, err, "internal error")
 	}
-	key := argon2.IDKey([]byte(password), salt, h.cfg.Time, h.cfg.Memory, h.cfg.Threads, keyLen)
+	key := h.idKey([]byte(password), salt, h.cfg.Time, h.cfg.Memory, h.cfg.Threads, keyLen)
 	return encode(h.cfg, salt, key), nil
 }
 
@@ -91,7 +102,7 @@ func (h *Hasher) Verify(hash, password string) (bool, error) {
 	if err != nil {
 		return false, core.Wrap(core.CodeInternal, err, "internal error")
 	}
-	got := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, uint32(len(key)))
+	got := h.idKey([]byte(password), salt, p.Time, p.Memory, p.Threads, uint32(len(key)))
 	return subtle.ConstantTimeCompare(got, key) == 1, nil
 }
 
