@@ -51,13 +51,18 @@ func ValidateClientMsgID(id string) error {
 	return nil
 }
 
-// HistoryQuery selects a page of messages by seq. With After set, the page holds the messages right after it;
-// otherwise the latest ones before Before (or the latest overall). Items are always in ascending seq order.
+// HistoryQuery selects a page of messages by seq. Paging forward (Forward, or After > 0), the page holds the
+// messages right after After; otherwise the latest ones before Before (or the latest overall). Items are always
+// in ascending seq order.
 type HistoryQuery struct {
-	Before int64 // exclusive; 0 = none
-	After  int64 // exclusive; 0 = none
-	Limit  int
+	Before  int64 // exclusive; 0 = none
+	After   int64 // exclusive
+	Forward bool  // page forward from After even when it is 0 (from the first message)
+	Limit   int
 }
+
+// Forwards reports whether q pages forward from After.
+func (q HistoryQuery) Forwards() bool { return q.Forward || q.After > 0 }
 
 // PageRequest asks for one page of a cursor-paged list. Cursor is opaque, produced by the store.
 type PageRequest struct {

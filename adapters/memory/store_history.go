@@ -22,7 +22,7 @@ func (s *Store) Messages(ctx context.Context, conversationID string, q core.Hist
 	seqAt := func(i int) int64 { return s.d.messages[ids[i]].Seq }
 	// [lo, hi) is the range of messages the bounds allow.
 	lo, hi := 0, len(ids)
-	if q.After > 0 {
+	if q.Forwards() {
 		lo = sort.Search(len(ids), func(i int) bool { return seqAt(i) > q.After })
 	}
 	if q.Before > 0 {
@@ -32,7 +32,7 @@ func (s *Store) Messages(ctx context.Context, conversationID string, q core.Hist
 		hi = lo
 	}
 	more := hi-lo > limit
-	if more && q.After > 0 {
+	if more && q.Forwards() {
 		hi = lo + limit
 	} else if more {
 		lo = hi - limit

@@ -3,6 +3,7 @@ package rest
 import (
 	"context"
 	"net/http"
+	"reflect"
 	"strconv"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -41,9 +42,9 @@ type MessageParams struct {
 
 type listMessagesInput struct {
 	ConversationParams
-	Before int64 `query:"before" minimum:"0" doc:"Return the messages right before this seq (exclusive). Without before and after: the latest messages."`
-	After  int64 `query:"after" minimum:"0" doc:"Return the messages right after this seq (exclusive). Not together with before."`
-	Limit  int   `query:"limit" minimum:"1" maximum:"200" doc:"Page size (default 50)."`
+	Before int64       `query:"before" minimum:"0" doc:"Return the messages right before this seq (exclusive). Without before and after: the latest messages."`
+	After  optionalSeq `query:"after" minimum:"0" doc:"Return the messages right after this seq (exclusive; 0: from the first message). Not together with before."`
+	Limit  int         `query:"limit" minimum:"1" maximum:"200" doc:"Page size (default 50)."`
 }
 
 type sendMessageInput struct {
@@ -97,14 +98,14 @@ func registerMessages(r registrar, s *server) {
 
 func (s *server) listMessages(ctx context.Context, in *listMessagesInput) (*body[MessageList], error) {
 	msgs, more, err := s.svc.History(ctx, caller(ctx).user.ID, in.ConversationID,
-		core.HistoryQuery{Before: in.Before, After: in.After, Limit: in.Limit})
+		core.HistoryQuery{Before: in.Before, After: in.After.Value, Forward: in.After.IsSet, Limit: in.Limit})
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
 	list := MessageList{Items: mapItems(msgs, MessageOf)}
 	if more && len(msgs) > 0 {
 		next := msgs[0].Seq // paging backwards: pass as before
-		if in.After > 0 {
+		if in.After.IsSet {
 			next = msgs[len(msgs)-1].Seq // paging forwards: pass as after
 		}
 		list.Next = strconv.FormatInt(next, 10)
@@ -166,3 +167,20 @@ func (s *server) markRead(ctx context.Context, in *markReadInput) (*body[ReadSta
 	}
 	return &body[ReadState]{Body: ReadState{ReadSeq: seq}}, nil
 }
+
+// optionalSeq is a seq query parameter that tells "absent" from 0 (after=0 pages forward from the start).
+type optionalSeq struct {
+	Value int64
+	IsSet bool
+}
+
+// Schema documents the parameter as the integer it holds.
+func (o optionalSeq) Schema(r huma.Registry) *huma.Schema {
+	return huma.SchemaFromType(r, reflect.TypeFor[int64]())
+}
+
+// Receiver is where Huma parses the parameter.
+func (o *optionalSeq) Receiver() reflect.Value { return reflect.ValueOf(o).Elem().Field(0) }
+
+// OnParamSet records whether the request carried the parameter.
+func (o *optionalSeq) OnParamSet(isSet bool, _ any) { o.IsSet = isSet }

@@ -23,7 +23,7 @@ var wantOps = []string{
 	"registerUser", "createSession", "deleteCurrentSession", "getMe", "searchUsers", "getUser",
 	"createConversation", "listConversations", "getConversation", "updateConversation", "listChannels",
 	"joinConversation", "leaveConversation", "listMembers", "addMembers", "removeMember", "updateMember",
-	"listMessages", "sendMessage", "editMessage", "deleteMessage", "listEvents", "markRead", "healthz", "readyz",
+	"listMessages", "sendMessage", "editMessage", "deleteMessage", "listEvents", "markRead", "getPresence", "healthz", "readyz",
 }
 
 type specDoc struct {

@@ -17,7 +17,7 @@ type conn struct {
 	userID string
 	id     string // presence connection id: node/socket id
 
-	mu     sync.Mutex
+	mu         sync.Mutex
 	convs      map[string]struct{}
 	userJoined bool
 	closed     bool

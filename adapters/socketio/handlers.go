@@ -15,6 +15,10 @@ const requestTimeout = 15 * time.Second
 // Events lists the client → server events this endpoint handles (the AsyncAPI document is checked against it).
 var Events = []string{"message:send", "message:edit", "message:delete", "conversation:read", "typing", "sync"}
 
+// Emits lists the server → client events this endpoint emits (see dispatch.go; the AsyncAPI document is checked
+// against it).
+var Emits = []string{"event", "typing", "presence", "read"}
+
 // handlerFunc serves one client request; its result is the success ack (nil: no ack body beyond ok).
 type handlerFunc func(ctx context.Context, c *conn, payload any) (any, error)
 

@@ -3,7 +3,7 @@ package socketio
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
+	"strings"
 
 	"github.com/zishang520/socket.io/servers/socket/v3"
 
@@ -83,7 +83,6 @@ type readOut struct {
 	Seq            int64  `json:"seq"`
 }
 
-
 // errorBody is the ack of a refused request; it is the only place core codes become socket error codes.
 func errorBody(err error) ackError {
 	e := core.AsError(err)
@@ -142,7 +141,7 @@ func asType(err error, target **json.UnmarshalTypeError) bool {
 
 // cleanJSONError keeps the decoder's description (e.g. unknown field "x") without Go type names.
 func cleanJSONError(err error) string {
-	return fmt.Sprint(bytes.TrimPrefix([]byte(err.Error()), []byte("json: ")))
+	return strings.TrimPrefix(err.Error(), "json: ")
 }
 
 // required reports a missing string field.

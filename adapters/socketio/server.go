@@ -77,8 +77,10 @@ func (s *Server) Handler() http.Handler { return s.handler }
 func (s *Server) Close() error {
 	conns := s.hub.all()
 	for _, c := range conns {
-		// Closing the transport without a disconnect packet makes clients reconnect (to another node).
-		c.sock.Disconnect(true)
+		// Closing the transport without a disconnect packet makes clients reconnect (to another node). Not
+		// sock.Disconnect(true): it queues a disconnect packet before closing, and a client that still receives
+		// it ("io server disconnect") stays away for good.
+		c.sock.Conn().Close(false)
 	}
 	s.io.Close(nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

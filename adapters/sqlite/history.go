@@ -20,7 +20,7 @@ func (s *Store) Messages(ctx context.Context, conversationID string, q core.Hist
 	}
 	// Fetch one row beyond the page to learn whether more exist in the direction of the query.
 	var msgs []core.Message
-	if q.After > 0 {
+	if q.Forwards() {
 		msgs, err = queryAll(ctx, s.r, scanMessage, `SELECT `+msgCols+` FROM messages m
 			WHERE m.conversation_id = ? AND m.seq > ? AND m.seq < ? ORDER BY m.seq LIMIT ?`,
 			conversationID, q.After, before, limit+1)
@@ -36,7 +36,7 @@ func (s *Store) Messages(ctx context.Context, conversationID string, q core.Hist
 	if more {
 		msgs = msgs[:limit]
 	}
-	if q.After <= 0 {
+	if !q.Forwards() {
 		slices.Reverse(msgs)
 	}
 	if msgs == nil {

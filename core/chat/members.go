@@ -47,11 +47,7 @@ func (s *Service) Leave(ctx context.Context, actor, id string) error {
 	if _, _, err := s.membership(ctx, actor, id); err != nil {
 		return err
 	}
-	owners, members, err := s.countRoles(ctx, id)
-	if err != nil {
-		return err
-	}
-	_, err = s.change(ctx, id, func(ctx context.Context, tx ports.LedgerTx, conv core.Conversation) ([]core.Event, error) {
+	_, err := s.change(ctx, id, func(ctx context.Context, tx ports.LedgerTx, conv core.Conversation) ([]core.Event, error) {
 		m, err := tx.Member(ctx, id, actor)
 		if err != nil {
 			return nil, notFoundAs(err, "conversation not found")
@@ -59,7 +55,16 @@ func (s *Service) Leave(ctx context.Context, actor, id string) error {
 		if conv.Kind == core.KindDirect {
 			return nil, core.Errorf(core.CodeConflict, "direct conversations cannot be left")
 		}
-		if m.Role == core.RoleOwner && owners == 1 && members > 1 {
+		if m.Role != core.RoleOwner {
+			return []core.Event{{Type: core.EventMemberLeft, ActorID: actor, Member: &m}}, nil
+		}
+		// Counted while the transaction holds the conversation: a concurrent step-down of another owner
+		// either committed before (and is counted) or waits for this one.
+		owners, members, err := s.countRoles(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if owners == 1 && members > 1 {
 			return nil, core.Errorf(core.CodeConflict, "hand ownership to another member before leaving")
 		}
 		return []core.Event{{Type: core.EventMemberLeft, ActorID: actor, Member: &m}}, nil
@@ -154,12 +159,8 @@ func (s *Service) SetRole(ctx context.Context, actor, id, userID string, role co
 	if _, _, err := s.membership(ctx, actor, id); err != nil {
 		return core.Member{}, err
 	}
-	owners, _, err := s.countRoles(ctx, id)
-	if err != nil {
-		return core.Member{}, err
-	}
 	var out core.Member
-	_, err = s.change(ctx, id, func(ctx context.Context, tx ports.LedgerTx, conv core.Conversation) ([]core.Event, error) {
+	_, err := s.change(ctx, id, func(ctx context.Context, tx ports.LedgerTx, conv core.Conversation) ([]core.Event, error) {
 		m, err := tx.Member(ctx, id, actor)
 		if err != nil {
 			return nil, notFoundAs(err, "conversation not found")
@@ -171,8 +172,15 @@ func (s *Service) SetRole(ctx context.Context, actor, id, userID string, role co
 		if !m.CanSetRole(conv, target, role) {
 			return nil, core.Errorf(core.CodePermissionDenied, "only owners may change roles")
 		}
-		if target.Role == core.RoleOwner && role != core.RoleOwner && owners == 1 {
-			return nil, core.Errorf(core.CodeConflict, "a conversation needs an owner: make someone else owner first")
+		if target.Role == core.RoleOwner && role != core.RoleOwner {
+			// Counted inside the transaction, like in Leave, so that two owners cannot step down at once.
+			owners, _, err := s.countRoles(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			if owners == 1 {
+				return nil, core.Errorf(core.CodeConflict, "a conversation needs an owner: make someone else owner first")
+			}
 		}
 		out = target
 		if target.Role == role {

@@ -160,7 +160,7 @@ func (s *Service) History(ctx context.Context, actor, conversationID string, q c
 	if q.Before < 0 || q.After < 0 {
 		return nil, false, core.Invalid("before", "before and after must not be negative")
 	}
-	if q.Before > 0 && q.After > 0 {
+	if q.Before > 0 && q.Forwards() {
 		return nil, false, core.Invalid("before", "use before or after, not both")
 	}
 	var err error

@@ -689,7 +689,7 @@ type ListMessagesParams struct {
 	// Before Return the messages right before this seq (exclusive). Without before and after: the latest messages.
 	Before *int64 `form:"before,omitempty" json:"before,omitempty"`
 
-	// After Return the messages right after this seq (exclusive). Not together with before.
+	// After Return the messages right after this seq (exclusive; 0: from the first message). Not together with before.
 	After *int64 `form:"after,omitempty" json:"after,omitempty"`
 
 	// Limit Page size (default 50).

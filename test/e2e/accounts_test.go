@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -39,7 +40,7 @@ func TestAccounts(t *testing.T) {
 	anon := s.client(t, "")
 	ctx := t.Context()
 
-	var alice sdk.User
+	var alice, bob sdk.User
 	t.Run("registerUser lowers the username and defaults the display name", func(t *testing.T) {
 		r, err := anon.RegisterUserWithResponse(ctx, sdk.RegisterRequest{Username: "  Alice ", Password: "correct horse"})
 		wantStatus(t, r, err, http.StatusCreated)
@@ -53,7 +54,8 @@ func TestAccounts(t *testing.T) {
 		r, err = anon.RegisterUserWithResponse(ctx, sdk.RegisterRequest{Username: "bob", Password: "bob-password",
 			DisplayName: ptr("Bob the Builder")})
 		wantStatus(t, r, err, http.StatusCreated)
-		assert.Equal(t, "Bob the Builder", r.JSON201.DisplayName)
+		bob = *r.JSON201
+		assert.Equal(t, "Bob the Builder", bob.DisplayName)
 	})
 
 	var sess sdk.Session
@@ -98,6 +100,30 @@ func TestAccounts(t *testing.T) {
 		assert.JSONEq(t, `{"items": []}`, string(r.Body), "an empty list is [] and next is absent")
 	})
 
+	t.Run("getPresence: users without a live connection are offline", func(t *testing.T) {
+		c := s.client(t, sess.Token)
+		r, err := c.GetPresenceWithResponse(ctx, &sdk.GetPresenceParams{UserIds: &[]string{bob.Id, alice.Id, "no-such-user"}})
+		wantStatus(t, r, err, http.StatusOK)
+		require.Len(t, r.JSON200.Items, 3)
+		assert.Equal(t, []string{bob.Id, alice.Id, "no-such-user"},
+			[]string{r.JSON200.Items[0].UserId, r.JSON200.Items[1].UserId, r.JSON200.Items[2].UserId}, "in the order asked")
+		for _, p := range r.JSON200.Items {
+			assert.Equal(t, sdk.Offline, p.Status)
+			assert.Nil(t, p.LastSeenAt, "never connected")
+		}
+
+		r, err = c.GetPresenceWithResponse(ctx, nil)
+		wantProblem(t, r, err, http.StatusBadRequest, sdk.ProblemCodeInvalidArgument)
+		many := make([]string, 201)
+		for i := range many {
+			many[i] = fmt.Sprintf("u%d", i)
+		}
+		r, err = c.GetPresenceWithResponse(ctx, &sdk.GetPresenceParams{UserIds: &many})
+		wantProblem(t, r, err, http.StatusBadRequest, sdk.ProblemCodeInvalidArgument)
+		r, err = anon.GetPresenceWithResponse(ctx, &sdk.GetPresenceParams{UserIds: &[]string{bob.Id}})
+		wantProblem(t, r, err, http.StatusUnauthorized, sdk.ProblemCodeUnauthenticated)
+	})
+
 	t.Run("deleteCurrentSession revokes only that token", func(t *testing.T) {
 		other := s.login(t, "alice", "correct horse")
 		require.NotEqual(t, sess.Token, other.Token)
@@ -116,4 +142,21 @@ func TestAccounts(t *testing.T) {
 		wantStatus(t, me, err, http.StatusOK)
 		assert.Equal(t, alice.Id, me.JSON200.Id)
 	})
+}
+
+// TestSessionExpiry runs a process with a short --session-ttl: tokens stop working once it has passed.
+func TestSessionExpiry(t *testing.T) {
+	t.Parallel()
+	const ttl = 3 * time.Second
+	s := startServer(t, "--session-ttl", ttl.String())
+	u := s.signUp(t, "shortlived")
+	sess := s.login(t, "shortlived", u.Password)
+	assert.WithinDuration(t, time.Now().Add(ttl), sess.ExpiresAt, ttl)
+	c := s.client(t, sess.Token)
+	time.Sleep(time.Until(sess.ExpiresAt) + 100*time.Millisecond)
+	r, err := c.GetMeWithResponse(t.Context())
+	wantProblem(t, r, err, http.StatusUnauthorized, sdk.ProblemCodeUnauthenticated)
+	fresh := s.login(t, "shortlived", u.Password)
+	r, err = s.client(t, fresh.Token).GetMeWithResponse(t.Context())
+	wantStatus(t, r, err, http.StatusOK)
 }

@@ -36,7 +36,7 @@ type server struct {
 func startServer(t *testing.T, args ...string) *server {
 	t.Helper()
 	dir := t.TempDir()
-	all := []string{"--data-dir", dir, "--log-level", "warn"}
+	all := []string{"--data-dir", dir}
 	if !strings.Contains(strings.Join(args, " "), "--send-rate-limit") {
 		all = append(all, "--send-rate-limit", "100000")
 	}

@@ -1,8 +1,10 @@
 package e2e
 
 import (
+	"fmt"
 	"net/http"
 	"sort"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -155,6 +157,20 @@ func TestMembersAndRoles(t *testing.T) {
 		wantStatus(t, r, err, http.StatusNoContent)
 	})
 
+	t.Run("direct conversations have no roles to manage", func(t *testing.T) {
+		d := owner.create(t, sdk.CreateConversationRequestKindDirect, "", dan)
+		ar, err := owner.c.AddMembersWithResponse(ctx, d.Id, sdk.AddMembersRequest{UserIds: []string{eve.ID}})
+		wantProblem(t, ar, err, http.StatusForbidden, sdk.ProblemCodePermissionDenied)
+		ur, err := owner.setRole(t, d.Id, dan, sdk.UpdateMemberRequestRoleOwner)
+		wantProblem(t, ur, err, http.StatusForbidden, sdk.ProblemCodePermissionDenied)
+		rr, err := owner.c.RemoveMemberWithResponse(ctx, d.Id, dan.ID)
+		wantProblem(t, rr, err, http.StatusForbidden, sdk.ProblemCodePermissionDenied)
+		cr, err := owner.c.UpdateConversationWithResponse(ctx, d.Id, sdk.UpdateConversationRequest{Title: ptr("ours")})
+		wantProblem(t, cr, err, http.StatusForbidden, sdk.ProblemCodePermissionDenied)
+		assert.Equal(t, map[string]sdk.MemberRole{owner.ID: sdk.MemberRoleMember, dan.ID: sdk.MemberRoleMember}, dan.members(t, d.Id, 50))
+		assert.Equal(t, int64(0), dan.conversation(t, d.Id).LastSeq)
+	})
+
 	t.Run("member events are sequenced", func(t *testing.T) {
 		c := owner.create(t, sdk.CreateConversationRequestKindChannel, "Sequenced")
 		ar, err := owner.c.AddMembersWithResponse(ctx, c.Id, sdk.AddMembersRequest{UserIds: []string{admin.ID}})
@@ -174,4 +190,50 @@ func TestMembersAndRoles(t *testing.T) {
 		assert.Equal(t, member.ID, evs[3].Data.Member.UserId)
 		assert.Equal(t, int64(4), owner.conversation(t, c.Id).LastSeq)
 	})
+}
+
+// TestLastOwnerRace has both owners of a group step down at the same moment, many times: at most one may
+// succeed, or the group would be left with members and no owner.
+func TestLastOwnerRace(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	ctx := t.Context()
+	a, b, c := s.signUp(t, "first"), s.signUp(t, "second"), s.signUp(t, "third")
+
+	stepDown := map[string]func(u *user, convID string) (apiResponse, error){
+		"leave": func(u *user, convID string) (apiResponse, error) {
+			return u.c.LeaveConversationWithResponse(ctx, convID)
+		},
+		"demote": func(u *user, convID string) (apiResponse, error) {
+			return u.setRole(t, convID, u, sdk.UpdateMemberRequestRoleMember)
+		},
+	}
+	for name, step := range stepDown {
+		t.Run(name, func(t *testing.T) {
+			for i := range 15 {
+				g := a.create(t, sdk.CreateConversationRequestKindGroup, fmt.Sprintf("%s %d", name, i), b, c)
+				r, err := a.setRole(t, g.Id, b, sdk.UpdateMemberRequestRoleOwner)
+				wantStatus(t, r, err, http.StatusOK)
+
+				var wg sync.WaitGroup
+				statuses := make([]int, 2)
+				for j, u := range []*user{a, b} {
+					wg.Go(func() {
+						r, err := step(u, g.Id)
+						require.NoError(t, err)
+						statuses[j] = r.StatusCode()
+					})
+				}
+				wg.Wait()
+				owners := 0
+				for _, role := range c.members(t, g.Id, 50) {
+					if role == sdk.MemberRoleOwner {
+						owners++
+					}
+				}
+				require.Equal(t, 1, owners, "round %d: both owners stepped down at once (statuses %v): the group has no owner", i, statuses)
+				assert.ElementsMatch(t, []int{http.StatusConflict, map[string]int{"leave": http.StatusNoContent, "demote": http.StatusOK}[name]}, statuses)
+			}
+		})
+	}
 }

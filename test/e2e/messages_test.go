@@ -226,7 +226,7 @@ func TestMessages(t *testing.T) {
 	})
 
 	t.Run("listEvents: dense seqs 1..N with member, edit and delete events", func(t *testing.T) {
-		o, p, q := s.signUp(t, "eo"), s.signUp(t, "ep"), s.signUp(t, "eq")
+		o, p, q := s.signUp(t, "evo"), s.signUp(t, "evp"), s.signUp(t, "evq")
 		c := o.create(t, sdk.CreateConversationRequestKindChannel, "Events")
 		m1 := o.send(t, c.Id, "one")
 		jr, err := p.c.JoinConversationWithResponse(ctx, c.Id)
@@ -318,4 +318,32 @@ func TestMessages(t *testing.T) {
 		}
 		assert.Equal(t, int64(0), r1.conversation(t, c.Id).ReadSeq, "read positions are per member")
 	})
+}
+
+// TestHistoryForwardFromTheStart pages history forwards from the very beginning. The spec allows after=0
+// ("the messages right after this seq", minimum 0) and the README says to pass next back as after when paging
+// forwards, so after=0 must answer the first messages, with next the last seq of the page.
+func TestHistoryForwardFromTheStart(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	u := s.signUp(t, "forward")
+	c := u.create(t, sdk.CreateConversationRequestKindGroup, "Forward")
+	var sent []sdk.Message
+	for i := range 5 {
+		sent = append(sent, u.send(t, c.Id, fmt.Sprintf("m%d", i)))
+	}
+	var got []sdk.Message
+	after := int64(0)
+	for range 10 {
+		r, err := u.c.ListMessagesWithResponse(t.Context(), c.Id, &sdk.ListMessagesParams{After: &after, Limit: ptr[int64](2)})
+		wantStatus(t, r, err, http.StatusOK)
+		got = append(got, r.JSON200.Items...)
+		if r.JSON200.Next == nil {
+			break
+		}
+		after, err = strconv.ParseInt(*r.JSON200.Next, 10, 64)
+		require.NoError(t, err)
+	}
+	assert.Equal(t, msgIDs(sent), msgIDs(got),
+		"after=0 must page forwards from seq 1 (adapters/rest/messages.go listMessages and core.HistoryQuery treat 0 as absent)")
 }

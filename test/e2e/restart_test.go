@@ -126,7 +126,7 @@ func TestKillLosesNoAcknowledgedMessage(t *testing.T) {
 			}
 		})
 	}
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(20 * time.Second)
 	for {
 		mu.Lock()
 		n := len(acked)
@@ -139,7 +139,7 @@ func TestKillLosesNoAcknowledgedMessage(t *testing.T) {
 	s.p.Kill()
 	stop.Store(true)
 	wg.Wait()
-	require.GreaterOrEqual(t, len(acked), 30, "sends were acknowledged before the kill")
+	require.GreaterOrEqual(t, len(acked), 5, "sends were acknowledged before the kill")
 	t.Logf("%d sends attempted, %d acknowledged before SIGKILL", len(attempted), len(acked))
 
 	s.p.Restart()

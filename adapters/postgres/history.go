@@ -1,0 +1,72 @@
+package postgres
+
+import (
+	"context"
+	"math"
+	"slices"
+
+	"github.com/scalechat/scalechat/core"
+)
+
+// Messages returns a page of messages in ascending seq order, per core.HistoryQuery. Both directions are
+// range scans of the (conversation_id, seq) index.
+func (s *Store) Messages(ctx context.Context, conversationID string, q core.HistoryQuery) ([]core.Message, bool, error) {
+	limit, err := core.ClampLimit(q.Limit, core.DefaultPageLimit, core.MaxHistoryLimit)
+	if err != nil {
+		return nil, false, err
+	}
+	before := q.Before
+	if before <= 0 {
+		before = math.MaxInt64
+	}
+	// Fetch one row beyond the page to learn whether more exist in the direction of the query.
+	var msgs []core.Message
+	if q.After > 0 {
+		msgs, err = queryAll(ctx, s.pool, scanMessage, `SELECT `+msgCols+` FROM messages m
+			WHERE m.conversation_id = $1 AND m.seq > $2 AND m.seq < $3 ORDER BY m.seq LIMIT $4`,
+			conversationID, q.After, before, limit+1)
+	} else {
+		msgs, err = queryAll(ctx, s.pool, scanMessage, `SELECT `+msgCols+` FROM messages m
+			WHERE m.conversation_id = $1 AND m.seq < $2 ORDER BY m.seq DESC LIMIT $3`,
+			conversationID, before, limit+1)
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	more := len(msgs) > limit
+	if more {
+		msgs = msgs[:limit]
+	}
+	if q.After <= 0 {
+		slices.Reverse(msgs)
+	}
+	return msgs, more, nil
+}
+
+// Message returns one message of the conversation or core.ErrNotFound.
+func (s *Store) Message(ctx context.Context, conversationID, messageID string) (core.Message, error) {
+	return getMessage(ctx, s.pool, conversationID, messageID)
+}
+
+// MessageByClientMsgID returns the message a sender sent with that clientMsgId, or core.ErrNotFound.
+func (s *Store) MessageByClientMsgID(ctx context.Context, conversationID, senderID, clientMsgID string) (core.Message, error) {
+	return getMessageByKey(ctx, s.pool, conversationID, senderID, clientMsgID)
+}
+
+// Events returns up to limit events with seq > after, in seq order, and whether more exist.
+func (s *Store) Events(ctx context.Context, conversationID string, after int64, limit int) ([]core.Event, bool, error) {
+	limit, err := core.ClampLimit(limit, core.DefaultPageLimit, MaxEventsLimit)
+	if err != nil {
+		return nil, false, err
+	}
+	evs, err := queryAll(ctx, s.pool, scanEvent, `SELECT conversation_id, seq, type, at, actor_id, data FROM events
+		WHERE conversation_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`, conversationID, after, limit+1)
+	if err != nil {
+		return nil, false, err
+	}
+	more := len(evs) > limit
+	if more {
+		evs = evs[:limit]
+	}
+	return evs, more, nil
+}

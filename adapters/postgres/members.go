@@ -1,0 +1,127 @@
+package postgres
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/scalechat/scalechat/core"
+)
+
+// Member returns a membership or core.ErrNotFound.
+func (s *Store) Member(ctx context.Context, conversationID, userID string) (core.Member, error) {
+	return getMember(ctx, s.pool, conversationID, userID)
+}
+
+// Members lists a conversation's members by user id.
+func (s *Store) Members(ctx context.Context, conversationID string, page core.PageRequest) (core.Page[core.Member], error) {
+	limit, err := pageLimit(page.Limit)
+	if err != nil {
+		return core.Page[core.Member]{}, err
+	}
+	after, err := parsePageCursor(page.Cursor, 1)
+	if err != nil {
+		return core.Page[core.Member]{}, err
+	}
+	if after == nil {
+		after = []string{""}
+	}
+	items, err := queryAll(ctx, s.pool, scanMember, `SELECT `+memberCols+` FROM members mb
+		WHERE mb.conversation_id = $1 AND mb.user_id > $2 ORDER BY mb.user_id LIMIT $3`, conversationID, after[0], limit+1)
+	if err != nil {
+		return core.Page[core.Member]{}, err
+	}
+	return pageOf(items, limit, func(m core.Member) []string { return []string{m.UserID} }), nil
+}
+
+// summarySelect reads conversations with the viewer's membership, the unread count and the latest message,
+// in one statement so that each row is one snapshot. Both subqueries walk the (conversation_id, seq) index.
+const summarySelect = `SELECT ` + convCols + `, mb.role, mb.read_seq, mb.joined_at,
+	(SELECT count(*) FROM messages u WHERE u.conversation_id = c.id AND u.seq > mb.read_seq
+		AND u.sender_id <> mb.user_id AND u.deleted_at IS NULL),
+	m.id, m.conversation_id, m.seq, m.sender_id, m.client_msg_id, m.body, m.reply_to, m.created_at,
+	m.edited_at, m.deleted_at
+FROM members mb
+JOIN conversations c ON c.id = mb.conversation_id
+LEFT JOIN LATERAL (SELECT * FROM messages x WHERE x.conversation_id = c.id ORDER BY x.seq DESC LIMIT 1) m ON true
+`
+
+// Summary returns one conversation as userID, a member, sees it.
+func (s *Store) Summary(ctx context.Context, conversationID, userID string) (core.Summary, error) {
+	row := s.pool.QueryRow(ctx, summarySelect+`WHERE mb.user_id = $1 AND mb.conversation_id = $2`, userID, conversationID)
+	sum, err := scanSummary(row, userID)
+	return sum, translate(err, "conversation")
+}
+
+// ConversationsOf lists userID's conversations, most recently active first (ties: higher id first). The
+// cursor holds the last item's activity time in unix microseconds, the precision stored.
+func (s *Store) ConversationsOf(ctx context.Context, userID string, page core.PageRequest) (core.Page[core.Summary], error) {
+	limit, err := pageLimit(page.Limit)
+	if err != nil {
+		return core.Page[core.Summary]{}, err
+	}
+	key, err := parsePageCursor(page.Cursor, 2)
+	if err != nil {
+		return core.Page[core.Summary]{}, err
+	}
+	var beforeAt *time.Time // nil: the first page
+	beforeID := ""
+	if key != nil {
+		us, err := strconv.ParseInt(key[0], 10, 64)
+		if err != nil {
+			return core.Page[core.Summary]{}, core.Invalid("cursor", "malformed cursor")
+		}
+		t := time.UnixMicro(us).UTC()
+		beforeAt, beforeID = &t, key[1]
+	}
+	items, err := queryAll(ctx, s.pool, func(r scanner) (core.Summary, error) { return scanSummary(r, userID) },
+		summarySelect+`WHERE mb.user_id = $1
+			AND ($2::timestamptz IS NULL OR (c.last_activity_at, c.id) < ($2::timestamptz, $3::text))
+		ORDER BY c.last_activity_at DESC, c.id DESC
+		LIMIT $4`, userID, beforeAt, beforeID, limit+1)
+	if err != nil {
+		return core.Page[core.Summary]{}, err
+	}
+	return pageOf(items, limit, func(s core.Summary) []string {
+		return []string{strconv.FormatInt(s.LastActivityAt.UnixMicro(), 10), s.ID}
+	}), nil
+}
+
+func scanSummary(r scanner, userID string) (core.Summary, error) {
+	var s core.Summary
+	m := core.Member{UserID: userID}
+	var lm struct {
+		id, conv, sender, client, body, replyTo *string
+		seq                                     *int64
+		created, edited, deleted                *time.Time
+	}
+	c, err := scanConv(r, &m.Role, &m.ReadSeq, &m.JoinedAt, &s.Unread,
+		&lm.id, &lm.conv, &lm.seq, &lm.sender, &lm.client, &lm.body, &lm.replyTo, &lm.created, &lm.edited, &lm.deleted)
+	if err != nil {
+		return s, err
+	}
+	m.ConversationID, m.JoinedAt = c.ID, m.JoinedAt.UTC()
+	s.Conversation, s.Member = c, &m
+	if lm.id != nil {
+		s.LastMessage = &core.Message{ID: *lm.id, ConversationID: *lm.conv, Seq: *lm.seq, SenderID: *lm.sender,
+			ClientMsgID: *lm.client, Body: *lm.body, ReplyTo: *lm.replyTo, CreatedAt: lm.created.UTC(),
+			EditedAt: utcPtr(lm.edited), DeletedAt: utcPtr(lm.deleted)}
+	}
+	return s, nil
+}
+
+// ConversationIDsOf returns the ids of userID's conversations.
+func (s *Store) ConversationIDsOf(ctx context.Context, userID string) ([]string, error) {
+	return queryAll(ctx, s.pool, func(r scanner) (string, error) {
+		var id string
+		return id, r.Scan(&id)
+	}, `SELECT conversation_id FROM members WHERE user_id = $1 ORDER BY conversation_id`, userID)
+}
+
+// MarkRead raises the member's readSeq to seq and returns the result.
+func (s *Store) MarkRead(ctx context.Context, conversationID, userID string, seq int64) (int64, error) {
+	var readSeq int64
+	err := s.pool.QueryRow(ctx, `UPDATE members SET read_seq = greatest(read_seq, $3)
+		WHERE conversation_id = $1 AND user_id = $2 RETURNING read_seq`, conversationID, userID, seq).Scan(&readSeq)
+	return readSeq, translate(err, "member")
+}

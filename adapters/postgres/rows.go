@@ -1,0 +1,176 @@
+package postgres
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/scalechat/scalechat/core"
+)
+
+// querier is what the statements below need: the pool or a transaction.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}
+
+// scanner is a pgx.Row or pgx.Rows.
+type scanner interface{ Scan(dest ...any) error }
+
+// ts is a time as stored: UTC, truncated to the microseconds timestamptz keeps (the server would round).
+func ts(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+// tsPtr is ts for an optional time; nil is NULL.
+func tsPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	v := ts(*t)
+	return &v
+}
+
+// utcPtr returns a scanned optional time in UTC.
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	v := t.UTC()
+	return &v
+}
+
+// nullIfEmpty stores "" as NULL, so the partial unique index on direct_key ignores it.
+func nullIfEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+const userCols = `id, username, display_name, password_hash, created_at`
+
+func scanUser(r scanner) (core.User, error) {
+	var u core.User
+	err := r.Scan(&u.ID, &u.Username, &u.DisplayName, &u.PasswordHash, &u.CreatedAt)
+	u.CreatedAt = u.CreatedAt.UTC()
+	return u, err
+}
+
+const convCols = `c.id, c.kind, c.title, c.topic, c.direct_key, c.created_by, c.last_seq, c.created_at, c.last_activity_at`
+
+func scanConv(r scanner, extra ...any) (core.Conversation, error) {
+	var c core.Conversation
+	var directKey *string
+	err := r.Scan(append([]any{&c.ID, &c.Kind, &c.Title, &c.Topic, &directKey, &c.CreatedBy, &c.LastSeq,
+		&c.CreatedAt, &c.LastActivityAt}, extra...)...)
+	if directKey != nil {
+		c.DirectKey = *directKey
+	}
+	c.CreatedAt, c.LastActivityAt = c.CreatedAt.UTC(), c.LastActivityAt.UTC()
+	return c, err
+}
+
+const memberCols = `mb.conversation_id, mb.user_id, mb.role, mb.read_seq, mb.joined_at`
+
+func scanMember(r scanner) (core.Member, error) {
+	var m core.Member
+	err := r.Scan(&m.ConversationID, &m.UserID, &m.Role, &m.ReadSeq, &m.JoinedAt)
+	m.JoinedAt = m.JoinedAt.UTC()
+	return m, err
+}
+
+const msgCols = `m.id, m.conversation_id, m.seq, m.sender_id, m.client_msg_id, m.body, m.reply_to, m.created_at,
+	m.edited_at, m.deleted_at`
+
+func scanMessage(r scanner) (core.Message, error) {
+	var m core.Message
+	err := r.Scan(&m.ID, &m.ConversationID, &m.Seq, &m.SenderID, &m.ClientMsgID, &m.Body, &m.ReplyTo, &m.CreatedAt,
+		&m.EditedAt, &m.DeletedAt)
+	m.CreatedAt, m.EditedAt, m.DeletedAt = m.CreatedAt.UTC(), utcPtr(m.EditedAt), utcPtr(m.DeletedAt)
+	return m, err
+}
+
+func getConversation(ctx context.Context, q querier, id string, lock bool) (core.Conversation, error) {
+	query := `SELECT ` + convCols + ` FROM conversations c WHERE c.id = $1`
+	if lock {
+		query += ` FOR UPDATE`
+	}
+	c, err := scanConv(q.QueryRow(ctx, query, id))
+	return c, translate(err, "conversation")
+}
+
+func getMember(ctx context.Context, q querier, conversationID, userID string) (core.Member, error) {
+	m, err := scanMember(q.QueryRow(ctx, `SELECT `+memberCols+` FROM members mb
+		WHERE mb.conversation_id = $1 AND mb.user_id = $2`, conversationID, userID))
+	return m, translate(err, "member")
+}
+
+func getMessage(ctx context.Context, q querier, conversationID, messageID string) (core.Message, error) {
+	m, err := scanMessage(q.QueryRow(ctx, `SELECT `+msgCols+` FROM messages m
+		WHERE m.id = $1 AND m.conversation_id = $2`, messageID, conversationID))
+	return m, translate(err, "message")
+}
+
+func getMessageByKey(ctx context.Context, q querier, conversationID, senderID, clientMsgID string) (core.Message, error) {
+	m, err := scanMessage(q.QueryRow(ctx, `SELECT `+msgCols+` FROM messages m
+		WHERE m.conversation_id = $1 AND m.sender_id = $2 AND m.client_msg_id = $3`, conversationID, senderID, clientMsgID))
+	return m, translate(err, "message")
+}
+
+// pageCursor encodes a page position; clients must treat it as opaque.
+func pageCursor(key ...string) string {
+	b, _ := json.Marshal(key) // a []string always marshals
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// parsePageCursor decodes a cursor made by pageCursor with n parts; "" means the first page (nil).
+func parsePageCursor(cursor string, n int) ([]string, error) {
+	if cursor == "" {
+		return nil, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(cursor)
+	var key []string
+	if err == nil {
+		err = json.Unmarshal(b, &key)
+	}
+	if err != nil || len(key) != n {
+		return nil, core.Invalid("cursor", "malformed cursor")
+	}
+	return key, nil
+}
+
+// pageLimit applies the default and maximum page sizes.
+func pageLimit(limit int) (int, error) {
+	return core.ClampLimit(limit, core.DefaultPageLimit, core.MaxHistoryLimit)
+}
+
+// queryAll runs a query and scans every row; no rows is an empty, non-nil slice.
+func queryAll[T any](ctx context.Context, q querier, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := q.Query(ctx, query, args...)
+	if err != nil {
+		return nil, translate(err, "")
+	}
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, translate(err, "")
+		}
+		out = append(out, v)
+	}
+	return out, translate(rows.Err(), "")
+}
+
+// pageOf cuts the limit+1 rows fetched into a page whose cursor is the last item's key when more exist.
+func pageOf[T any](items []T, limit int, key func(T) []string) core.Page[T] {
+	if len(items) <= limit {
+		return core.Page[T]{Items: items}
+	}
+	items = items[:limit]
+	return core.Page[T]{Items: items, Next: pageCursor(key(items[limit-1])...)}
+}

@@ -1,0 +1,76 @@
+package postgres
+
+import (
+	"context"
+	"strings"
+
+	"github.com/scalechat/scalechat/core"
+)
+
+// CreateUser stores u; a taken username or id is core.ErrAlreadyExists.
+func (s *Store) CreateUser(ctx context.Context, u core.User) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO users (id, username, display_name, display_lower, password_hash, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6)`,
+		u.ID, u.Username, u.DisplayName, strings.ToLower(u.DisplayName), u.PasswordHash, ts(u.CreatedAt))
+	return translate(err, "user")
+}
+
+// UserByID returns the user or core.ErrNotFound.
+func (s *Store) UserByID(ctx context.Context, id string) (core.User, error) {
+	u, err := scanUser(s.pool.QueryRow(ctx, `SELECT `+userCols+` FROM users WHERE id = $1`, id))
+	return u, translate(err, "user")
+}
+
+// UserByUsername returns the user with that username or core.ErrNotFound.
+func (s *Store) UserByUsername(ctx context.Context, username string) (core.User, error) {
+	u, err := scanUser(s.pool.QueryRow(ctx, `SELECT `+userCols+` FROM users WHERE username = $1`, username))
+	return u, translate(err, "user")
+}
+
+// SearchUsers lists users whose username starts with q or whose display name contains q, by username.
+func (s *Store) SearchUsers(ctx context.Context, q string, page core.PageRequest) (core.Page[core.User], error) {
+	limit, err := pageLimit(page.Limit)
+	if err != nil {
+		return core.Page[core.User]{}, err
+	}
+	after, err := parsePageCursor(page.Cursor, 1)
+	if err != nil {
+		return core.Page[core.User]{}, err
+	}
+	if after == nil {
+		after = []string{""}
+	}
+	// starts_with/strpos rather than LIKE: q may hold '%' or '_', which must match literally.
+	items, err := queryAll(ctx, s.pool, scanUser, `SELECT `+userCols+` FROM users
+		WHERE (starts_with(lower(username), $1) OR strpos(display_lower, $1) > 0) AND username > $2
+		ORDER BY username LIMIT $3`, strings.ToLower(q), after[0], limit+1)
+	if err != nil {
+		return core.Page[core.User]{}, err
+	}
+	return pageOf(items, limit, func(u core.User) []string { return []string{u.Username} }), nil
+}
+
+// CreateSession stores sess; a duplicate token hash is core.ErrAlreadyExists.
+func (s *Store) CreateSession(ctx context.Context, sess core.Session) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`,
+		sess.TokenHash, sess.UserID, ts(sess.CreatedAt), ts(sess.ExpiresAt))
+	return translate(err, "session")
+}
+
+// Session returns the session with that token hash or core.ErrNotFound.
+func (s *Store) Session(ctx context.Context, tokenHash string) (core.Session, error) {
+	var sess core.Session
+	err := s.pool.QueryRow(ctx, `SELECT token_hash, user_id, created_at, expires_at FROM sessions WHERE token_hash = $1`,
+		tokenHash).Scan(&sess.TokenHash, &sess.UserID, &sess.CreatedAt, &sess.ExpiresAt)
+	if err != nil {
+		return core.Session{}, translate(err, "session")
+	}
+	sess.CreatedAt, sess.ExpiresAt = sess.CreatedAt.UTC(), sess.ExpiresAt.UTC()
+	return sess, nil
+}
+
+// DeleteSession removes the session, if any.
+func (s *Store) DeleteSession(ctx context.Context, tokenHash string) error {
+	_, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE token_hash = $1`, tokenHash)
+	return translate(err, "session")
+}

@@ -1,0 +1,69 @@
+package redis
+
+import (
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/scalechat/scalechat/core"
+)
+
+// TestCodecRoundTripsEveryField fills every field of an Envelope, reachable through any pointer, with a
+// distinct non-zero value, so a field added to core but forgotten here makes it fail.
+func TestCodecRoundTripsEveryField(t *testing.T) {
+	t.Parallel()
+	var full core.Envelope
+	n := 0
+	fillAll(reflect.ValueOf(&full).Elem(), &n)
+	require.NotNil(t, full.Result.Err)
+	sent := []core.Envelope{full, {}}
+
+	payload, err := encodeEnvelopes(sent)
+	require.NoError(t, err)
+	got, err := decodeEnvelopes(string(payload))
+	require.NoError(t, err)
+	assert.Equal(t, sent, got)
+}
+
+func TestCodecRejectsGarbage(t *testing.T) {
+	t.Parallel()
+	for _, payload := range []string{"", "not json", `{"event":{}}`, `[{"event":{"seq":"x"}}]`} {
+		_, err := decodeEnvelopes(payload)
+		assert.Error(t, err, payload)
+	}
+}
+
+var timeType = reflect.TypeFor[time.Time]()
+
+// fillAll sets every settable field under v to a value unique thanks to the counter n. Interfaces (the
+// internal cause of a core.Error, which does not travel) stay nil.
+func fillAll(v reflect.Value, n *int) {
+	*n++
+	if v.Type() == timeType {
+		v.Set(reflect.ValueOf(time.Date(2024, 5, 1, 12, 0, *n, *n, time.UTC)))
+		return
+	}
+	switch v.Kind() {
+	case reflect.Pointer:
+		v.Set(reflect.New(v.Type().Elem()))
+		fillAll(v.Elem(), n)
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() {
+				fillAll(v.Field(i), n)
+			}
+		}
+	case reflect.String:
+		v.SetString("s" + string(rune('a'+*n%26)) + time.Duration(*n).String())
+	case reflect.Int, reflect.Int64:
+		v.SetInt(int64(*n))
+	case reflect.Bool:
+		v.SetBool(true)
+	case reflect.Interface:
+	default:
+		panic("fillAll: unhandled kind " + v.Kind().String())
+	}
+}
