@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -13,8 +14,14 @@ import (
 
 // Roles a process can run.
 const (
-	RoleStandalone = "standalone"
+	RoleStandalone = "standalone" // everything in one process on embedded storage
+	RoleGateway    = "gateway"    // REST + Socket.IO on Kafka, Redis and PostgreSQL
+	RoleWorker     = "worker"     // Kafka consumer: sequences, persists, fans out
+	RoleAll        = "all"        // gateway + worker in one process, external services
 )
+
+// Roles lists every role.
+var Roles = []string{RoleStandalone, RoleGateway, RoleWorker, RoleAll}
 
 // Config is everything a process reads from flags and SCALECHAT_* environment variables. It is read only here;
 // every package below app takes its own validated Config.
@@ -33,7 +40,19 @@ type Config struct {
 	PasswordMemKiB    uint32 // argon2id memory cost; lowered in tests to keep them fast
 	MaxSocketsPerUser int
 	PresenceGrace     time.Duration
+
+	PostgresURL         string
+	RedisURL            string
+	RedisPrefix         string
+	KafkaBrokers        []string
+	KafkaTopic          string
+	KafkaPartitions     int
+	KafkaGroup          string
+	KafkaSessionTimeout time.Duration
 }
+
+// Distributed reports whether the role runs on Kafka, Redis and PostgreSQL.
+func (c Config) Distributed() bool { return c.Role != RoleStandalone }
 
 // Parse reads args (after the subcommand) and the environment. A flag wins over its environment variable.
 func Parse(args []string, getenv func(string) string) (Config, error) {
@@ -62,12 +81,13 @@ func Parse(args []string, getenv func(string) string) (Config, error) {
 		fs.Int64Var(p, name, v, help)
 	}
 	host, _ := os.Hostname()
-	var rate, mem, sockets int64
-	str(&c.Role, "role", RoleStandalone, "role to run: standalone")
+	var rate, mem, sockets, partitions int64
+	var brokers string
+	str(&c.Role, "role", RoleStandalone, "role to run: standalone, gateway, worker or all")
 	str(&c.Addr, "addr", ":8080", "HTTP listen address (REST, Socket.IO, web app)")
 	str(&c.DataDir, "data-dir", "./data", "standalone: directory of the SQLite database")
 	str(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
-	str(&c.Node, "node", host, "this process's id in a cluster (defaults to the host name)")
+	str(&c.Node, "node", fmt.Sprintf("%s-%d", host, os.Getpid()), "this process's id in a cluster (default host-pid)")
 	dur(&c.SessionTTL, "session-ttl", 30*24*time.Hour, "how long a login lasts")
 	dur(&c.AckTimeout, "ack-timeout", 5*time.Second, "how long a send waits to be sequenced")
 	num(&rate, "send-rate-limit", 50, "messages a user may send per --send-rate-per")
@@ -77,6 +97,14 @@ func Parse(args []string, getenv func(string) string) (Config, error) {
 	num(&mem, "password-memory-kib", 19*1024, "argon2id memory cost per password hash")
 	num(&sockets, "max-sockets-per-user", 20, "Socket.IO connections one user may hold on this node")
 	dur(&c.PresenceGrace, "presence-grace", 3*time.Second, "how long after its last socket closes a user turns offline")
+	str(&c.PostgresURL, "postgres-url", "", "distributed roles: PostgreSQL URL, e.g. postgres://user@host:5432/db")
+	str(&c.RedisURL, "redis-url", "redis://127.0.0.1:6379/0", "distributed roles: Redis URL")
+	str(&c.RedisPrefix, "redis-prefix", "scalechat:", "distributed roles: prefix of every Redis key and channel")
+	str(&brokers, "kafka-brokers", "127.0.0.1:9092", "distributed roles: comma-separated Kafka bootstrap brokers")
+	str(&c.KafkaTopic, "kafka-topic", "scalechat.commands", "distributed roles: topic of send commands")
+	num(&partitions, "kafka-partitions", 12, "partitions of the topic when scalechat creates it")
+	str(&c.KafkaGroup, "kafka-group", "scalechat-workers", "consumer group of the workers")
+	dur(&c.KafkaSessionTimeout, "kafka-session-timeout", 10*time.Second, "how long before a silent worker's partitions move")
 	if err := errors.Join(errs...); err != nil {
 		return c, err
 	}
@@ -87,13 +115,25 @@ func Parse(args []string, getenv func(string) string) (Config, error) {
 		return c, fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
 	c.SendRateLimit, c.PasswordMemKiB, c.MaxSocketsPerUser = int(rate), uint32(mem), int(sockets)
+	c.KafkaPartitions = int(partitions)
+	for _, b := range strings.Split(brokers, ",") {
+		if b = strings.TrimSpace(b); b != "" {
+			c.KafkaBrokers = append(c.KafkaBrokers, b)
+		}
+	}
 	return c, c.validate()
 }
 
 func (c Config) validate() error {
 	var errs []error
-	if c.Role != RoleStandalone {
-		errs = append(errs, fmt.Errorf("--role %q: this build runs the standalone role only", c.Role))
+	if !slices.Contains(Roles, c.Role) {
+		errs = append(errs, fmt.Errorf("--role %q: want one of %s", c.Role, strings.Join(Roles, ", ")))
+	}
+	if c.Distributed() && (c.PostgresURL == "" || c.RedisURL == "" || len(c.KafkaBrokers) == 0 || c.KafkaTopic == "") {
+		errs = append(errs, fmt.Errorf("--role %s needs --postgres-url, --redis-url, --kafka-brokers and --kafka-topic", c.Role))
+	}
+	if c.KafkaPartitions < 1 || c.KafkaSessionTimeout <= 0 {
+		errs = append(errs, errors.New("--kafka-partitions and --kafka-session-timeout must be positive"))
 	}
 	if c.Addr == "" {
 		errs = append(errs, errors.New("--addr is required"))

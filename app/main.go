@@ -6,7 +6,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 
+	"github.com/scalechat/scalechat/adapters/postgres"
 	"github.com/scalechat/scalechat/adapters/rest"
 )
 
@@ -16,8 +18,8 @@ var Version = "dev"
 const usage = `scalechat — a scalable chat server
 
 usage:
-  scalechat serve   [flags]   run a role (default standalone); see --help
-  scalechat migrate [flags]   apply the storage schema and exit
+  scalechat serve   [flags]   run a role: standalone (default), gateway, worker or all; see --help
+  scalechat migrate [flags]   apply the storage schema (PostgreSQL with --postgres-url, else SQLite) and exit
   scalechat openapi           print the OpenAPI document (YAML) without starting anything
   scalechat version           print the version
 `
@@ -58,7 +60,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		return err
 	}
 	log := NewLogger(cfg, stderr)
-	srv, cleanup, err := InitStandalone(ctx, cfg, log)
+	init := map[string]func(context.Context, Config, *slog.Logger) (*Server, func(), error){
+		RoleStandalone: InitStandalone, RoleGateway: InitGateway, RoleWorker: InitWorker, RoleAll: InitAll,
+	}[cfg.Role]
+	srv, cleanup, err := init(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
@@ -70,6 +75,9 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 	cfg, err := Parse(args, getenv)
 	if err != nil {
 		return err
+	}
+	if cfg.PostgresURL != "" {
+		return postgres.Migrate(ctx, postgres.Config{URL: cfg.PostgresURL})
 	}
 	store, cleanup, err := ProvideSQLite(ctx, cfg, NewLogger(cfg, stderr))
 	if err != nil {

@@ -19,20 +19,28 @@ import (
 	"github.com/scalechat/scalechat/ports"
 )
 
-// CoreSet builds the use cases and the sequencer from ports; every role uses it.
+// Checks are the dependencies /readyz pings, by name.
+type Checks map[string]ports.Pinger
+
+// CoreSet builds the use cases from ports; every role that serves clients uses it.
 var CoreSet = wire.NewSet(
 	ProvideChatConfig,
 	wire.Struct(new(chat.Deps), "*"),
 	ProvideService,
-	chat.NewSequencer,
 )
 
-// InProcessSet provides the in-process adapters: system clock and ids, password hashing, log, fan-out,
-// presence and rate limiting within one process.
-var InProcessSet = wire.NewSet(
-	wire.InterfaceValue(new(ports.Clock), memory.SystemClock{}),
+// ClockSet provides the system clock.
+var ClockSet = wire.NewSet(wire.InterfaceValue(new(ports.Clock), memory.SystemClock{}))
+
+// SystemSet provides the clock, ids and password hashing of roles that serve clients.
+var SystemSet = wire.NewSet(
+	ClockSet,
 	wire.InterfaceValue(new(ports.IDGenerator), memory.UUIDv7{}),
 	ProvideHasher, wire.Bind(new(ports.PasswordHasher), new(*argon2id.Hasher)),
+)
+
+// InProcessSet provides the standalone role's in-process log, fan-out, presence and rate limiting.
+var InProcessSet = wire.NewSet(
 	ProvideMemoryLog,
 	wire.Bind(new(ports.CommandLog), new(*memory.Log)),
 	wire.Bind(new(ports.CommandConsumer), new(*memory.Log)),
@@ -43,7 +51,7 @@ var InProcessSet = wire.NewSet(
 
 // SQLiteSet binds the SQLite store to every store port.
 var SQLiteSet = wire.NewSet(
-	ProvideSQLite,
+	ProvideSQLite, ProvideSQLiteChecks,
 	wire.Bind(new(ports.UserStore), new(*sqlite.Store)),
 	wire.Bind(new(ports.SessionStore), new(*sqlite.Store)),
 	wire.Bind(new(ports.ConversationStore), new(*sqlite.Store)),
@@ -53,8 +61,8 @@ var SQLiteSet = wire.NewSet(
 	wire.Bind(new(ports.Ledger), new(*sqlite.Store)),
 )
 
-// HTTPSet builds the HTTP surface (REST API, docs, health, metrics, Socket.IO) and the server around it.
-var HTTPSet = wire.NewSet(rest.NewMetrics, ProvideRealtime, ProvideHandler, NewServer)
+// APISet builds the client-facing HTTP surface: REST API, docs, health, metrics and Socket.IO.
+var APISet = wire.NewSet(rest.NewMetrics, ProvideRealtime, ProvideHandler)
 
 // ProvideSQLite opens (and migrates) the standalone database under cfg.DataDir.
 func ProvideSQLite(ctx context.Context, cfg Config, log *slog.Logger) (*sqlite.Store, func(), error) {
@@ -72,6 +80,9 @@ func ProvideSQLite(ctx context.Context, cfg Config, log *slog.Logger) (*sqlite.S
 	}, nil
 }
 
+// ProvideSQLiteChecks makes the database the standalone role's readiness check.
+func ProvideSQLiteChecks(store *sqlite.Store) Checks { return Checks{"sqlite": store} }
+
 // ProvideHasher returns the argon2id password hasher at cfg's memory cost.
 func ProvideHasher(cfg Config) (*argon2id.Hasher, error) {
 	hc := argon2id.DefaultConfig()
@@ -88,8 +99,9 @@ func ProvideChatConfig(cfg Config) chat.Config {
 		Node:       cfg.Node,
 		SessionTTL: cfg.SessionTTL,
 		AckTimeout: cfg.AckTimeout,
-		// The in-process log is not durable: a standalone send is acknowledged only once committed to SQLite.
-		AcceptOnTimeout: false,
+		// Kafka is durable (acks=all): a send not sequenced in time is acknowledged as accepted. The standalone
+		// in-process log is not, so there a send is acknowledged only once committed to SQLite.
+		AcceptOnTimeout: cfg.Distributed(),
 		SendRate:        core.Rate{Limit: cfg.SendRateLimit, Per: cfg.SendRatePer},
 	}
 }
@@ -103,18 +115,17 @@ func ProvideService(ctx context.Context, cfg chat.Config, deps chat.Deps) (*chat
 	return svc, func() { _ = svc.Close() }, nil
 }
 
-// ProvideRealtime builds the Socket.IO endpoint. Its cleanup is a no-op: the server closes it first thing on
-// shutdown, so that clients move to another node while in-flight requests finish.
+// ProvideRealtime builds the Socket.IO endpoint. The server closes it first thing on shutdown, so that clients
+// move to another node while in-flight requests finish.
 func ProvideRealtime(cfg Config, log *slog.Logger, svc *chat.Service, fanout ports.Fanout) (*socketio.Server, error) {
 	return socketio.New(socketio.Config{Node: cfg.Node, MaxPayloadBytes: cfg.MaxBodyBytes,
 		MaxSocketsPerUser: cfg.MaxSocketsPerUser, PresenceGrace: cfg.PresenceGrace, Logger: log}, svc, fanout)
 }
 
 // ProvideHandler builds the HTTP handler: Socket.IO at /socket.io/, and the REST API, docs, health and metrics.
-func ProvideHandler(cfg Config, log *slog.Logger, svc *chat.Service, store *sqlite.Store, metrics *rest.Metrics,
+func ProvideHandler(cfg Config, log *slog.Logger, svc *chat.Service, checks Checks, metrics *rest.Metrics,
 	rt *socketio.Server) (http.Handler, error) {
-	api, err := rest.New(rest.Config{MaxBodyBytes: cfg.MaxBodyBytes, Logger: log}, svc,
-		map[string]ports.Pinger{"sqlite": store}, metrics)
+	api, err := rest.New(rest.Config{MaxBodyBytes: cfg.MaxBodyBytes, Logger: log}, svc, checks, metrics)
 	if err != nil {
 		return nil, err
 	}
@@ -122,4 +133,9 @@ func ProvideHandler(cfg Config, log *slog.Logger, svc *chat.Service, store *sqli
 	mux.Handle("/socket.io/", rt.Handler())
 	api.Mount(mux)
 	return mux, nil
+}
+
+// ProvideSequencing runs the sequencer on the log's consumer.
+func ProvideSequencing(consumer ports.CommandConsumer, ledger ports.Ledger, fanout ports.Fanout, log *slog.Logger) *Sequencing {
+	return &Sequencing{Consumer: consumer, Sequencer: chat.NewSequencer(ledger, fanout, log)}
 }

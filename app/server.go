@@ -15,20 +15,24 @@ import (
 	"github.com/scalechat/scalechat/ports"
 )
 
-// Server is one running process: an HTTP listener and, in roles that sequence, the log consumer.
+// Sequencing is the sequencer fed by the log's consumer, in roles that sequence.
+type Sequencing struct {
+	Consumer  ports.CommandConsumer
+	Sequencer *chat.Sequencer
+}
+
+// Server is one running process: an HTTP listener, and the parts its role runs.
 type Server struct {
 	cfg      Config
 	log      *slog.Logger
 	handler  http.Handler
-	consumer ports.CommandConsumer // nil in roles that do not sequence
-	seq      *chat.Sequencer
-	realtime *socketio.Server
+	seq      *Sequencing      // nil in roles that do not sequence
+	realtime *socketio.Server // nil in roles that serve no clients
 }
 
 // NewServer assembles a server from its parts.
-func NewServer(cfg Config, log *slog.Logger, handler http.Handler, consumer ports.CommandConsumer, seq *chat.Sequencer,
-	realtime *socketio.Server) *Server {
-	return &Server{cfg: cfg, log: log, handler: handler, consumer: consumer, seq: seq, realtime: realtime}
+func NewServer(cfg Config, log *slog.Logger, handler http.Handler, seq *Sequencing, realtime *socketio.Server) *Server {
+	return &Server{cfg: cfg, log: log, handler: handler, seq: seq, realtime: realtime}
 }
 
 // Run serves until ctx is cancelled, then shuts down gracefully: the listener stops taking requests, in-flight
@@ -46,11 +50,11 @@ func (s *Server) Run(ctx context.Context) error {
 	defer stopConsumer()
 	var wg sync.WaitGroup
 	errc := make(chan error, 2)
-	if s.consumer != nil {
+	if s.seq != nil {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := s.consumer.Consume(consumerCtx, s.seq.Handle); err != nil {
+			if err := s.seq.Consumer.Consume(consumerCtx, s.seq.Sequencer.Handle); err != nil {
 				errc <- fmt.Errorf("sequencer: %w", err)
 			}
 		}()
@@ -69,8 +73,10 @@ func (s *Server) Run(ctx context.Context) error {
 		s.log.Error("stopping after a fatal error", "err", runErr)
 	}
 	// Sockets first: their clients reconnect elsewhere, and long-polling requests end instead of holding Shutdown.
-	if err := s.realtime.Close(); err != nil {
-		s.log.Warn("closing Socket.IO", "err", err)
+	if s.realtime != nil {
+		if err := s.realtime.Close(); err != nil {
+			s.log.Warn("closing Socket.IO", "err", err)
+		}
 	}
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()

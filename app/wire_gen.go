@@ -9,6 +9,7 @@ package app
 import (
 	"context"
 	"github.com/scalechat/scalechat/adapters/memory"
+	"github.com/scalechat/scalechat/adapters/redis"
 	"github.com/scalechat/scalechat/adapters/rest"
 	"github.com/scalechat/scalechat/core/chat"
 	"log/slog"
@@ -56,6 +57,7 @@ func InitStandalone(ctx context.Context, cfg Config, log *slog.Logger) (*Server,
 		cleanup()
 		return nil, nil, err
 	}
+	checks := ProvideSQLiteChecks(store)
 	metrics := rest.NewMetrics()
 	server, err := ProvideRealtime(cfg, log, service, fanout)
 	if err != nil {
@@ -63,14 +65,14 @@ func InitStandalone(ctx context.Context, cfg Config, log *slog.Logger) (*Server,
 		cleanup()
 		return nil, nil, err
 	}
-	handler, err := ProvideHandler(cfg, log, service, store, metrics, server)
+	handler, err := ProvideHandler(cfg, log, service, checks, metrics, server)
 	if err != nil {
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	sequencer := chat.NewSequencer(store, fanout, log)
-	appServer := NewServer(cfg, log, handler, memoryLog, sequencer, server)
+	sequencing := ProvideSequencing(memoryLog, store, fanout, log)
+	appServer := NewServer(cfg, log, handler, sequencing, server)
 	return appServer, func() {
 		cleanup2()
 		cleanup()
@@ -81,3 +83,213 @@ var (
 	_wireSystemClockValue = memory.SystemClock{}
 	_wireUUIDv7Value      = memory.UUIDv7{}
 )
+
+// InitGateway assembles a gateway: REST and Socket.IO producing to Kafka, on PostgreSQL and Redis.
+func InitGateway(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func(), error) {
+	config := ProvideChatConfig(cfg)
+	store, cleanup, err := ProvidePostgres(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	kafkaConfig := ProvideKafkaConfig(cfg, log)
+	kafkaLog, cleanup2, err := ProvideKafkaLog(ctx, kafkaConfig, log)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	client, cleanup3, err := ProvideRedis(ctx, cfg, log)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	fanout := redis.NewFanout(client)
+	clock := _wireSystemClockValue
+	rateLimiter := redis.NewRateLimiter(client, clock)
+	presence := redis.NewPresence(client, clock)
+	hasher, err := ProvideHasher(cfg)
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	idGenerator := _wireUUIDv7Value
+	deps := chat.Deps{
+		Users:         store,
+		Sessions:      store,
+		Conversations: store,
+		Members:       store,
+		Summaries:     store,
+		History:       store,
+		Ledger:        store,
+		Log:           kafkaLog,
+		Fanout:        fanout,
+		Limiter:       rateLimiter,
+		Presence:      presence,
+		Hasher:        hasher,
+		Clock:         clock,
+		IDs:           idGenerator,
+		Logger:        log,
+	}
+	service, cleanup4, err := ProvideService(ctx, config, deps)
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	checks := ProvideGatewayChecks(store, client, kafkaLog)
+	metrics := rest.NewMetrics()
+	server, err := ProvideRealtime(cfg, log, service, fanout)
+	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	handler, err := ProvideHandler(cfg, log, service, checks, metrics, server)
+	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	sequencing := NoSequencing()
+	appServer := NewServer(cfg, log, handler, sequencing, server)
+	return appServer, func() {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+	}, nil
+}
+
+// InitWorker assembles a worker: the Kafka consumer group sequencing into PostgreSQL and fanning out on Redis.
+func InitWorker(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func(), error) {
+	store, cleanup, err := ProvidePostgres(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	client, cleanup2, err := ProvideRedis(ctx, cfg, log)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	checks := ProvideWorkerChecks(store, client)
+	metrics := rest.NewMetrics()
+	handler, err := ProvideProbes(cfg, log, checks, metrics)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	config := ProvideKafkaConfig(cfg, log)
+	consumer, err := ProvideKafkaConsumer(ctx, config)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	fanout := redis.NewFanout(client)
+	sequencing := ProvideSequencing(consumer, store, fanout, log)
+	server := NoRealtime()
+	appServer := NewServer(cfg, log, handler, sequencing, server)
+	return appServer, func() {
+		cleanup2()
+		cleanup()
+	}, nil
+}
+
+// InitAll assembles gateway and worker in one process on the external services.
+func InitAll(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func(), error) {
+	config := ProvideChatConfig(cfg)
+	store, cleanup, err := ProvidePostgres(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	kafkaConfig := ProvideKafkaConfig(cfg, log)
+	kafkaLog, cleanup2, err := ProvideKafkaLog(ctx, kafkaConfig, log)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	client, cleanup3, err := ProvideRedis(ctx, cfg, log)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	fanout := redis.NewFanout(client)
+	clock := _wireSystemClockValue
+	rateLimiter := redis.NewRateLimiter(client, clock)
+	presence := redis.NewPresence(client, clock)
+	hasher, err := ProvideHasher(cfg)
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	idGenerator := _wireUUIDv7Value
+	deps := chat.Deps{
+		Users:         store,
+		Sessions:      store,
+		Conversations: store,
+		Members:       store,
+		Summaries:     store,
+		History:       store,
+		Ledger:        store,
+		Log:           kafkaLog,
+		Fanout:        fanout,
+		Limiter:       rateLimiter,
+		Presence:      presence,
+		Hasher:        hasher,
+		Clock:         clock,
+		IDs:           idGenerator,
+		Logger:        log,
+	}
+	service, cleanup4, err := ProvideService(ctx, config, deps)
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	checks := ProvideGatewayChecks(store, client, kafkaLog)
+	metrics := rest.NewMetrics()
+	server, err := ProvideRealtime(cfg, log, service, fanout)
+	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	handler, err := ProvideHandler(cfg, log, service, checks, metrics, server)
+	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	consumer, err := ProvideKafkaConsumer(ctx, kafkaConfig)
+	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	sequencing := ProvideSequencing(consumer, store, fanout, log)
+	appServer := NewServer(cfg, log, handler, sequencing, server)
+	return appServer, func() {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+	}, nil
+}
