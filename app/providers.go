@@ -135,7 +135,9 @@ func ProvideHandler(cfg Config, log *slog.Logger, svc *chat.Service, checks Chec
 	return mux, nil
 }
 
-// ProvideSequencing runs the sequencer on the log's consumer.
-func ProvideSequencing(consumer ports.CommandConsumer, ledger ports.Ledger, fanout ports.Fanout, log *slog.Logger) *Sequencing {
-	return &Sequencing{Consumer: consumer, Sequencer: chat.NewSequencer(ledger, fanout, log)}
+// ProvideSequencing runs the sequencer on the log's consumer, instrumented.
+func ProvideSequencing(consumer ports.CommandConsumer, ledger ports.Ledger, fanout ports.Fanout, log *slog.Logger,
+	metrics *rest.Metrics) *Sequencing {
+	seq := chat.NewSequencer(ledger, fanout, log)
+	return &Sequencing{Consumer: consumer, Handle: instrumentBatches(metrics, seq.Handle)}
 }

@@ -11,14 +11,14 @@ import (
 	"time"
 
 	"github.com/scalechat/scalechat/adapters/socketio"
-	"github.com/scalechat/scalechat/core/chat"
+	"github.com/scalechat/scalechat/core"
 	"github.com/scalechat/scalechat/ports"
 )
 
 // Sequencing is the sequencer fed by the log's consumer, in roles that sequence.
 type Sequencing struct {
-	Consumer  ports.CommandConsumer
-	Sequencer *chat.Sequencer
+	Consumer ports.CommandConsumer
+	Handle   func(context.Context, []core.SendCommand) error
 }
 
 // Server is one running process: an HTTP listener, and the parts its role runs.
@@ -54,7 +54,7 @@ func (s *Server) Run(ctx context.Context) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := s.seq.Consumer.Consume(consumerCtx, s.seq.Sequencer.Handle); err != nil {
+			if err := s.seq.Consumer.Consume(consumerCtx, s.seq.Handle); err != nil {
 				errc <- fmt.Errorf("sequencer: %w", err)
 			}
 		}()

@@ -71,7 +71,7 @@ func InitStandalone(ctx context.Context, cfg Config, log *slog.Logger) (*Server,
 		cleanup()
 		return nil, nil, err
 	}
-	sequencing := ProvideSequencing(memoryLog, store, fanout, log)
+	sequencing := ProvideSequencing(memoryLog, store, fanout, log, metrics)
 	appServer := NewServer(cfg, log, handler, sequencing, server)
 	return appServer, func() {
 		cleanup2()
@@ -194,7 +194,7 @@ func InitWorker(ctx context.Context, cfg Config, log *slog.Logger) (*Server, fun
 		return nil, nil, err
 	}
 	fanout := redis.NewFanout(client)
-	sequencing := ProvideSequencing(consumer, store, fanout, log)
+	sequencing := ProvideSequencing(consumer, store, fanout, log, metrics)
 	server := NoRealtime()
 	appServer := NewServer(cfg, log, handler, sequencing, server)
 	return appServer, func() {
@@ -284,7 +284,7 @@ func InitAll(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func()
 		cleanup()
 		return nil, nil, err
 	}
-	sequencing := ProvideSequencing(consumer, store, fanout, log)
+	sequencing := ProvideSequencing(consumer, store, fanout, log, metrics)
 	appServer := NewServer(cfg, log, handler, sequencing, server)
 	return appServer, func() {
 		cleanup4()

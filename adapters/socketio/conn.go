@@ -22,13 +22,15 @@ type conn struct {
 	userJoined bool
 	closed     bool
 
-	work chan func()
-	done chan struct{}
+	work     chan func()
+	inflight chan struct{} // sends submitted and awaiting their seq
+	done     chan struct{}
 }
 
 func newConn(srv *Server, sock *socket.Socket, userID string) *conn {
 	return &conn{srv: srv, sock: sock, userID: userID, id: srv.cfg.Node + "/" + string(sock.Id()),
-		convs: map[string]struct{}{}, work: make(chan func(), srv.cfg.QueueDepth), done: make(chan struct{})}
+		convs: map[string]struct{}{}, work: make(chan func(), srv.cfg.QueueDepth),
+		inflight: make(chan struct{}, srv.cfg.QueueDepth), done: make(chan struct{})}
 }
 
 // run executes queued requests until the connection closes.

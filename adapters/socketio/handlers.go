@@ -19,8 +19,13 @@ var Events = []string{"message:send", "message:edit", "message:delete", "convers
 // against it).
 var Emits = []string{"event", "typing", "presence", "read"}
 
-// handlerFunc serves one client request; its result is the success ack (nil: no ack body beyond ok).
+// handlerFunc serves one client request; its result is the success ack (nil: no ack body beyond ok), or a
+// deferred whose wait gives it.
 type handlerFunc func(ctx context.Context, c *conn, payload any) (any, error)
+
+// deferred is a result still to come: the request's ordered part is done (a send is in the log) and waiting
+// for the rest (its seq) must not hold up the socket's next requests.
+type deferred func(ctx context.Context) (any, error)
 
 // handle registers the client events of c.
 func (s *Server) handle(c *conn) {
@@ -41,10 +46,7 @@ func (s *Server) handle(c *conn) {
 					ack([]any{v}, nil)
 				}
 			}
-			queued := c.enqueue(func() {
-				ctx, cancel := context.WithTimeout(s.ctx, requestTimeout)
-				defer cancel()
-				res, err := h(ctx, c, payload)
+			finish := func(res any, err error) {
 				if err != nil {
 					if core.CodeOf(err) == core.CodeInternal {
 						s.log.Error("socket request failed", "event", name, "user", c.userID, "err", err)
@@ -56,6 +58,25 @@ func (s *Server) handle(c *conn) {
 					res = ackOK{OK: true}
 				}
 				reply(res)
+			}
+			queued := c.enqueue(func() {
+				ctx, cancel := context.WithTimeout(s.ctx, requestTimeout)
+				res, err := h(ctx, c, payload)
+				later, ok := res.(deferred)
+				if !ok || err != nil {
+					defer cancel()
+					finish(res, err)
+					return
+				}
+				c.inflight <- struct{}{} // bounds the waits a socket may have open
+				s.wg.Add(1)
+				go func() {
+					defer s.wg.Done()
+					defer func() { <-c.inflight }()
+					defer cancel()
+					res, err := later(ctx)
+					finish(res, err)
+				}()
 			})
 			if !queued {
 				reply(errorBody(&core.Error{Code: core.CodeRateLimited, Message: "too many requests in flight",
@@ -73,17 +94,23 @@ func (s *Server) onSend(ctx context.Context, c *conn, payload any) (any, error) 
 	if err := firstErr(required("conversationId", p.ConversationID), required("clientMsgId", p.ClientMsgID)); err != nil {
 		return nil, err
 	}
-	out, err := s.svc.Send(ctx, c.userID, chat.SendInput{ConversationID: p.ConversationID, ClientMsgID: p.ClientMsgID,
-		Body: p.Body, ReplyTo: p.ReplyTo})
+	pending, err := s.svc.Submit(ctx, c.userID, chat.SendInput{ConversationID: p.ConversationID,
+		ClientMsgID: p.ClientMsgID, Body: p.Body, ReplyTo: p.ReplyTo})
 	if err != nil {
 		return nil, err
 	}
-	m := rest.MessageOf(out.Message)
-	if out.Accepted {
-		return ackOK{OK: true, Accepted: true, Message: &rest.Message{ID: m.ID, ClientMsgID: m.ClientMsgID,
-			ConversationID: m.ConversationID, SenderID: m.SenderID, Body: m.Body, CreatedAt: m.CreatedAt}}, nil
-	}
-	return ackOK{OK: true, Message: &m}, nil
+	return deferred(func(ctx context.Context) (any, error) {
+		out, err := pending.Wait(ctx)
+		if err != nil {
+			return nil, err
+		}
+		m := rest.MessageOf(out.Message)
+		if out.Accepted {
+			return ackOK{OK: true, Accepted: true, Message: &rest.Message{ID: m.ID, ClientMsgID: m.ClientMsgID,
+				ConversationID: m.ConversationID, SenderID: m.SenderID, Body: m.Body, CreatedAt: m.CreatedAt}}, nil
+		}
+		return ackOK{OK: true, Message: &m}, nil
+	}), nil
 }
 
 func (s *Server) onEdit(ctx context.Context, c *conn, payload any) (any, error) {

@@ -28,6 +28,9 @@ type Server struct {
 	ctx    context.Context // lives until Close: background work of connections
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+
+	mu      sync.Mutex // orders Close against connections being added
+	closing bool
 }
 
 // New builds the endpoint and subscribes to the fan-out. Mount Handler at /socket.io/.
@@ -75,6 +78,11 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // Close disconnects every socket (clients reconnect, to another node if this one is going away), marks their
 // users' connections gone, and stops the fan-out subscription.
 func (s *Server) Close() error {
+	// From here on connected turns sockets away, so the list below is every connection there will be: one that
+	// a client opened after it (clients reconnect at once) would otherwise run on, and wg.Wait never return.
+	s.mu.Lock()
+	s.closing = true
+	s.mu.Unlock()
 	conns := s.hub.all()
 	for _, c := range conns {
 		// Closing the transport without a disconnect packet makes clients reconnect (to another node). Not
@@ -120,14 +128,25 @@ func (s *Server) authenticate(sock *socket.Socket, next func(*socket.ExtendedErr
 func (s *Server) connected(sock *socket.Socket) {
 	data, _ := sock.Data().(socketData)
 	c := newConn(s, sock, data.userID)
-	if !s.hub.add(c, s.cfg.MaxSocketsPerUser) {
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		// Closing the transport without a disconnect packet: the client retries, elsewhere or after a restart.
+		sock.Conn().Close(false)
+		return
+	}
+	added := s.hub.add(c, s.cfg.MaxSocketsPerUser)
+	if added {
+		s.wg.Add(1) // for c.run
+	}
+	s.mu.Unlock()
+	if !added {
 		// Lost a race with another handshake of the same user: a disconnect packet stops the client retrying.
 		sock.Disconnect(false)
 		return
 	}
 	sock.On("disconnect", func(...any) { s.closeConn(s.ctx, c, true) })
 	s.handle(c)
-	s.wg.Add(1)
 	go func() { defer s.wg.Done(); c.run() }()
 	ctx, cancel := context.WithTimeout(s.ctx, 10*time.Second)
 	defer cancel()

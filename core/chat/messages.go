@@ -26,49 +26,79 @@ type Sent struct {
 
 // Send validates, authorizes and rate-limits a message, puts it on the command log and waits for the sequencer.
 func (s *Service) Send(ctx context.Context, actor string, in SendInput) (Sent, error) {
-	if err := core.ValidateBody(in.Body); err != nil {
+	p, err := s.Submit(ctx, actor, in)
+	if err != nil {
 		return Sent{}, err
+	}
+	return p.Wait(ctx)
+}
+
+// Pending is a submitted send: durable in the log (or answered from storage), its sequencing awaited by Wait.
+type Pending struct {
+	s       *Service
+	cmd     core.SendCommand
+	known   *Sent // answered without a command (a retry of a stored message)
+	results <-chan core.SendResult
+	done    func()
+}
+
+// Submit validates, authorizes and rate-limits a message and puts it on the command log. It returns once the
+// command is accepted by the log; Wait then waits for the sequencer. Submitting one sender's messages one after
+// another keeps their order while their waits overlap: that is how a socket pipelines its sends.
+func (s *Service) Submit(ctx context.Context, actor string, in SendInput) (*Pending, error) {
+	if err := core.ValidateBody(in.Body); err != nil {
+		return nil, err
 	}
 	if in.ClientMsgID == "" {
 		in.ClientMsgID = s.d.IDs.NewID()
 	} else if err := core.ValidateClientMsgID(in.ClientMsgID); err != nil {
-		return Sent{}, err
+		return nil, err
 	}
 	if _, _, err := s.membership(ctx, actor, in.ConversationID); err != nil {
-		return Sent{}, err
+		return nil, err
 	}
 	// A retry of a message already stored is answered from storage: no rate cost, no new command.
 	if m, err := s.d.History.MessageByClientMsgID(ctx, in.ConversationID, actor, in.ClientMsgID); err == nil {
-		return Sent{Message: m, Duplicate: true}, nil
+		return &Pending{known: &Sent{Message: m, Duplicate: true}}, nil
 	} else if !errors.Is(err, core.ErrNotFound) {
-		return Sent{}, err
+		return nil, err
 	}
 	if in.ReplyTo != "" {
 		if _, err := s.d.History.Message(ctx, in.ConversationID, in.ReplyTo); err != nil {
 			if errors.Is(err, core.ErrNotFound) {
-				return Sent{}, core.Invalid("replyTo", "replyTo must name a message of this conversation")
+				return nil, core.Invalid("replyTo", "replyTo must name a message of this conversation")
 			}
-			return Sent{}, err
+			return nil, err
 		}
 	}
 	ok, retry, err := s.d.Limiter.Allow(ctx, "send:"+actor, s.cfg.SendRate)
 	if err != nil {
-		return Sent{}, err
+		return nil, err
 	}
 	if !ok {
-		return Sent{}, &core.Error{Code: core.CodeRateLimited, Message: "too many messages; slow down", RetryAfter: retry}
+		return nil, &core.Error{Code: core.CodeRateLimited, Message: "too many messages; slow down", RetryAfter: retry}
 	}
 	cmd := core.SendCommand{ID: s.d.IDs.NewID(), Origin: s.cfg.Node, ConversationID: in.ConversationID, SenderID: actor,
 		MessageID: s.d.IDs.NewID(), ClientMsgID: in.ClientMsgID, Body: in.Body, ReplyTo: in.ReplyTo, At: s.now()}
 	results, done := s.waiters.add(cmd.ID)
-	defer done()
 	if err := s.d.Log.Append(ctx, cmd); err != nil {
-		return Sent{}, err
+		done()
+		return nil, err
 	}
+	return &Pending{s: s, cmd: cmd, results: results, done: done}, nil
+}
+
+// Wait returns the outcome of a submitted send, within the configured ack timeout.
+func (p *Pending) Wait(ctx context.Context) (Sent, error) {
+	if p.known != nil {
+		return *p.known, nil
+	}
+	defer p.done()
+	s, cmd := p.s, p.cmd
 	timer := time.NewTimer(s.cfg.AckTimeout)
 	defer timer.Stop()
 	select {
-	case r := <-results:
+	case r := <-p.results:
 		if r.Err != nil {
 			return Sent{}, r.Err
 		}
@@ -79,12 +109,12 @@ func (s *Service) Send(ctx context.Context, actor string, in SendInput) (Sent, e
 	// No result in time (or the result was lost in fan-out): storage has the answer if it was sequenced.
 	lookup, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
 	defer cancel()
-	if m, err := s.d.History.MessageByClientMsgID(lookup, in.ConversationID, actor, in.ClientMsgID); err == nil {
+	if m, err := s.d.History.MessageByClientMsgID(lookup, cmd.ConversationID, cmd.SenderID, cmd.ClientMsgID); err == nil {
 		return Sent{Message: m, Duplicate: m.ID != cmd.MessageID}, nil
 	}
 	if s.cfg.AcceptOnTimeout {
 		return Sent{Accepted: true, Message: core.Message{ID: cmd.MessageID, ConversationID: cmd.ConversationID,
-			SenderID: actor, ClientMsgID: cmd.ClientMsgID, Body: cmd.Body, ReplyTo: cmd.ReplyTo, CreatedAt: cmd.At}}, nil
+			SenderID: cmd.SenderID, ClientMsgID: cmd.ClientMsgID, Body: cmd.Body, ReplyTo: cmd.ReplyTo, CreatedAt: cmd.At}}, nil
 	}
 	if ctx.Err() != nil {
 		return Sent{}, core.Wrap(core.CodeUnavailable, ctx.Err(), "request cancelled before the message was stored")

@@ -21,3 +21,4 @@ gateways=$(seq -s, -f "http://127.0.0.1:%g" 8081 $((8080 + ${GATEWAYS:-2})))
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -sr)"
 go run ./test/bench --duration "${BENCH_DURATION:-10s}" --senders "${BENCH_SENDERS:-32}" \
   --target "standalone=http://127.0.0.1:18180" --target "cluster=$gateways"
+node test/bench/latency.mjs "standalone=http://127.0.0.1:18180" "cluster=$gateways"

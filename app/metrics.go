@@ -1,0 +1,33 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/scalechat/scalechat/adapters/rest"
+	"github.com/scalechat/scalechat/core"
+)
+
+// instrumentBatches wraps the sequencer's batch handler with metrics: batch sizes and durations, and failed
+// batches (which the log delivers again).
+func instrumentBatches(m *rest.Metrics, handle func(context.Context, []core.SendCommand) error) func(context.Context, []core.SendCommand) error {
+	size := prometheus.NewHistogram(prometheus.HistogramOpts{Name: "scalechat_sequencer_batch_size",
+		Help: "Commands per sequenced batch.", Buckets: prometheus.ExponentialBuckets(1, 2, 10)})
+	seconds := prometheus.NewHistogram(prometheus.HistogramOpts{Name: "scalechat_sequencer_batch_seconds",
+		Help: "Time to sequence, store and fan out one batch.", Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14)})
+	failed := prometheus.NewCounter(prometheus.CounterOpts{Name: "scalechat_sequencer_batch_failures_total",
+		Help: "Batches that failed and will be delivered again."})
+	m.Registry().MustRegister(size, seconds, failed)
+	return func(ctx context.Context, batch []core.SendCommand) error {
+		start := time.Now()
+		err := handle(ctx, batch)
+		seconds.Observe(time.Since(start).Seconds())
+		size.Observe(float64(len(batch)))
+		if err != nil {
+			failed.Inc()
+		}
+		return err
+	}
+}
