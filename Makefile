@@ -5,22 +5,39 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/scalechat/scalechat/app.Version=$(VERSION)
 PORT    ?= 8080
 
-.PHONY: build run test test-go test-node lint generate cluster bench clean
+.PHONY: build web run test test-go test-node test-web lint generate cluster bench clean
 
-build:
+# The binary embeds the web app (web/dist/app), so building it builds the app first (needs Node 20.19+ and npm).
+build: web
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) .
+
+# The web app: its locked dependencies, then the Vite build into web/dist/app.
+web:
+	cd web && npm ci --no-audit --no-fund && npm run build
 
 run: build
 	./$(BIN) serve --role standalone --addr :$(PORT) --data-dir ./data
 
-test: lint test-go test-node
+test: lint test-go test-node test-web
 
 test-go:
 	$(GO) test -race -count=1 -timeout 12m ./...
 
+# Fault tests alone: clusters whose workers, gateways, Redis, PostgreSQL and broker are killed or restarted under
+# load, then checked by seq for lost or duplicated messages (also part of test-go).
+.PHONY: test-faults
+test-faults:
+	$(GO) test -race -count=1 -timeout 20m ./test/faults/...
+
 # The Socket.IO contract against the real binary, with the official socket.io-client (needs Node 20+ and npm).
 test-node: build
 	cd test/node && npm ci --no-audit --no-fund && SCALECHAT_BIN=$(CURDIR)/$(BIN) npm test
+
+# The web app: the generated REST client matches openapi/openapi.yaml, the client-state unit tests (Vitest), and
+# the end-to-end test in Chromium (Debian's /usr/bin/chromium, driven by playwright-core) against the real binary.
+test-web: build
+	cd web && npm run check:api && npx vitest run
+	cd test/browser && npm ci --no-audit --no-fund && SCALECHAT_BIN=$(CURDIR)/$(BIN) npm test
 
 lint:
 	$(GO) vet ./...
@@ -36,11 +53,12 @@ cluster: build
 bench: build
 	test/bench/run.sh
 
-# Regenerates committed generated code: Wire injectors, the OpenAPI document and the Go SDK.
+# Regenerates committed generated code: Wire injectors, the OpenAPI document, the Go SDK and the web app's TS types.
 generate:
 	cd app && $(GO) run github.com/google/wire/cmd/wire gen .
 	$(GO) run . openapi > openapi/openapi.yaml.tmp && mv openapi/openapi.yaml.tmp openapi/openapi.yaml
 	$(GO) run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config openapi/sdk/oapi-codegen.yaml -o openapi/sdk/sdk.gen.go openapi/openapi.yaml
+	cd web && npm ci --no-audit --no-fund && npm run gen:api
 
 clean:
-	rm -rf bin
+	rm -rf bin web/dist/app

@@ -17,6 +17,7 @@ import (
 	"github.com/scalechat/scalechat/core"
 	"github.com/scalechat/scalechat/core/chat"
 	"github.com/scalechat/scalechat/ports"
+	"github.com/scalechat/scalechat/web"
 )
 
 // Checks are the dependencies /readyz pings, by name.
@@ -122,7 +123,9 @@ func ProvideRealtime(cfg Config, log *slog.Logger, svc *chat.Service, fanout por
 		MaxSocketsPerUser: cfg.MaxSocketsPerUser, PresenceGrace: cfg.PresenceGrace, Logger: log}, svc, fanout)
 }
 
-// ProvideHandler builds the HTTP handler: Socket.IO at /socket.io/, and the REST API, docs, health and metrics.
+// ProvideHandler builds the HTTP handler: Socket.IO at /socket.io/; the REST API, docs, health and metrics at
+// their paths (rest.Paths); the embedded web app at / for everything else. Requests that are neither a file of
+// the app nor a browser navigation (say GET /v2/x from an API client) get the API's 404 problem.
 func ProvideHandler(cfg Config, log *slog.Logger, svc *chat.Service, checks Checks, metrics *rest.Metrics,
 	rt *socketio.Server) (http.Handler, error) {
 	api, err := rest.New(rest.Config{MaxBodyBytes: cfg.MaxBodyBytes, Logger: log}, svc, checks, metrics)
@@ -131,7 +134,8 @@ func ProvideHandler(cfg Config, log *slog.Logger, svc *chat.Service, checks Chec
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/socket.io/", rt.Handler())
-	api.Mount(mux)
+	api.MountPaths(mux)
+	mux.Handle("/", web.New(web.Config{NotFound: api.Handler()}))
 	return mux, nil
 }
 

@@ -91,11 +91,15 @@ func New(cfg Config, svc *chat.Service, checks map[string]ports.Pinger, metrics 
 		return nil, err
 	}
 	mux.Handle("GET /metrics", metrics.Handler())
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, "/docs", http.StatusFound)
-	})
 	mux.HandleFunc("/", notFound)
 	return &API{mux: mux}, nil
+}
+
+// Paths are the URL patterns the API serves (for http.ServeMux): the operations under /v1/, the OpenAPI
+// documents and docs, probes and metrics. MountPaths routes them; everything else can go elsewhere (the web app).
+var Paths = []string{
+	"/v1/", "/docs", "/openapi.yaml", "/openapi.json", "/openapi-3.0.yaml", "/openapi-3.0.json",
+	"/healthz", "/readyz", "/metrics",
 }
 
 // Handler returns the API's handler. It answers every path: unknown ones get a 404 problem.
@@ -104,6 +108,13 @@ func (a *API) Handler() http.Handler { return a.mux }
 // Mount routes "/" of mux to the API. Handlers mounted on mux under more specific patterns (such as
 // "/socket.io/") keep their paths.
 func (a *API) Mount(mux *http.ServeMux) { mux.Handle("/", a.mux) }
+
+// MountPaths routes the API's own Paths of mux to the API and leaves "/" to the caller.
+func (a *API) MountPaths(mux *http.ServeMux) {
+	for _, p := range Paths {
+		mux.Handle(p, a.mux)
+	}
+}
 
 // Spec returns the OpenAPI 3.1 document as YAML, built without a service or a server. It is byte-identical to
 // what a default-configured API serves at /openapi.yaml.

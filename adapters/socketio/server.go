@@ -112,6 +112,12 @@ func (s *Server) authenticate(sock *socket.Socket, next func(*socket.ExtendedErr
 	u, err := s.svc.Authenticate(ctx, token)
 	if err != nil {
 		e := core.AsError(err)
+		if e.Code != core.CodeUnauthenticated {
+			// Not the client's fault (this node is stopping, the store is unreachable), but a connect_error stops
+			// a Socket.IO client for good: close the transport instead, so that the refusal below is never
+			// written and the client retries, here or elsewhere.
+			sock.Conn().Close(false)
+		}
 		next(socket.NewExtendedError(e.Message, map[string]any{"code": string(e.Code)}))
 		return
 	}
@@ -126,6 +132,12 @@ func (s *Server) authenticate(sock *socket.Socket, next func(*socket.ExtendedErr
 
 // connected sets up an authenticated socket: rooms, fan-out topics, presence and event handlers.
 func (s *Server) connected(sock *socket.Socket) {
+	// The library answers CONNECT before it files the socket under its client, and closes the transport when a
+	// packet arrives in between (servers/socket v3.0.6: namespace.go:342-344, client.go:216-224). Such a socket
+	// never hears of its close: set up nothing for it, or it would stay in the hub, online, for good.
+	if sock.Conn().ReadyState() != "open" {
+		return
+	}
 	data, _ := sock.Data().(socketData)
 	c := newConn(s, sock, data.userID)
 	s.mu.Lock()
@@ -145,12 +157,20 @@ func (s *Server) connected(sock *socket.Socket) {
 		sock.Disconnect(false)
 		return
 	}
-	sock.On("disconnect", func(...any) { s.closeConn(s.ctx, c, true) })
+	sock.On("disconnect", func(...any) {
+		// Bounded: releasing topics waits for the fan-out (Redis) while holding the hub.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), 10*time.Second)
+		defer cancel()
+		s.closeConn(ctx, c, true)
+	})
 	s.handle(c)
-	go func() { defer s.wg.Done(); c.run() }()
 	ctx, cancel := context.WithTimeout(s.ctx, 10*time.Second)
 	defer cancel()
-	if err := s.setUp(ctx, c); err != nil {
+	err := s.setUp(ctx, c)
+	// Requests queue up until the socket is in its rooms (the client has its connect already): a sync answered
+	// after that misses nothing, since whatever it did not read is published to rooms the socket is in.
+	go func() { defer s.wg.Done(); c.run() }()
+	if err != nil {
 		s.log.Warn("socket set-up failed", "user", c.userID, "err", err)
 		sock.Disconnect(true)
 	}

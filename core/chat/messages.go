@@ -102,7 +102,9 @@ func (p *Pending) Wait(ctx context.Context) (Sent, error) {
 		if r.Err != nil {
 			return Sent{}, r.Err
 		}
-		return Sent{Message: r.Message, Duplicate: r.Duplicate}, nil
+		// The sequencer says Duplicate whenever the message was stored already, also when it was this very
+		// command's message (a batch delivered again after a worker died before replying): that is no retry.
+		return Sent{Message: r.Message, Duplicate: r.Duplicate && r.Message.ID != cmd.MessageID}, nil
 	case <-timer.C:
 	case <-ctx.Done():
 	}

@@ -1,0 +1,358 @@
+// End-to-end test of the web app: the real scalechat binary (standalone, temp data dir) and Debian's Chromium
+// driven by playwright-core. Two people sign up in separate browser contexts (one on a phone-sized screen), start a
+// direct conversation and chat live; a reload shows the history; one of them goes offline, messages arrive
+// meanwhile, and they appear once the browser is back online (the app reconnects and calls `sync`).
+//
+// Environment: SCALECHAT_BIN (default ../../bin/scalechat, built by `make build` with the UI embedded),
+// CHROMIUM (default /usr/bin/chromium), SCREENSHOT_OUT (also copy the desktop screenshot there, e.g. for the README).
+// Artifacts (screenshots, server log) go to test/browser/artifacts/.
+import { after, before, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { copyFileSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { chromium } from 'playwright-core'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const BIN = process.env.SCALECHAT_BIN ?? resolve(here, '../../bin/scalechat')
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium'
+const ARTIFACTS = join(here, 'artifacts')
+const WAIT = 10_000 // the longest any single step may wait
+
+let server // { proc, url, dir }
+let browser
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const s = createServer()
+    s.once('error', fail)
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address()
+      s.close(() => ok(port))
+    })
+  })
+}
+
+async function startServer() {
+  assert.ok(existsSync(BIN), `${BIN} is missing: run make build`)
+  const port = await freePort()
+  const dir = mkdtempSync(join(tmpdir(), 'scalechat-browser-'))
+  const log = createWriteStream(join(ARTIFACTS, 'server.log'))
+  const proc = spawn(BIN, ['serve', '--role', 'standalone', '--addr', `127.0.0.1:${port}`, '--data-dir', dir, '--log-level', 'warn'], {
+    env: { ...process.env, SCALECHAT_PASSWORD_MEMORY_KIB: '1024', SCALECHAT_PRESENCE_GRACE: '300ms' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  proc.stdout.pipe(log)
+  proc.stderr.pipe(log)
+  const url = `http://127.0.0.1:${port}`
+  const deadline = Date.now() + 15_000
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`scalechat exited with ${proc.exitCode}; see artifacts/server.log`)
+    try {
+      const r = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1000) })
+      if (r.ok) break
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error('scalechat did not become healthy within 15 s')
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  return { proc, url, dir }
+}
+
+async function stopServer(s) {
+  if (!s) return
+  if (s.proc.exitCode === null) {
+    s.proc.kill('SIGTERM')
+    await Promise.race([new Promise((r) => s.proc.once('exit', r)), new Promise((r) => setTimeout(r, 5000))])
+    if (s.proc.exitCode === null) s.proc.kill('SIGKILL')
+  }
+  rmSync(s.dir, { recursive: true, force: true })
+}
+
+before(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true })
+  server = await startServer()
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    timeout: 30_000,
+  })
+})
+
+after(async () => {
+  await browser?.close().catch(() => {})
+  await stopServer(server)
+})
+
+/** A person with their own browser context (cookies, storage, network) and page. */
+async function person(viewport) {
+  const context = await browser.newContext({ viewport, baseURL: server.url })
+  context.setDefaultTimeout(WAIT)
+  const page = await context.newPage()
+  page.on('pageerror', (e) => console.error(`[page error] ${e.message}`))
+  return { context, page }
+}
+
+async function signUp(page, username, displayName) {
+  await page.goto('/')
+  await page.getByLabel('Username').fill(username)
+  await page.getByLabel('Password').fill('correct horse battery')
+  await page.getByLabel('Display name').fill(displayName)
+  await page.getByRole('button', { name: 'Create account' }).click()
+  await page.getByRole('button', { name: 'New conversation' }).waitFor()
+}
+
+/** The texts of the messages in the open conversation's log, in order. */
+async function bodies(page) {
+  return page.getByRole('log').locator('article').evaluateAll((els) =>
+    els.map((el) => {
+      const body = el.querySelector('[data-body]')
+      return (body?.textContent ?? '').trim()
+    }),
+  )
+}
+
+/** Waits until the log shows exactly these messages (in this order) at its end. */
+async function waitForMessages(page, expected, timeout = WAIT) {
+  const deadline = Date.now() + timeout
+  let got = []
+  while (Date.now() < deadline) {
+    got = await bodies(page)
+    if (expected.every((b, i) => got[got.length - expected.length + i] === b)) return got
+    await page.waitForTimeout(100)
+  }
+  assert.fail(`messages: want ending with ${JSON.stringify(expected)}, got ${JSON.stringify(got)}`)
+}
+
+async function send(page, text) {
+  const box = page.getByRole('textbox', { name: 'Message', exact: true })
+  await box.fill(text)
+  await box.press('Enter')
+}
+
+/** Runs one step of the scenario; a failure names the step. */
+async function step(name, fn) {
+  const t0 = Date.now()
+  try {
+    await fn()
+  } catch (e) {
+    e.message = `step "${name}": ${e.message}`
+    throw e
+  }
+  console.log(`  ✓ ${name} (${Date.now() - t0} ms)`)
+}
+
+async function screenshot(page, name) {
+  const path = join(ARTIFACTS, name)
+  await page.screenshot({ path })
+  return path
+}
+
+test('two people chat in the browser, live, across a reload and an offline spell', async () => {
+  const started = Date.now()
+  const alice = await person({ width: 1180, height: 760 })
+  const bob = await person({ width: 390, height: 780 }) // a phone
+  try {
+    await step('both create accounts', async () => {
+      await Promise.all([signUp(alice.page, 'alice', 'Alice Liddell'), signUp(bob.page, 'bob', 'Bob Builder')])
+    })
+
+    await step('alice finds bob and starts a direct conversation', async () => {
+      const { page } = alice
+      await page.getByRole('button', { name: 'New conversation' }).click()
+      const dialog = page.getByRole('dialog', { name: 'New conversation' })
+      await dialog.waitFor()
+      await dialog.getByRole('searchbox', { name: 'Search people' }).fill('bob')
+      await dialog.getByRole('button', { name: /@bob/ }).click()
+      await dialog.waitFor({ state: 'detached' })
+      await page.getByRole('heading', { name: 'Bob Builder' }).waitFor()
+      assert.match(page.url(), /\/c\/[^/]+$/)
+    })
+
+    await step('they exchange messages live', async () => {
+      await send(alice.page, 'Hi Bob!')
+      await waitForMessages(alice.page, ['Hi Bob!'])
+      // Confirmed by the server: the optimistic entry became the stored message.
+      await alice.page.getByRole('log').locator('article[data-status="sent"]').first().waitFor()
+
+      // Bob sees the conversation appear, unread, without reloading.
+      const link = bob.page.getByRole('link', { name: /Alice Liddell.*1 unread/ })
+      await link.waitFor()
+      await link.click()
+      await waitForMessages(bob.page, ['Hi Bob!'])
+      await bob.page.getByRole('link', { name: /Alice Liddell/ }).waitFor({ state: 'hidden' }) // phone: one pane at a time
+
+      // Bob types: Alice sees it.
+      await bob.page.getByRole('textbox', { name: 'Message', exact: true }).fill('Hel')
+      await alice.page.getByText('Bob Builder is typing…').waitFor()
+      // Shift+Enter adds a line, Enter sends; the Send button works too.
+      const box = bob.page.getByRole('textbox', { name: 'Message', exact: true })
+      await box.fill('Hello Alice,')
+      await box.press('Shift+Enter')
+      await box.pressSequentially('nice to meet you')
+      await box.press('Enter')
+      await waitForMessages(alice.page, ['Hi Bob!', 'Hello Alice,\nnice to meet you'])
+      await alice.page.getByText('Bob Builder is typing…').waitFor({ state: 'hidden' })
+      await bob.page.getByRole('textbox', { name: 'Message', exact: true }).fill('How are you?')
+      await bob.page.getByRole('button', { name: 'Send' }).click()
+      await waitForMessages(alice.page, ['Hi Bob!', 'Hello Alice,\nnice to meet you', 'How are you?'])
+
+      // Read marker: Bob has the conversation open, so Alice's message shows as seen.
+      await alice.page.locator('[data-read-marker]').filter({ hasText: 'Seen' }).waitFor()
+    })
+
+    await step('edit, reply and delete show up on the other side', async () => {
+      const mine = alice.page.getByRole('log').locator('article', { hasText: 'Hi Bob!' })
+      await mine.hover()
+      await mine.getByRole('button', { name: 'Edit message' }).click()
+      const edit = alice.page.getByRole('textbox', { name: 'Edit message' })
+      await edit.fill('Hi Bob! (from Wonderland)')
+      await edit.press('Enter')
+      await bob.page.getByRole('log').getByText('Hi Bob! (from Wonderland)').waitFor()
+      await bob.page.getByRole('log').getByText('(edited)').waitFor()
+
+      const question = alice.page.getByRole('log').locator('article', { hasText: 'How are you?' })
+      await question.hover()
+      await question.getByRole('button', { name: /Reply to/ }).click()
+      await send(alice.page, 'Very well, thanks!')
+      const reply = bob.page.getByRole('log').locator('article', { hasText: 'Very well, thanks!' })
+      await reply.getByText('How are you?').waitFor() // quoted
+
+      await send(alice.page, 'oops, wrong chat')
+      const oops = alice.page.getByRole('log').locator('article', { hasText: 'oops, wrong chat' })
+      await alice.page.locator('article[data-status="sent"]', { hasText: 'oops, wrong chat' }).waitFor()
+      await oops.hover()
+      await oops.getByRole('button', { name: 'Delete message' }).click()
+      await bob.page.getByRole('log').locator('article', { hasText: 'Message deleted' }).waitFor()
+      assert.equal(await bob.page.getByRole('log').getByText('oops, wrong chat').count(), 0)
+    })
+
+    await step('a reload shows the history', async () => {
+      await alice.page.reload()
+      await waitForMessages(alice.page, [
+        'Hi Bob! (from Wonderland)',
+        'Hello Alice,\nnice to meet you',
+        'How are you?',
+        'Very well, thanks!',
+        'Message deleted',
+      ])
+      await alice.page.getByRole('heading', { name: 'Bob Builder' }).waitFor()
+    })
+
+    await step('messages sent while bob is offline appear when he is back', async () => {
+      // Alice sees Bob online first.
+      await alice.page.getByTestId('conversation-subtitle').filter({ hasText: 'online' }).waitFor()
+
+      await bob.context.setOffline(true)
+      await bob.page.getByRole('status').filter({ hasText: 'reconnecting…' }).waitFor()
+      // The server notices (presence grace 300 ms) and tells Alice.
+      await alice.page.getByTestId('conversation-subtitle').filter({ hasText: 'offline' }).waitFor()
+
+      const missed = ['Are you there?', 'I will wait.', 'Third one, in order.']
+      for (const m of missed) await send(alice.page, m)
+      await waitForMessages(alice.page, missed)
+      await bob.page.waitForTimeout(500)
+      const whileOffline = await bodies(bob.page)
+      for (const m of missed) assert.ok(!whileOffline.includes(m), `${m} reached Bob while he was offline`)
+
+      await bob.context.setOffline(false)
+      await bob.page.getByRole('status').filter({ hasText: 'reconnecting…' }).waitFor({ state: 'detached' })
+      const got = await waitForMessages(bob.page, ['How are you?', 'Very well, thanks!', 'Message deleted', ...missed])
+      assert.equal(new Set(got).size, got.length, `no message twice: ${JSON.stringify(got)}`)
+      await alice.page.getByTestId('conversation-subtitle').filter({ hasText: 'online' }).waitFor()
+
+      // And the conversation goes on live.
+      await send(bob.page, 'Back online!')
+      await waitForMessages(alice.page, [...missed, 'Back online!'])
+    })
+
+    await step('channels: create, browse, join, leave', async () => {
+      // Bob, on his phone, goes back to the list and creates a channel.
+      await bob.page.getByRole('button', { name: 'Back to conversations' }).click()
+      await bob.page.getByRole('button', { name: 'Browse channels' }).click()
+      const bobDialog = bob.page.getByRole('dialog', { name: 'Browse channels' })
+      await bobDialog.getByLabel('Channel name').fill('general')
+      await bobDialog.getByLabel('Topic').fill('Anything goes')
+      await bobDialog.getByRole('button', { name: 'Create channel' }).click()
+      await bob.page.getByRole('heading', { name: 'general' }).waitFor()
+      await send(bob.page, 'Welcome to #general')
+      await waitForMessages(bob.page, ['Welcome to #general'])
+
+      // Alice finds it, joins, reads the history and answers; she leaves, and joins again.
+      const join = async () => {
+        await alice.page.getByRole('button', { name: 'Browse channels' }).click()
+        const dialog = alice.page.getByRole('dialog', { name: 'Browse channels' })
+        await dialog.getByRole('searchbox', { name: 'Search channels' }).fill('gen')
+        await dialog.getByRole('button', { name: 'Join general' }).click()
+        await dialog.waitFor({ state: 'detached' })
+        await alice.page.getByRole('heading', { name: 'general' }).waitFor()
+      }
+      await join()
+      await waitForMessages(alice.page, ['Welcome to #general'])
+      await send(alice.page, 'Glad to be here')
+      await waitForMessages(bob.page, ['Welcome to #general', 'Glad to be here'])
+      await alice.page.getByRole('button', { name: 'Leave' }).click()
+      await alice.page.getByRole('link', { name: /^general/ }).waitFor({ state: 'detached' })
+      await join()
+      await waitForMessages(alice.page, ['Welcome to #general', 'Glad to be here'])
+    })
+
+    await step('groups: bob creates one with alice, who sees it with unread messages', async () => {
+      await alice.page.getByRole('link', { name: /Bob Builder/ }).click()
+      await alice.page.getByRole('heading', { name: 'Bob Builder' }).waitFor()
+
+      await bob.page.getByRole('button', { name: 'Back to conversations' }).click()
+      await bob.page.getByRole('button', { name: 'New conversation' }).click()
+      const dialog = bob.page.getByRole('dialog', { name: 'New conversation' })
+      await dialog.getByRole('button', { name: 'Group' }).click()
+      await dialog.getByLabel('Group name').fill('Tea party')
+      await dialog.getByRole('searchbox', { name: 'Search people' }).fill('ali')
+      await dialog.getByRole('button', { name: /@alice/ }).click()
+      await dialog.getByRole('button', { name: 'Create group' }).click()
+      await bob.page.getByRole('heading', { name: 'Tea party' }).waitFor()
+      await send(bob.page, 'Tea at four?')
+      await send(bob.page, 'Bring cake, please')
+      await waitForMessages(bob.page, ['Tea at four?', 'Bring cake, please'])
+
+      await alice.page.getByRole('link', { name: /^Tea party, group, 2 unread/ }).waitFor()
+      // Keyboard: arrow keys move through the conversation list.
+      await alice.page.getByRole('link', { name: /^Tea party/ }).focus()
+      await alice.page.keyboard.press('End')
+      const focused = await alice.page.evaluate(() => document.activeElement?.getAttribute('aria-label'))
+      assert.match(focused ?? '', /^Bob Builder/)
+    })
+
+    await step('screenshots', async () => {
+      await alice.page.getByRole('textbox', { name: 'Message', exact: true }).fill('')
+      const desktop = await screenshot(alice.page, 'chat.png')
+      await screenshot(bob.page, 'chat-phone.png')
+      if (process.env.SCREENSHOT_OUT) copyFileSync(desktop, process.env.SCREENSHOT_OUT)
+    })
+
+    await step('sign out, and sign in again', async () => {
+      const { page } = bob
+      await page.getByRole('button', { name: 'Back to conversations' }).click()
+      await page.getByRole('button', { name: 'Sign out' }).click()
+      await page.getByLabel('Username').fill('bob')
+      await page.getByLabel('Password').fill('not the password')
+      await page.getByRole('button', { name: 'Sign in' }).click()
+      await page.getByRole('alert').filter({ hasText: 'Wrong username or password.' }).waitFor()
+      await page.getByLabel('Password').fill('correct horse battery')
+      await page.getByRole('button', { name: 'Sign in' }).click()
+      for (const name of [/^Tea party/, /^general/, /^Alice Liddell/]) await page.getByRole('link', { name }).waitFor()
+    })
+  } catch (e) {
+    await screenshot(alice.page, 'failure-alice.png').catch(() => {})
+    await screenshot(bob.page, 'failure-bob.png').catch(() => {})
+    throw e
+  } finally {
+    await alice.context.close()
+    await bob.context.close()
+    console.log(`browser test took ${((Date.now() - started) / 1000).toFixed(1)} s`)
+  }
+})

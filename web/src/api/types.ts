@@ -1,0 +1,16 @@
+// Named shapes of the REST API, taken from the generated OpenAPI types (schema.d.ts, `npm run gen:api`).
+import type { components } from './schema'
+
+type S = components['schemas']
+
+export type User = S['User']
+export type Session = S['Session']
+export type Conversation = S['Conversation']
+export type ConversationKind = Conversation['kind']
+export type Member = S['Member']
+export type Message = S['Message']
+export type ChatEvent = S['Event']
+export type EventType = ChatEvent['type']
+export type Presence = S['Presence']
+export type Problem = S['Problem']
+export type ErrorCode = Problem['code']

@@ -1,0 +1,366 @@
+import { useEffect, useId, useMemo, useRef, useState, type KeyboardEvent } from 'react'
+import type { Conversation, Member, Message, User } from '../api/types'
+import { preview } from '../lib/format'
+import { friendlyError } from '../lib/problem'
+import { emptyTimeline } from '../state/timeline'
+import { useChat, useStore } from './ChatApp'
+import { MessageList } from './MessageList'
+import { Avatar, Icon, Spinner } from './ui'
+
+export function ConversationView({ id, onBack }: { id: string; onBack: () => void }) {
+  const conv = useChat((s) => s.conversations[id])
+  const listLoaded = useChat((s) => s.listLoaded)
+  const [showMembers, setShowMembers] = useState(false)
+  const [replyTo, setReplyTo] = useState<Message | null>(null)
+  const [editing, setEditing] = useState<string | null>(null)
+  const composer = useRef<HTMLTextAreaElement>(null)
+
+  if (!conv) {
+    return (
+      <div className="flex flex-1 items-center justify-center p-6 text-sm text-slate-500">
+        {listLoaded ? (
+          <div className="text-center">
+            <p>This conversation is not available.</p>
+            <button type="button" className="btn-secondary mt-3" onClick={onBack}>
+              Back to conversations
+            </button>
+          </div>
+        ) : (
+          <Spinner />
+        )}
+      </div>
+    )
+  }
+
+  return (
+    <div className="flex min-h-0 flex-1">
+      <section aria-label={conv.title} className="flex min-w-0 flex-1 flex-col">
+        <Header conv={conv} onBack={onBack} showMembers={showMembers} onToggleMembers={() => setShowMembers((v) => !v)} />
+        <MessageList
+          conv={conv}
+          editing={editing}
+          onEdit={setEditing}
+          onReply={(m) => {
+            setReplyTo(m)
+            composer.current?.focus()
+          }}
+        />
+        <TypingIndicator id={id} />
+        <Composer
+          key={id}
+          conv={conv}
+          inputRef={composer}
+          replyTo={replyTo}
+          onCancelReply={() => setReplyTo(null)}
+          onEditLast={setEditing}
+        />
+      </section>
+      {showMembers && <MembersPanel conv={conv} onClose={() => setShowMembers(false)} />}
+    </div>
+  )
+}
+
+function useOther(conv: Conversation): string | undefined {
+  const me = useChat((s) => s.me.id)
+  const members = useChat((s) => s.members[conv.id])
+  return conv.kind === 'direct' ? members?.find((m) => m.userId !== me)?.userId : undefined
+}
+
+function Header({ conv, onBack, showMembers, onToggleMembers }: { conv: Conversation; onBack: () => void; showMembers: boolean; onToggleMembers: () => void }) {
+  const store = useStore()
+  const members = useChat((s) => s.members[conv.id])
+  const presence = useChat((s) => s.presence)
+  const users = useChat((s) => s.users)
+  const other = useOther(conv)
+  const [leaving, setLeaving] = useState(false)
+  const status = other ? (presence[other] ?? 'offline') : undefined
+
+  let subtitle = ''
+  if (conv.kind === 'direct') {
+    subtitle = other ? `@${users[other]?.username ?? '…'} · ${status === 'online' ? 'online' : 'offline'}` : ''
+  } else {
+    const online = members?.filter((m) => presence[m.userId] === 'online').length ?? 0
+    subtitle = members ? `${members.length} member${members.length === 1 ? '' : 's'}${online ? ` · ${online} online` : ''}` : ''
+    if (conv.topic) subtitle = `${conv.topic}${subtitle ? ' · ' + subtitle : ''}`
+  }
+
+  async function leave() {
+    if (leaving) return
+    setLeaving(true)
+    try {
+      await store.leave(conv.id)
+    } catch (e) {
+      store.notify(friendlyError(e))
+      setLeaving(false)
+    }
+  }
+
+  return (
+    <header className="flex items-center gap-2 border-b border-slate-200 bg-white px-2 py-2.5 sm:px-4">
+      <button type="button" onClick={onBack} className="btn-ghost md:hidden" aria-label="Back to conversations">
+        <Icon name="back" />
+      </button>
+      <Avatar id={other ?? conv.id} name={conv.title} kind={conv.kind === 'direct' ? 'user' : conv.kind} presence={status} />
+      <div className="min-w-0 flex-1">
+        <h2 className="truncate text-base font-semibold">{conv.title}</h2>
+        <p className="truncate text-xs text-slate-500" data-testid="conversation-subtitle">
+          {subtitle}
+        </p>
+      </div>
+      <button type="button" className="btn-ghost" aria-expanded={showMembers} onClick={onToggleMembers}>
+        <Icon name="users" className="h-4 w-4" />
+        <span className="hidden sm:inline">Members</span>
+        <span className="sr-only sm:hidden">Members</span>
+      </button>
+      {conv.kind !== 'direct' && (
+        <button type="button" className="btn-ghost text-rose-600 hover:bg-rose-50 hover:text-rose-700" onClick={leave} disabled={leaving}>
+          Leave
+        </button>
+      )}
+    </header>
+  )
+}
+
+function MembersPanel({ conv, onClose }: { conv: Conversation; onClose: () => void }) {
+  const me = useChat((s) => s.me.id)
+  const members = useChat((s) => s.members[conv.id])
+  const users = useChat((s) => s.users)
+  const presence = useChat((s) => s.presence)
+  const [adding, setAdding] = useState(false)
+  const sorted = useMemo(
+    () =>
+      [...(members ?? [])].sort(
+        (a, b) =>
+          Number(presence[b.userId] === 'online') - Number(presence[a.userId] === 'online') ||
+          (users[a.userId]?.displayName ?? '').localeCompare(users[b.userId]?.displayName ?? ''),
+      ),
+    [members, presence, users],
+  )
+  const canAdd = conv.kind === 'group' && (conv.role === 'owner' || conv.role === 'admin')
+
+  return (
+    <aside aria-label="Members" onKeyDown={(e) => e.key === 'Escape' && onClose()} className="fixed inset-y-0 right-0 z-40 flex w-full max-w-sm flex-col bg-white shadow-2xl ring-1 ring-slate-200 lg:static lg:z-auto lg:w-72 lg:shadow-none lg:ring-0 lg:border-l lg:border-slate-200">
+      <div className="flex items-center justify-between border-b border-slate-200 px-4 py-3">
+        <h3 className="text-sm font-semibold">Members{members ? ` (${members.length})` : ''}</h3>
+        <button type="button" className="btn-ghost -mr-2" onClick={onClose} aria-label="Close members">
+          <Icon name="x" className="h-4 w-4" />
+        </button>
+      </div>
+      <div className="min-h-0 flex-1 overflow-y-auto p-2">
+        {!members ? (
+          <div className="p-2">
+            <Spinner />
+          </div>
+        ) : (
+          <ul className="space-y-0.5">
+            {sorted.map((m: Member) => {
+              const u = users[m.userId]
+              return (
+                <li key={m.userId} className="flex items-center gap-3 rounded-lg px-2 py-1.5">
+                  <Avatar id={m.userId} name={u?.displayName ?? '?'} size="sm" presence={presence[m.userId] ?? 'offline'} />
+                  <span className="min-w-0 flex-1">
+                    <span className="block truncate text-sm font-medium">
+                      {u?.displayName ?? '…'}
+                      {m.userId === me && <span className="font-normal text-slate-400"> (you)</span>}
+                    </span>
+                    <span className="block truncate text-xs text-slate-500">
+                      @{u?.username ?? '…'} · {presence[m.userId] === 'online' ? 'online' : 'offline'}
+                    </span>
+                  </span>
+                  {m.role !== 'member' && <span className="rounded bg-slate-100 px-1.5 py-0.5 text-[10px] font-semibold text-slate-600 uppercase">{m.role}</span>}
+                </li>
+              )
+            })}
+          </ul>
+        )}
+        {canAdd && (
+          <div className="mt-3 border-t border-slate-100 px-2 pt-3">
+            {adding ? (
+              <AddPeople conv={conv} members={members ?? []} onDone={() => setAdding(false)} />
+            ) : (
+              <button type="button" className="btn-secondary w-full" onClick={() => setAdding(true)}>
+                <Icon name="plus" className="h-4 w-4" /> Add people
+              </button>
+            )}
+          </div>
+        )}
+      </div>
+    </aside>
+  )
+}
+
+function AddPeople({ conv, members, onDone }: { conv: Conversation; members: Member[]; onDone: () => void }) {
+  const store = useStore()
+  const [q, setQ] = useState('')
+  const [results, setResults] = useState<User[]>([])
+  const inputId = useId()
+  useEffect(() => {
+    let cancelled = false
+    const t = setTimeout(() => {
+      store
+        .searchUsers(q.trim())
+        .then((r) => !cancelled && setResults(r.filter((u) => !members.some((m) => m.userId === u.id))))
+        .catch(() => undefined)
+    }, 200)
+    return () => {
+      cancelled = true
+      clearTimeout(t)
+    }
+  }, [q, store, members])
+  async function add(u: User) {
+    try {
+      await store.addMembers(conv.id, [u.id])
+      onDone()
+    } catch (e) {
+      store.notify(friendlyError(e))
+    }
+  }
+  return (
+    <div>
+      <label htmlFor={inputId} className="mb-1 block text-xs font-medium text-slate-600">
+        Add people
+      </label>
+      <input id={inputId} type="search" autoFocus className="input" value={q} onChange={(e) => setQ(e.target.value)} onKeyDown={(e) => e.key === 'Escape' && onDone()} />
+      <ul className="mt-2 space-y-0.5">
+        {results.slice(0, 8).map((u) => (
+          <li key={u.id}>
+            <button type="button" className="flex w-full items-center gap-2 rounded-lg px-2 py-1.5 text-left text-sm hover:bg-slate-50" onClick={() => add(u)}>
+              <Avatar id={u.id} name={u.displayName} size="sm" />
+              <span className="truncate">
+                {u.displayName} <span className="text-slate-400">@{u.username}</span>
+              </span>
+            </button>
+          </li>
+        ))}
+      </ul>
+    </div>
+  )
+}
+
+function TypingIndicator({ id }: { id: string }) {
+  const typing = useChat((s) => s.typing[id])
+  const users = useChat((s) => s.users)
+  const names = Object.keys(typing ?? {}).map((u) => users[u]?.displayName ?? 'Someone')
+  const text =
+    names.length === 0
+      ? ''
+      : names.length === 1
+        ? `${names[0]} is typing…`
+        : names.length === 2
+          ? `${names[0]} and ${names[1]} are typing…`
+          : 'Several people are typing…'
+  return (
+    <div aria-live="polite" className="h-5 shrink-0 px-4 text-xs text-slate-500 italic sm:px-6">
+      {text}
+    </div>
+  )
+}
+
+function Composer({
+  conv,
+  inputRef,
+  replyTo,
+  onCancelReply,
+  onEditLast,
+}: {
+  conv: Conversation
+  inputRef: React.RefObject<HTMLTextAreaElement | null>
+  replyTo: Message | null
+  onCancelReply: () => void
+  onEditLast: (id: string) => void
+}) {
+  const store = useStore()
+  const me = useChat((s) => s.me.id)
+  const users = useChat((s) => s.users)
+  const timeline = useChat((s) => s.timelines[conv.id]) ?? emptyTimeline
+  const [text, setText] = useState('')
+  const [error, setError] = useState<string>()
+
+  useEffect(() => {
+    inputRef.current?.focus()
+  }, [inputRef])
+
+  // Grow with the text, up to a limit.
+  useEffect(() => {
+    const el = inputRef.current
+    if (!el) return
+    el.style.height = 'auto'
+    el.style.height = `${Math.min(el.scrollHeight, 160)}px`
+  }, [text, inputRef])
+
+  function submit() {
+    const body = text.trim()
+    if (!body) return
+    if (body.length > 4000) {
+      setError(`Messages can be at most 4000 characters (this one has ${body.length}).`)
+      return
+    }
+    setError(undefined)
+    store.send(conv.id, body, replyTo?.id)
+    setText('')
+    onCancelReply()
+  }
+
+  function onKeyDown(e: KeyboardEvent<HTMLTextAreaElement>) {
+    if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
+      e.preventDefault()
+      submit()
+    } else if (e.key === 'Escape' && replyTo) {
+      e.preventDefault()
+      onCancelReply()
+    } else if (e.key === 'ArrowUp' && !text) {
+      const last = [...timeline.messages].reverse().find((m) => m.senderId === me && !m.deletedAt)
+      if (last) {
+        e.preventDefault()
+        onEditLast(last.id)
+      }
+    }
+  }
+
+  return (
+    <form
+      className="shrink-0 border-t border-slate-200 bg-white px-2 pt-2 pb-[max(0.5rem,env(safe-area-inset-bottom))] sm:px-4"
+      onSubmit={(e) => {
+        e.preventDefault()
+        submit()
+      }}
+    >
+      {replyTo && (
+        <div className="mb-2 flex items-center gap-2 rounded-lg border-l-4 border-indigo-400 bg-indigo-50 px-3 py-1.5 text-xs">
+          <Icon name="reply" className="h-4 w-4 shrink-0 text-indigo-500" />
+          <span className="min-w-0 flex-1 truncate">
+            Replying to <strong>{replyTo.senderId === me ? 'yourself' : (users[replyTo.senderId]?.displayName ?? 'message')}</strong>: {preview(replyTo.body, 80)}
+          </span>
+          <button type="button" className="btn-link" onClick={onCancelReply} aria-label="Cancel reply">
+            <Icon name="x" className="h-4 w-4" />
+          </button>
+        </div>
+      )}
+      {error && (
+        <p role="alert" className="mb-2 text-xs text-rose-600">
+          {error}
+        </p>
+      )}
+      <div className="flex items-end gap-2">
+        <textarea
+          ref={inputRef}
+          aria-label="Message"
+          rows={1}
+          value={text}
+          placeholder={`Message ${conv.kind === 'channel' ? '#' : ''}${conv.title}`}
+          onChange={(e) => {
+            setText(e.target.value)
+            store.setTyping(conv.id, e.target.value.length > 0)
+          }}
+          onKeyDown={onKeyDown}
+          className="input max-h-40 min-h-10 flex-1 resize-none leading-6"
+        />
+        <button type="submit" className="btn-primary h-10" disabled={!text.trim()}>
+          <Icon name="send" className="h-4 w-4" />
+          <span>Send</span>
+        </button>
+      </div>
+      <p className="mt-1 hidden text-[11px] text-slate-400 sm:block">Enter to send · Shift+Enter for a new line · ↑ to edit your last message</p>
+    </form>
+  )
+}
