@@ -136,6 +136,7 @@ func (s *Server) connected(sock *socket.Socket) {
 	// packet arrives in between (servers/socket v3.0.6: namespace.go:342-344, client.go:216-224). Such a socket
 	// never hears of its close: set up nothing for it, or it would stay in the hub, online, for good.
 	if sock.Conn().ReadyState() != "open" {
+		sock.Disconnect(true) // drops the library's own record of the socket
 		return
 	}
 	data, _ := sock.Data().(socketData)
@@ -173,6 +174,12 @@ func (s *Server) connected(sock *socket.Socket) {
 	if err != nil {
 		s.log.Warn("socket set-up failed", "user", c.userID, "err", err)
 		sock.Disconnect(true)
+		return
+	}
+	// The same library race can close the transport after the check above but before the disconnect handler
+	// was registered; heartbeats sweep any such connection later, this catches the common case now.
+	if sock.Conn().ReadyState() != "open" {
+		s.closeConn(ctx, c, true)
 	}
 }
 
@@ -230,6 +237,12 @@ func (s *Server) heartbeats() {
 			return
 		case <-t.C:
 			for _, c := range s.hub.all() {
+				if c.sock.Conn().ReadyState() != "open" { // closed without telling us (see connected)
+					ctx, cancel := context.WithTimeout(s.ctx, 10*time.Second)
+					s.closeConn(ctx, c, true)
+					cancel()
+					continue
+				}
 				if err := s.svc.Heartbeat(s.ctx, c.userID, c.id); err != nil {
 					s.log.Warn("presence heartbeat", "user", c.userID, "err", err)
 				}

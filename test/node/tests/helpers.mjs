@@ -70,8 +70,6 @@ export async function startServer(env = {}) {
       SCALECHAT_PASSWORD_MEMORY_KIB: '1024',
       SCALECHAT_PRESENCE_GRACE: '300ms',
       SCALECHAT_LOG_LEVEL: process.env.SCALECHAT_LOG_LEVEL || 'info',
-      // SCALECHAT_SERVER_DEBUG=* turns on the Socket.IO library's debug log in the server (DEBUG of the child only).
-      ...(process.env.SCALECHAT_SERVER_DEBUG ? { DEBUG: process.env.SCALECHAT_SERVER_DEBUG } : {}),
       ...env,
     },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -173,7 +171,7 @@ export function useServer(env = {}) {
           if (lost) err.message += ` (connection lost: ${lost})`;
           throw err;
         }
-        process.stderr.write(`# warning: the server closed a fresh ${transport} connection on its first request ` +
+        process.stderr.write(`warning: the server closed a fresh ${transport} connection on its first request ` +
           `(${lost}); retrying (known connect race, see tests/helpers.mjs)\n`);
         h.sockets.delete(s);
         s.close();
