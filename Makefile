@@ -5,7 +5,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/scalechat/scalechat/app.Version=$(VERSION)
 PORT    ?= 8080
 
-.PHONY: build web run test test-go test-node test-web lint generate cluster bench clean
+.PHONY: build web run test test-go test-node test-web node-deps lint generate cluster bench clean
 
 # The binary embeds the web app (web/dist/app), so building it builds the app first (needs Node 20.19+ and npm).
 build: web
@@ -20,8 +20,12 @@ run: build
 
 test: lint test-go test-node test-web
 
-test-go:
+# Go tests; test/cluster drives the official socket.io-client too, so test/node's packages come first.
+test-go: node-deps
 	$(GO) test -race -count=1 -timeout 12m ./...
+
+node-deps:
+	cd test/node && npm ci --no-audit --no-fund
 
 # Fault tests alone: clusters whose workers, gateways, Redis, PostgreSQL and broker are killed or restarted under
 # load, then checked by seq for lost or duplicated messages (also part of test-go).
@@ -30,8 +34,8 @@ test-faults:
 	$(GO) test -race -count=1 -timeout 20m ./test/faults/...
 
 # The Socket.IO contract against the real binary, with the official socket.io-client (needs Node 20+ and npm).
-test-node: build
-	cd test/node && npm ci --no-audit --no-fund && SCALECHAT_BIN=$(CURDIR)/$(BIN) npm test
+test-node: build node-deps
+	cd test/node && SCALECHAT_BIN=$(CURDIR)/$(BIN) npm test
 
 # The web app: the generated REST client matches openapi/openapi.yaml, the client-state unit tests (Vitest), and
 # the end-to-end test in Chromium (Debian's /usr/bin/chromium, driven by playwright-core) against the real binary.
