@@ -21,8 +21,11 @@ run: build
 test: lint test-go test-node test-web
 
 # Go tests; test/cluster drives the official socket.io-client too, so test/node's packages come first.
+# Unit and adapter packages run in parallel; the end-to-end packages under test/ each start many processes
+# (clusters of gateways, workers, brokers), so they run one package at a time on a 2-core machine.
 test-go: node-deps
-	$(GO) test -race -count=1 -timeout 12m ./...
+	$(GO) test -race -count=1 -timeout 12m $$($(GO) list ./... | grep -v '/test/')
+	$(GO) test -race -count=1 -timeout 15m -p 1 ./test/...
 
 node-deps:
 	cd test/node && npm ci --no-audit --no-fund
