@@ -22,6 +22,7 @@ import (
 
 	"github.com/scalechat/scalechat/openapi/sdk"
 	"github.com/scalechat/scalechat/test/harness"
+	"github.com/scalechat/scalechat/test/sioclient"
 )
 
 // waitFor bounds every wait of these tests (race-built processes on a busy machine answer slowly at times).
@@ -244,7 +245,7 @@ func (u *user) dialOnce(t testing.TB, g *gateway, transport string) (*client, er
 	case "websocket":
 		opts.SetTransports(types.NewSet(sio.WebSocket))
 	case "polling":
-		opts.SetTransports(types.NewSet(pollingTransport))
+		opts.SetTransports(types.NewSet(sioclient.PollingTransport(waitFor)))
 	default:
 		t.Fatalf("unknown transport %q", transport)
 	}

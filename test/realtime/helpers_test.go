@@ -21,6 +21,7 @@ import (
 
 	"github.com/scalechat/scalechat/openapi/sdk"
 	"github.com/scalechat/scalechat/test/harness"
+	"github.com/scalechat/scalechat/test/sioclient"
 )
 
 // waitFor bounds every wait of these tests. It is generous: the binary is built with -race, several run at once,
@@ -198,7 +199,7 @@ func dialOptions(token, transport string) *sio.Options {
 	case "websocket":
 		opts.SetTransports(types.NewSet(sio.WebSocket))
 	case "polling":
-		opts.SetTransports(types.NewSet(pollingTransport))
+		opts.SetTransports(types.NewSet(sioclient.PollingTransport(waitFor)))
 	default:
 		panic("unknown transport " + transport)
 	}

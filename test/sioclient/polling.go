@@ -1,4 +1,5 @@
-package realtime_test
+// Package sioclient holds fixes to the Go Socket.IO client library shared by the end-to-end tests.
+package sioclient
 
 import (
 	"fmt"
@@ -14,7 +15,7 @@ import (
 	"github.com/zishang520/socket.io/v3/pkg/queue"
 )
 
-// pollingTransport is the client library's HTTP long-polling transport with one change: client → server
+// PollingTransport returns the client library's HTTP long-polling transport with one change: client → server
 // writes (POST) go out on their own, as in the reference JavaScript client, instead of queueing behind the
 // pending long-poll GET.
 //
@@ -22,14 +23,17 @@ import (
 // a write waits until the server answers the GET in flight — with nothing to send, only at the next ping
 // (25 s by default). A polling client's requests would then stall for up to a ping interval; these tests
 // would measure the library, not the server.
-var pollingTransport engine.TransportCtor = pollingBuilder{}
+// Each HTTP request gives up after timeout.
+func PollingTransport(timeout time.Duration) engine.TransportCtor {
+	return pollingBuilder{timeout: timeout}
+}
 
-type pollingBuilder struct{}
+type pollingBuilder struct{ timeout time.Duration }
 
 func (pollingBuilder) Name() string { return "polling" }
 
-func (pollingBuilder) New(sock engine.Socket, opts engine.SocketOptionsInterface) engine.Transport {
-	p := &polling{Polling: engine.MakePolling(), http: &http.Client{Timeout: waitFor}, writes: queue.New()}
+func (b pollingBuilder) New(sock engine.Socket, opts engine.SocketOptionsInterface) engine.Transport {
+	p := &polling{Polling: engine.MakePolling(), http: &http.Client{Timeout: b.timeout}, writes: queue.New()}
 	p.Prototype(p) // the library dispatches Send → Write (and the other overridable steps) through the prototype
 	p.Construct(sock, opts)
 	return p
