@@ -2,8 +2,6 @@ package memory
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"sync"
 
 	"github.com/scalechat/scalechat/core"
@@ -78,33 +76,6 @@ func checkCtx(ctx context.Context) error {
 		return core.Wrap(core.CodeUnavailable, err, "request cancelled")
 	}
 	return nil
-}
-
-// storeCursor encodes a page position; clients must treat it as opaque.
-func storeCursor(key ...string) string {
-	b, _ := json.Marshal(key) // a []string always marshals
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-// parseStoreCursor decodes a cursor made by storeCursor with n parts; "" means the first page (nil).
-func parseStoreCursor(cursor string, n int) ([]string, error) {
-	if cursor == "" {
-		return nil, nil
-	}
-	b, err := base64.RawURLEncoding.DecodeString(cursor)
-	var key []string
-	if err == nil {
-		err = json.Unmarshal(b, &key)
-	}
-	if err != nil || len(key) != n {
-		return nil, core.Invalid("cursor", "malformed cursor")
-	}
-	return key, nil
-}
-
-// pageLimit applies the default and maximum page sizes.
-func pageLimit(limit int) (int, error) {
-	return core.ClampLimit(limit, core.DefaultPageLimit, core.MaxHistoryLimit)
 }
 
 // cloneMessage copies m so that callers never share its time pointers with the store.

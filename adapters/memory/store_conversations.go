@@ -58,11 +58,11 @@ func (s *Store) Channels(ctx context.Context, q string, page core.PageRequest) (
 	if err := checkCtx(ctx); err != nil {
 		return core.Page[core.Conversation]{}, err
 	}
-	limit, err := pageLimit(page.Limit)
+	limit, err := core.PageLimit(page.Limit)
 	if err != nil {
 		return core.Page[core.Conversation]{}, err
 	}
-	after, err := parseStoreCursor(page.Cursor, 2)
+	after, err := core.DecodeCursor(page.Cursor, 2)
 	if err != nil {
 		return core.Page[core.Conversation]{}, err
 	}
@@ -88,7 +88,7 @@ func (s *Store) Channels(ctx context.Context, q string, page core.PageRequest) (
 	}
 	hits = hits[:limit]
 	last := hits[limit-1]
-	return core.Page[core.Conversation]{Items: hits, Next: storeCursor(last.Title, last.ID)}, nil
+	return core.Page[core.Conversation]{Items: hits, Next: core.EncodeCursor(last.Title, last.ID)}, nil
 }
 
 // Member returns a membership or core.ErrNotFound.
@@ -110,11 +110,11 @@ func (s *Store) Members(ctx context.Context, conversationID string, page core.Pa
 	if err := checkCtx(ctx); err != nil {
 		return core.Page[core.Member]{}, err
 	}
-	limit, err := pageLimit(page.Limit)
+	limit, err := core.PageLimit(page.Limit)
 	if err != nil {
 		return core.Page[core.Member]{}, err
 	}
-	after, err := parseStoreCursor(page.Cursor, 1)
+	after, err := core.DecodeCursor(page.Cursor, 1)
 	if err != nil {
 		return core.Page[core.Member]{}, err
 	}
@@ -131,7 +131,7 @@ func (s *Store) Members(ctx context.Context, conversationID string, page core.Pa
 		return core.Page[core.Member]{Items: hits}, nil
 	}
 	hits = hits[:limit]
-	return core.Page[core.Member]{Items: hits, Next: storeCursor(hits[limit-1].UserID)}, nil
+	return core.Page[core.Member]{Items: hits, Next: core.EncodeCursor(hits[limit-1].UserID)}, nil
 }
 
 // ConversationsOf lists userID's conversations, most recently active first, with unread counts.
@@ -139,11 +139,11 @@ func (s *Store) ConversationsOf(ctx context.Context, userID string, page core.Pa
 	if err := checkCtx(ctx); err != nil {
 		return core.Page[core.Summary]{}, err
 	}
-	limit, err := pageLimit(page.Limit)
+	limit, err := core.PageLimit(page.Limit)
 	if err != nil {
 		return core.Page[core.Summary]{}, err
 	}
-	key, err := parseStoreCursor(page.Cursor, 2)
+	key, err := core.DecodeCursor(page.Cursor, 2)
 	if err != nil {
 		return core.Page[core.Summary]{}, err
 	}
@@ -173,7 +173,7 @@ func (s *Store) ConversationsOf(ctx context.Context, userID string, page core.Pa
 	if len(convs) > limit {
 		convs = convs[:limit]
 		last := convs[limit-1]
-		next = storeCursor(last.LastActivityAt.UTC().Format(time.RFC3339Nano), last.ID)
+		next = core.EncodeCursor(last.LastActivityAt.UTC().Format(time.RFC3339Nano), last.ID)
 	}
 	items := make([]core.Summary, len(convs))
 	for i, c := range convs {

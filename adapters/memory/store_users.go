@@ -59,11 +59,11 @@ func (s *Store) SearchUsers(ctx context.Context, q string, page core.PageRequest
 	if err := checkCtx(ctx); err != nil {
 		return core.Page[core.User]{}, err
 	}
-	limit, err := pageLimit(page.Limit)
+	limit, err := core.PageLimit(page.Limit)
 	if err != nil {
 		return core.Page[core.User]{}, err
 	}
-	after, err := parseStoreCursor(page.Cursor, 1)
+	after, err := core.DecodeCursor(page.Cursor, 1)
 	if err != nil {
 		return core.Page[core.User]{}, err
 	}
@@ -84,7 +84,7 @@ func (s *Store) SearchUsers(ctx context.Context, q string, page core.PageRequest
 		return core.Page[core.User]{Items: hits}, nil
 	}
 	hits = hits[:limit]
-	return core.Page[core.User]{Items: hits, Next: storeCursor(hits[limit-1].Username)}, nil
+	return core.Page[core.User]{Items: hits, Next: core.EncodeCursor(hits[limit-1].Username)}, nil
 }
 
 // CreateSession stores sess; a duplicate token hash is core.ErrAlreadyExists.

@@ -52,11 +52,11 @@ func (s *Store) Conversation(ctx context.Context, id string) (core.Conversation,
 
 // Channels lists channels whose title contains q, by title then id.
 func (s *Store) Channels(ctx context.Context, q string, page core.PageRequest) (core.Page[core.Conversation], error) {
-	limit, err := pageLimit(page.Limit)
+	limit, err := core.PageLimit(page.Limit)
 	if err != nil {
 		return core.Page[core.Conversation]{}, err
 	}
-	after, err := parsePageCursor(page.Cursor, 2)
+	after, err := core.DecodeCursor(page.Cursor, 2)
 	if err != nil {
 		return core.Page[core.Conversation]{}, err
 	}

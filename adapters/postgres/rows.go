@@ -2,8 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -121,33 +119,6 @@ func getMessageByKey(ctx context.Context, q querier, conversationID, senderID, c
 	return m, translate(err, "message")
 }
 
-// pageCursor encodes a page position; clients must treat it as opaque.
-func pageCursor(key ...string) string {
-	b, _ := json.Marshal(key) // a []string always marshals
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-// parsePageCursor decodes a cursor made by pageCursor with n parts; "" means the first page (nil).
-func parsePageCursor(cursor string, n int) ([]string, error) {
-	if cursor == "" {
-		return nil, nil
-	}
-	b, err := base64.RawURLEncoding.DecodeString(cursor)
-	var key []string
-	if err == nil {
-		err = json.Unmarshal(b, &key)
-	}
-	if err != nil || len(key) != n {
-		return nil, core.Invalid("cursor", "malformed cursor")
-	}
-	return key, nil
-}
-
-// pageLimit applies the default and maximum page sizes.
-func pageLimit(limit int) (int, error) {
-	return core.ClampLimit(limit, core.DefaultPageLimit, core.MaxHistoryLimit)
-}
-
 // queryAll runs a query and scans every row; no rows is an empty, non-nil slice.
 func queryAll[T any](ctx context.Context, q querier, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
 	rows, err := q.Query(ctx, query, args...)
@@ -172,5 +143,5 @@ func pageOf[T any](items []T, limit int, key func(T) []string) core.Page[T] {
 		return core.Page[T]{Items: items}
 	}
 	items = items[:limit]
-	return core.Page[T]{Items: items, Next: pageCursor(key(items[limit-1])...)}
+	return core.Page[T]{Items: items, Next: core.EncodeCursor(key(items[limit-1])...)}
 }

@@ -16,11 +16,11 @@ func (s *Store) Member(ctx context.Context, conversationID, userID string) (core
 
 // Members lists a conversation's members by user id.
 func (s *Store) Members(ctx context.Context, conversationID string, page core.PageRequest) (core.Page[core.Member], error) {
-	limit, err := pageLimit(page.Limit)
+	limit, err := core.PageLimit(page.Limit)
 	if err != nil {
 		return core.Page[core.Member]{}, err
 	}
-	after, err := parsePageCursor(page.Cursor, 1)
+	after, err := core.DecodeCursor(page.Cursor, 1)
 	if err != nil {
 		return core.Page[core.Member]{}, err
 	}
@@ -61,11 +61,11 @@ func (s *Store) Summary(ctx context.Context, conversationID, userID string) (cor
 
 // ConversationsOf lists userID's conversations, most recently active first (ties: higher id first).
 func (s *Store) ConversationsOf(ctx context.Context, userID string, page core.PageRequest) (core.Page[core.Summary], error) {
-	limit, err := pageLimit(page.Limit)
+	limit, err := core.PageLimit(page.Limit)
 	if err != nil {
 		return core.Page[core.Summary]{}, err
 	}
-	key, err := parsePageCursor(page.Cursor, 2)
+	key, err := core.DecodeCursor(page.Cursor, 2)
 	if err != nil {
 		return core.Page[core.Summary]{}, err
 	}

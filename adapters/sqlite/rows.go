@@ -3,8 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/base64"
-	"encoding/json"
 	"time"
 
 	"github.com/scalechat/scalechat/core"
@@ -110,33 +108,6 @@ func getMessageByKey(ctx context.Context, q queryer, conversationID, senderID, c
 	return m, translate(err, "message")
 }
 
-// pageCursor encodes a page position; clients must treat it as opaque.
-func pageCursor(key ...string) string {
-	b, _ := json.Marshal(key) // a []string always marshals
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-// parsePageCursor decodes a cursor made by pageCursor with n parts; "" means the first page (nil).
-func parsePageCursor(cursor string, n int) ([]string, error) {
-	if cursor == "" {
-		return nil, nil
-	}
-	b, err := base64.RawURLEncoding.DecodeString(cursor)
-	var key []string
-	if err == nil {
-		err = json.Unmarshal(b, &key)
-	}
-	if err != nil || len(key) != n {
-		return nil, core.Invalid("cursor", "malformed cursor")
-	}
-	return key, nil
-}
-
-// pageLimit applies the default and maximum page sizes.
-func pageLimit(limit int) (int, error) {
-	return core.ClampLimit(limit, core.DefaultPageLimit, core.MaxHistoryLimit)
-}
-
 // queryAll runs a query and scans every row.
 func queryAll[T any](ctx context.Context, q queryer, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
@@ -161,5 +132,5 @@ func pageOf[T any](items []T, limit int, key func(T) []string) core.Page[T] {
 		return core.Page[T]{Items: items}
 	}
 	items = items[:limit]
-	return core.Page[T]{Items: items, Next: pageCursor(key(items[limit-1])...)}
+	return core.Page[T]{Items: items, Next: core.EncodeCursor(key(items[limit-1])...)}
 }

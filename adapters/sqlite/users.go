@@ -29,11 +29,11 @@ func (s *Store) UserByUsername(ctx context.Context, username string) (core.User,
 
 // SearchUsers lists users whose username starts with q or whose display name contains q, by username.
 func (s *Store) SearchUsers(ctx context.Context, q string, page core.PageRequest) (core.Page[core.User], error) {
-	limit, err := pageLimit(page.Limit)
+	limit, err := core.PageLimit(page.Limit)
 	if err != nil {
 		return core.Page[core.User]{}, err
 	}
-	after, err := parsePageCursor(page.Cursor, 1)
+	after, err := core.DecodeCursor(page.Cursor, 1)
 	if err != nil {
 		return core.Page[core.User]{}, err
 	}
