@@ -6,12 +6,13 @@ import (
 	"net/http"
 
 	"github.com/google/wire"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/scalechat/scalechat/adapters/kafka"
 	"github.com/scalechat/scalechat/adapters/postgres"
 	"github.com/scalechat/scalechat/adapters/redis"
-	"github.com/scalechat/scalechat/adapters/rest"
 	"github.com/scalechat/scalechat/adapters/socketio"
+	"github.com/scalechat/scalechat/adapters/telemetry"
 	"github.com/scalechat/scalechat/ports"
 )
 
@@ -102,12 +103,8 @@ func ProvideWorkerChecks(pg *postgres.Store, rc *redis.Client) Checks {
 }
 
 // ProvideProbes is a worker's HTTP surface: health, readiness and metrics only.
-func ProvideProbes(cfg Config, log *slog.Logger, checks Checks, metrics *rest.Metrics) (http.Handler, error) {
-	p, err := rest.NewProbes(rest.Config{MaxBodyBytes: cfg.MaxBodyBytes, Logger: log}, checks, metrics)
-	if err != nil {
-		return nil, err
-	}
-	return p.Handler(), nil
+func ProvideProbes(ready *telemetry.Checker, reg *prometheus.Registry) http.Handler {
+	return telemetry.ProbeHandler(ready, reg)
 }
 
 // NoSequencing is for roles that do not consume the log.

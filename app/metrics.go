@@ -6,20 +6,23 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/scalechat/scalechat/adapters/rest"
 	"github.com/scalechat/scalechat/core"
 )
 
 // instrumentBatches wraps the sequencer's batch handler with metrics: batch sizes and durations, and failed
 // batches (which the log delivers again).
-func instrumentBatches(m *rest.Metrics, handle func(context.Context, []core.SendCommand) error) func(context.Context, []core.SendCommand) error {
+func instrumentBatches(reg prometheus.Registerer, handle func(context.Context, []core.SendCommand) error) (func(context.Context, []core.SendCommand) error, error) {
 	size := prometheus.NewHistogram(prometheus.HistogramOpts{Name: "scalechat_sequencer_batch_size",
 		Help: "Commands per sequenced batch.", Buckets: prometheus.ExponentialBuckets(1, 2, 10)})
 	seconds := prometheus.NewHistogram(prometheus.HistogramOpts{Name: "scalechat_sequencer_batch_seconds",
 		Help: "Time to sequence, store and fan out one batch.", Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14)})
 	failed := prometheus.NewCounter(prometheus.CounterOpts{Name: "scalechat_sequencer_batch_failures_total",
 		Help: "Batches that failed and will be delivered again."})
-	m.Registry().MustRegister(size, seconds, failed)
+	for _, c := range []prometheus.Collector{size, seconds, failed} {
+		if err := reg.Register(c); err != nil {
+			return nil, err
+		}
+	}
 	return func(ctx context.Context, batch []core.SendCommand) error {
 		start := time.Now()
 		err := handle(ctx, batch)
@@ -29,5 +32,5 @@ func instrumentBatches(m *rest.Metrics, handle func(context.Context, []core.Send
 			failed.Inc()
 		}
 		return err
-	}
+	}, nil
 }

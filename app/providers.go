@@ -8,12 +8,14 @@ import (
 	"path/filepath"
 
 	"github.com/google/wire"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/scalechat/scalechat/adapters/argon2id"
 	"github.com/scalechat/scalechat/adapters/memory"
 	"github.com/scalechat/scalechat/adapters/rest"
 	"github.com/scalechat/scalechat/adapters/socketio"
 	"github.com/scalechat/scalechat/adapters/sqlite"
+	"github.com/scalechat/scalechat/adapters/telemetry"
 	"github.com/scalechat/scalechat/core"
 	"github.com/scalechat/scalechat/core/chat"
 	"github.com/scalechat/scalechat/ports"
@@ -62,8 +64,16 @@ var SQLiteSet = wire.NewSet(
 	wire.Bind(new(ports.Ledger), new(*sqlite.Store)),
 )
 
+// TelemetrySet provides the process's metrics registry and readiness checker; every role has them.
+var TelemetrySet = wire.NewSet(telemetry.NewRegistry, ProvideChecker)
+
 // APISet builds the client-facing HTTP surface: REST API, docs, health, metrics and Socket.IO.
-var APISet = wire.NewSet(rest.NewMetrics, ProvideRealtime, ProvideHandler)
+var APISet = wire.NewSet(TelemetrySet, rest.NewMetrics, ProvideRealtime, ProvideHandler)
+
+// ProvideChecker pings checks for the readiness probe.
+func ProvideChecker(checks Checks, log *slog.Logger) (*telemetry.Checker, error) {
+	return telemetry.NewChecker(checks, 0, log)
+}
 
 // ProvideSQLite opens (and migrates) the standalone database under cfg.DataDir.
 func ProvideSQLite(ctx context.Context, cfg Config, log *slog.Logger) (*sqlite.Store, func(), error) {
@@ -126,9 +136,9 @@ func ProvideRealtime(cfg Config, log *slog.Logger, svc *chat.Service, fanout por
 // ProvideHandler builds the HTTP handler: Socket.IO at /socket.io/; the REST API, docs, health and metrics at
 // their paths (rest.Paths); the embedded web app at / for everything else. Requests that are neither a file of
 // the app nor a browser navigation (say GET /v2/x from an API client) get the API's 404 problem.
-func ProvideHandler(cfg Config, log *slog.Logger, svc *chat.Service, checks Checks, metrics *rest.Metrics,
+func ProvideHandler(cfg Config, log *slog.Logger, svc *chat.Service, ready *telemetry.Checker, metrics *rest.Metrics,
 	rt *socketio.Server) (http.Handler, error) {
-	api, err := rest.New(rest.Config{MaxBodyBytes: cfg.MaxBodyBytes, Logger: log}, svc, checks, metrics)
+	api, err := rest.New(rest.Config{MaxBodyBytes: cfg.MaxBodyBytes, Logger: log}, svc, ready, metrics)
 	if err != nil {
 		return nil, err
 	}
@@ -141,7 +151,11 @@ func ProvideHandler(cfg Config, log *slog.Logger, svc *chat.Service, checks Chec
 
 // ProvideSequencing runs the sequencer on the log's consumer, instrumented.
 func ProvideSequencing(consumer ports.CommandConsumer, ledger ports.Ledger, fanout ports.Fanout, log *slog.Logger,
-	metrics *rest.Metrics) *Sequencing {
+	reg *prometheus.Registry) (*Sequencing, error) {
 	seq := chat.NewSequencer(ledger, fanout, log)
-	return &Sequencing{Consumer: consumer, Handle: instrumentBatches(metrics, seq.Handle)}
+	handle, err := instrumentBatches(reg, seq.Handle)
+	if err != nil {
+		return nil, err
+	}
+	return &Sequencing{Consumer: consumer, Handle: handle}, nil
 }

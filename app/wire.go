@@ -9,7 +9,6 @@ import (
 	"github.com/google/wire"
 
 	"github.com/scalechat/scalechat/adapters/kafka"
-	"github.com/scalechat/scalechat/adapters/rest"
 	"github.com/scalechat/scalechat/ports"
 )
 
@@ -31,7 +30,7 @@ func InitGateway(ctx context.Context, cfg Config, log *slog.Logger) (*Server, fu
 func InitWorker(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func(), error) {
 	wire.Build(PostgresSet, RedisSet,
 		ProvideKafkaConfig, ProvideKafkaConsumer, wire.Bind(new(ports.CommandConsumer), new(*kafka.Consumer)),
-		ProvideSequencing, ProvideWorkerChecks, rest.NewMetrics, ProvideProbes, NoRealtime, NewServer)
+		ProvideSequencing, ProvideWorkerChecks, TelemetrySet, ProvideProbes, NoRealtime, NewServer)
 	return nil, nil, nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/scalechat/scalechat/adapters/memory"
 	"github.com/scalechat/scalechat/adapters/redis"
 	"github.com/scalechat/scalechat/adapters/rest"
+	"github.com/scalechat/scalechat/adapters/telemetry"
 	"github.com/scalechat/scalechat/core/chat"
 	"log/slog"
 )
@@ -58,20 +59,37 @@ func InitStandalone(ctx context.Context, cfg Config, log *slog.Logger) (*Server,
 		return nil, nil, err
 	}
 	checks := ProvideSQLiteChecks(store)
-	metrics := rest.NewMetrics()
+	checker, err := ProvideChecker(checks, log)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	registry := telemetry.NewRegistry()
+	metrics, err := rest.NewMetrics(registry)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
 	server, err := ProvideRealtime(cfg, log, service, fanout)
 	if err != nil {
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	handler, err := ProvideHandler(cfg, log, service, checks, metrics, server)
+	handler, err := ProvideHandler(cfg, log, service, checker, metrics, server)
 	if err != nil {
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	sequencing := ProvideSequencing(memoryLog, store, fanout, log, metrics)
+	sequencing, err := ProvideSequencing(memoryLog, store, fanout, log, registry)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
 	appServer := NewServer(cfg, log, handler, sequencing, server)
 	return appServer, func() {
 		cleanup2()
@@ -140,7 +158,23 @@ func InitGateway(ctx context.Context, cfg Config, log *slog.Logger) (*Server, fu
 		return nil, nil, err
 	}
 	checks := ProvideGatewayChecks(store, client, kafkaLog)
-	metrics := rest.NewMetrics()
+	checker, err := ProvideChecker(checks, log)
+	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	registry := telemetry.NewRegistry()
+	metrics, err := rest.NewMetrics(registry)
+	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
 	server, err := ProvideRealtime(cfg, log, service, fanout)
 	if err != nil {
 		cleanup4()
@@ -149,7 +183,7 @@ func InitGateway(ctx context.Context, cfg Config, log *slog.Logger) (*Server, fu
 		cleanup()
 		return nil, nil, err
 	}
-	handler, err := ProvideHandler(cfg, log, service, checks, metrics, server)
+	handler, err := ProvideHandler(cfg, log, service, checker, metrics, server)
 	if err != nil {
 		cleanup4()
 		cleanup3()
@@ -179,13 +213,14 @@ func InitWorker(ctx context.Context, cfg Config, log *slog.Logger) (*Server, fun
 		return nil, nil, err
 	}
 	checks := ProvideWorkerChecks(store, client)
-	metrics := rest.NewMetrics()
-	handler, err := ProvideProbes(cfg, log, checks, metrics)
+	checker, err := ProvideChecker(checks, log)
 	if err != nil {
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
+	registry := telemetry.NewRegistry()
+	handler := ProvideProbes(checker, registry)
 	config := ProvideKafkaConfig(cfg, log)
 	consumer, err := ProvideKafkaConsumer(ctx, config)
 	if err != nil {
@@ -194,7 +229,12 @@ func InitWorker(ctx context.Context, cfg Config, log *slog.Logger) (*Server, fun
 		return nil, nil, err
 	}
 	fanout := redis.NewFanout(client)
-	sequencing := ProvideSequencing(consumer, store, fanout, log, metrics)
+	sequencing, err := ProvideSequencing(consumer, store, fanout, log, registry)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
 	server := NoRealtime()
 	appServer := NewServer(cfg, log, handler, sequencing, server)
 	return appServer, func() {
@@ -259,7 +299,23 @@ func InitAll(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func()
 		return nil, nil, err
 	}
 	checks := ProvideGatewayChecks(store, client, kafkaLog)
-	metrics := rest.NewMetrics()
+	checker, err := ProvideChecker(checks, log)
+	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	registry := telemetry.NewRegistry()
+	metrics, err := rest.NewMetrics(registry)
+	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
 	server, err := ProvideRealtime(cfg, log, service, fanout)
 	if err != nil {
 		cleanup4()
@@ -268,7 +324,7 @@ func InitAll(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func()
 		cleanup()
 		return nil, nil, err
 	}
-	handler, err := ProvideHandler(cfg, log, service, checks, metrics, server)
+	handler, err := ProvideHandler(cfg, log, service, checker, metrics, server)
 	if err != nil {
 		cleanup4()
 		cleanup3()
@@ -284,7 +340,14 @@ func InitAll(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func()
 		cleanup()
 		return nil, nil, err
 	}
-	sequencing := ProvideSequencing(consumer, store, fanout, log, metrics)
+	sequencing, err := ProvideSequencing(consumer, store, fanout, log, registry)
+	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
 	appServer := NewServer(cfg, log, handler, sequencing, server)
 	return appServer, func() {
 		cleanup4()

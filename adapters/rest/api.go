@@ -1,5 +1,5 @@
 // Package rest is scalechat's REST adapter: a Huma v2 API (OpenAPI 3.1) on a net/http ServeMux, with bearer
-// token auth, RFC 9457 problem+json errors, health and readiness probes and Prometheus metrics. It translates
+// token auth, RFC 9457 problem+json errors, health and readiness probes and request metrics. It translates
 // HTTP to the chat use cases and core error codes to HTTP statuses; it holds no state of its own.
 package rest
 
@@ -7,13 +7,12 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
+	"github.com/scalechat/scalechat/adapters/telemetry"
 	"github.com/scalechat/scalechat/core/chat"
-	"github.com/scalechat/scalechat/ports"
 )
 
 // Defaults of Config.
@@ -21,18 +20,16 @@ const (
 	DefaultTitle        = "scalechat"
 	DefaultVersion      = "1.0.0" // the version of the API contract, not of the binary
 	DefaultMaxBodyBytes = 64 << 10
-	DefaultReadyTimeout = 2 * time.Second
 	minMaxBodyBytes     = 1 << 10
 )
 
 // Config configures the REST API. Zero values take the defaults above. Title and Version are written into the
 // OpenAPI document: leave them empty so that the served /openapi.yaml equals Spec().
 type Config struct {
-	Title        string        // OpenAPI info.title
-	Version      string        // OpenAPI info.version
-	MaxBodyBytes int64         // largest accepted request body; larger ones get 413
-	ReadyTimeout time.Duration // how long /readyz waits for each dependency's Ping
-	Logger       *slog.Logger  // where internal errors are logged; slog.Default() when nil
+	Title        string       // OpenAPI info.title
+	Version      string       // OpenAPI info.version
+	MaxBodyBytes int64        // largest accepted request body; larger ones get 413
+	Logger       *slog.Logger // where internal errors are logged; slog.Default() when nil
 }
 
 // withDefaults fills in defaults and validates c.
@@ -46,17 +43,11 @@ func (c Config) withDefaults() (Config, error) {
 	if c.MaxBodyBytes == 0 {
 		c.MaxBodyBytes = DefaultMaxBodyBytes
 	}
-	if c.ReadyTimeout == 0 {
-		c.ReadyTimeout = DefaultReadyTimeout
-	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
 	if c.MaxBodyBytes < minMaxBodyBytes {
 		return c, errors.New("rest: MaxBodyBytes must be at least 1 KiB")
-	}
-	if c.ReadyTimeout < 0 {
-		return c, errors.New("rest: ReadyTimeout must not be negative")
 	}
 	return c, nil
 }
@@ -66,31 +57,23 @@ type API struct {
 	mux *http.ServeMux
 }
 
-// New builds the API over svc. checks are the dependencies /readyz pings, by name; metrics may be nil (a fresh
-// NewMetrics is used then).
-func New(cfg Config, svc *chat.Service, checks map[string]ports.Pinger, metrics *Metrics) (*API, error) {
+// New builds the API over svc. ready answers /readyz; metrics (REST collectors on the process's registry) also
+// serves /metrics.
+func New(cfg Config, svc *chat.Service, ready *telemetry.Checker, metrics *Metrics) (*API, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err
 	}
-	if svc == nil {
-		return nil, errors.New("rest: a chat service is required")
+	if svc == nil || ready == nil || metrics == nil {
+		return nil, errors.New("rest: a chat service, a readiness checker and metrics are required")
 	}
-	for name, p := range checks {
-		if name == "" || p == nil {
-			return nil, errors.New("rest: every readiness check needs a name and a Pinger")
-		}
-	}
-	if metrics == nil {
-		metrics = NewMetrics()
-	}
-	s := &server{svc: svc, cfg: cfg, log: cfg.Logger, checks: checks, metrics: metrics}
+	s := &server{svc: svc, cfg: cfg, log: cfg.Logger, ready: ready, metrics: metrics}
 	mux := http.NewServeMux()
 	api := build(cfg, mux, s)
 	if err := serveSpec(mux, api.OpenAPI()); err != nil {
 		return nil, err
 	}
-	mux.Handle("GET /metrics", metrics.Handler())
+	mux.Handle("GET /metrics", telemetry.MetricsHandler(metrics.reg))
 	mux.HandleFunc("/", notFound)
 	return &API{mux: mux}, nil
 }

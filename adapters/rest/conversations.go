@@ -6,6 +6,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/scalechat/scalechat/adapters/schema"
 	"github.com/scalechat/scalechat/core"
 	"github.com/scalechat/scalechat/core/chat"
 )
@@ -47,7 +48,7 @@ func registerConversations(r registrar, s *server) {
 		"Create a conversation",
 		"Creates a direct conversation, group or channel. Creating a direct conversation that exists already "+
 			"returns it with status 200.", http.StatusCreated)
-	also[Conversation](r, &create, http.StatusOK, "The direct conversation existed already.")
+	also[schema.Conversation](r, &create, http.StatusOK, "The direct conversation existed already.")
 	huma.Register(r.api, create, s.createConversation)
 	huma.Register(r.api, r.secured("listConversations", http.MethodGet, "/v1/conversations", tagConversations,
 		"List my conversations",
@@ -71,7 +72,7 @@ func registerConversations(r registrar, s *server) {
 		http.StatusConflict), s.leaveConversation)
 }
 
-func (s *server) createConversation(ctx context.Context, in *createConversationInput) (*withStatus[Conversation], error) {
+func (s *server) createConversation(ctx context.Context, in *createConversationInput) (*withStatus[schema.Conversation], error) {
 	sum, created, err := s.svc.CreateConversation(ctx, caller(ctx).user.ID, chat.CreateInput{Kind: core.Kind(in.Body.Kind),
 		Title: in.Body.Title, Topic: in.Body.Topic, MemberIDs: in.Body.MemberIDs})
 	if err != nil {
@@ -81,7 +82,7 @@ func (s *server) createConversation(ctx context.Context, in *createConversationI
 	if !created {
 		status = http.StatusOK
 	}
-	return &withStatus[Conversation]{Status: status, Body: SummaryOf(sum)}, nil
+	return &withStatus[schema.Conversation]{Status: status, Body: schema.SummaryOf(sum)}, nil
 }
 
 func (s *server) listConversations(ctx context.Context, in *listConversationsInput) (*body[ConversationList], error) {
@@ -89,24 +90,24 @@ func (s *server) listConversations(ctx context.Context, in *listConversationsInp
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	return &body[ConversationList]{Body: ConversationList{Items: mapItems(p.Items, SummaryOf), Next: p.Next}}, nil
+	return &body[ConversationList]{Body: ConversationList{Items: mapItems(p.Items, schema.SummaryOf), Next: p.Next}}, nil
 }
 
-func (s *server) getConversation(ctx context.Context, in *ConversationParams) (*body[Conversation], error) {
+func (s *server) getConversation(ctx context.Context, in *ConversationParams) (*body[schema.Conversation], error) {
 	sum, err := s.svc.Conversation(ctx, caller(ctx).user.ID, in.ConversationID)
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	return &body[Conversation]{Body: SummaryOf(sum)}, nil
+	return &body[schema.Conversation]{Body: schema.SummaryOf(sum)}, nil
 }
 
-func (s *server) updateConversation(ctx context.Context, in *updateConversationInput) (*body[Conversation], error) {
+func (s *server) updateConversation(ctx context.Context, in *updateConversationInput) (*body[schema.Conversation], error) {
 	sum, err := s.svc.UpdateConversation(ctx, caller(ctx).user.ID, in.ConversationID,
 		chat.UpdateInput{Title: in.Body.Title, Topic: in.Body.Topic})
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	return &body[Conversation]{Body: SummaryOf(sum)}, nil
+	return &body[schema.Conversation]{Body: schema.SummaryOf(sum)}, nil
 }
 
 func (s *server) listChannels(ctx context.Context, in *listChannelsInput) (*body[ChannelList], error) {
@@ -114,15 +115,15 @@ func (s *server) listChannels(ctx context.Context, in *listChannelsInput) (*body
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	return &body[ChannelList]{Body: ChannelList{Items: mapItems(p.Items, ConversationOf), Next: p.Next}}, nil
+	return &body[ChannelList]{Body: ChannelList{Items: mapItems(p.Items, schema.ConversationOf), Next: p.Next}}, nil
 }
 
-func (s *server) joinConversation(ctx context.Context, in *ConversationParams) (*body[Conversation], error) {
+func (s *server) joinConversation(ctx context.Context, in *ConversationParams) (*body[schema.Conversation], error) {
 	sum, err := s.svc.Join(ctx, caller(ctx).user.ID, in.ConversationID)
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	return &body[Conversation]{Body: SummaryOf(sum)}, nil
+	return &body[schema.Conversation]{Body: schema.SummaryOf(sum)}, nil
 }
 
 func (s *server) leaveConversation(ctx context.Context, in *ConversationParams) (*struct{}, error) {

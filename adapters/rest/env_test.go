@@ -19,6 +19,8 @@ import (
 	"github.com/scalechat/scalechat/adapters/argon2id"
 	"github.com/scalechat/scalechat/adapters/memory"
 	"github.com/scalechat/scalechat/adapters/rest"
+	"github.com/scalechat/scalechat/adapters/schema"
+	"github.com/scalechat/scalechat/adapters/telemetry"
 	"github.com/scalechat/scalechat/core"
 	"github.com/scalechat/scalechat/core/chat"
 	"github.com/scalechat/scalechat/ports"
@@ -37,6 +39,7 @@ type envOptions struct {
 	chat        chat.Config
 	noSequencer bool // sends are never sequenced
 	checks      map[string]ports.Pinger
+	readyWait   time.Duration // readiness timeout per check (0: the default)
 	rest        rest.Config
 }
 
@@ -80,9 +83,12 @@ func newEnv(t *testing.T, opts envOptions) *env {
 		go func() { defer close(done); _ = log.Consume(ctx, seq.Handle) }()
 		t.Cleanup(func() { cancel(); <-done })
 	}
-	metrics := rest.NewMetrics()
+	metrics, err := rest.NewMetrics(telemetry.NewRegistry())
+	require.NoError(t, err)
+	ready, err := telemetry.NewChecker(opts.checks, opts.readyWait, logger)
+	require.NoError(t, err)
 	opts.rest.Logger = logger
-	api, err := rest.New(opts.rest, svc, opts.checks, metrics)
+	api, err := rest.New(opts.rest, svc, ready, metrics)
 	require.NoError(t, err)
 	mux := http.NewServeMux()
 	api.Mount(mux)
@@ -169,7 +175,7 @@ type user struct {
 // signUp registers and logs in a user.
 func (e *env) signUp(name string) user {
 	e.t.Helper()
-	u := decode[rest.User](e.t, e.do("POST", "/v1/users", "", map[string]string{"username": name, "password": "password-" + name}), 201)
+	u := decode[schema.User](e.t, e.do("POST", "/v1/users", "", map[string]string{"username": name, "password": "password-" + name}), 201)
 	s := decode[rest.Session](e.t, e.do("POST", "/v1/sessions", "", map[string]string{"username": name, "password": "password-" + name}), 201)
 	require.Equal(e.t, u.ID, s.User.ID)
 	return user{id: u.ID, token: s.Token}

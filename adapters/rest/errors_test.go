@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/scalechat/scalechat/adapters/rest"
+	"github.com/scalechat/scalechat/adapters/schema"
 	"github.com/scalechat/scalechat/core"
 	"github.com/scalechat/scalechat/core/chat"
 )
@@ -18,9 +19,9 @@ func TestProblemForEachCode(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{chat: chat.Config{SendRate: core.Rate{Limit: 1, Per: time.Hour}}})
 	alice, bob := e.signUp("alice"), e.signUp("bob")
-	direct := decode[rest.Conversation](t, e.do("POST", "/v1/conversations", alice.token,
+	direct := decode[schema.Conversation](t, e.do("POST", "/v1/conversations", alice.token,
 		map[string]any{"kind": "direct", "memberIds": []string{bob.id}}), 201)
-	channel := decode[rest.Conversation](t, e.do("POST", "/v1/conversations", alice.token,
+	channel := decode[schema.Conversation](t, e.do("POST", "/v1/conversations", alice.token,
 		map[string]any{"kind": "channel", "title": "general"}), 201)
 
 	t.Run("invalid_argument", func(t *testing.T) {
@@ -50,7 +51,7 @@ func TestProblemForEachCode(t *testing.T) {
 	})
 	t.Run("rate_limited", func(t *testing.T) {
 		path := "/v1/conversations/" + direct.ID + "/messages"
-		decode[rest.Message](t, e.do("POST", path, bob.token, map[string]string{"body": "one"}), 201)
+		decode[schema.Message](t, e.do("POST", path, bob.token, map[string]string{"body": "one"}), 201)
 		r := e.do("POST", path, bob.token, map[string]string{"body": "two"})
 		p := requireProblem(t, r, 429, "rate_limited")
 		assert.Positive(t, p.RetryAfterMs)
@@ -72,7 +73,7 @@ func TestProblemUnavailable(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{noSequencer: true, chat: chat.Config{AckTimeout: 20 * time.Millisecond}})
 	alice := e.signUp("alice")
-	group := decode[rest.Conversation](t, e.do("POST", "/v1/conversations", alice.token,
+	group := decode[schema.Conversation](t, e.do("POST", "/v1/conversations", alice.token,
 		map[string]any{"kind": "group", "title": "g"}), 201)
 	requireProblem(t, e.do("POST", "/v1/conversations/"+group.ID+"/messages", alice.token, map[string]string{"body": "hi"}),
 		503, "unavailable")
@@ -82,7 +83,7 @@ func TestRequestValidation(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{})
 	alice := e.signUp("alice")
-	group := decode[rest.Conversation](t, e.do("POST", "/v1/conversations", alice.token,
+	group := decode[schema.Conversation](t, e.do("POST", "/v1/conversations", alice.token,
 		map[string]any{"kind": "group", "title": "g"}), 201)
 	send := "/v1/conversations/" + group.ID + "/messages"
 
@@ -142,13 +143,13 @@ func TestAuth(t *testing.T) {
 	assert.True(t, s.ExpiresAt.After(time.Now()))
 	assert.Equal(t, time.UTC, s.ExpiresAt.Location())
 
-	me := decode[rest.User](t, e.do("GET", "/v1/users/me", alice.token, nil), 200)
+	me := decode[schema.User](t, e.do("GET", "/v1/users/me", alice.token, nil), 200)
 	assert.Equal(t, alice.id, me.ID)
 	assert.Equal(t, "alice", me.Username)
 
 	assert.Equal(t, 204, e.do("DELETE", "/v1/sessions/current", alice.token, nil).status)
 	requireProblem(t, e.do("GET", "/v1/users/me", alice.token, nil), 401, "unauthenticated")
-	decode[rest.User](t, e.do("GET", "/v1/users/me", s.Token, nil), 200) // the other session lives on
+	decode[schema.User](t, e.do("GET", "/v1/users/me", s.Token, nil), 200) // the other session lives on
 }
 
 func TestRoutes(t *testing.T) {

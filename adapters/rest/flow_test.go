@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/scalechat/scalechat/adapters/rest"
+	"github.com/scalechat/scalechat/adapters/schema"
 	"github.com/scalechat/scalechat/core/chat"
 )
 
@@ -16,14 +17,14 @@ func TestUsers(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{})
 	r := e.do("POST", "/v1/users", "", map[string]string{"username": "Alice", "password": "password-alice", "displayName": "Alice L."})
-	u := decode[rest.User](t, r, 201)
+	u := decode[schema.User](t, r, 201)
 	assert.Equal(t, "alice", u.Username)
 	assert.Equal(t, "Alice L.", u.DisplayName)
 	assert.Equal(t, time.UTC, u.CreatedAt.Location())
 	bob := e.signUp("bob")
 	e.signUp("bobby")
 
-	got := decode[rest.User](t, e.do("GET", "/v1/users/"+u.ID, bob.token, nil), 200)
+	got := decode[schema.User](t, e.do("GET", "/v1/users/"+u.ID, bob.token, nil), 200)
 	assert.Equal(t, u, got)
 
 	page := decode[rest.UserList](t, e.do("GET", "/v1/users?q=bob&limit=1", bob.token, nil), 200)
@@ -44,29 +45,29 @@ func TestConversationsAndMembers(t *testing.T) {
 	alice, bob, carol := e.signUp("alice"), e.signUp("bob"), e.signUp("carol")
 
 	// A direct conversation is created once; asking again answers 200 with the same one.
-	direct := decode[rest.Conversation](t, e.do("POST", "/v1/conversations", alice.token,
+	direct := decode[schema.Conversation](t, e.do("POST", "/v1/conversations", alice.token,
 		map[string]any{"kind": "direct", "memberIds": []string{bob.id}}), 201)
 	assert.Equal(t, "direct", direct.Kind)
 	assert.Equal(t, "bob", direct.Title, "named after the other member")
-	again := decode[rest.Conversation](t, e.do("POST", "/v1/conversations", bob.token,
+	again := decode[schema.Conversation](t, e.do("POST", "/v1/conversations", bob.token,
 		map[string]any{"kind": "direct", "memberIds": []string{alice.id}}), 200)
 	assert.Equal(t, direct.ID, again.ID)
 
 	// A channel: visible to non-members, joinable.
-	ch := decode[rest.Conversation](t, e.do("POST", "/v1/conversations", alice.token,
+	ch := decode[schema.Conversation](t, e.do("POST", "/v1/conversations", alice.token,
 		map[string]any{"kind": "channel", "title": "general", "topic": "anything"}), 201)
 	assert.Equal(t, "owner", ch.Role)
-	seen := decode[rest.Conversation](t, e.do("GET", "/v1/conversations/"+ch.ID, carol.token, nil), 200)
+	seen := decode[schema.Conversation](t, e.do("GET", "/v1/conversations/"+ch.ID, carol.token, nil), 200)
 	assert.Empty(t, seen.Role)
 	channels := decode[rest.ChannelList](t, e.do("GET", "/v1/channels?q=gen", carol.token, nil), 200)
 	require.Len(t, channels.Items, 1)
 	assert.Equal(t, ch.ID, channels.Items[0].ID)
-	joined := decode[rest.Conversation](t, e.do("POST", "/v1/conversations/"+ch.ID+"/join", carol.token, nil), 200)
+	joined := decode[schema.Conversation](t, e.do("POST", "/v1/conversations/"+ch.ID+"/join", carol.token, nil), 200)
 	assert.Equal(t, "member", joined.Role)
 
 	// Update (owner only), members, roles.
 	requireProblem(t, e.do("PATCH", "/v1/conversations/"+ch.ID, carol.token, map[string]string{"title": "mine"}), 403, "permission_denied")
-	upd := decode[rest.Conversation](t, e.do("PATCH", "/v1/conversations/"+ch.ID, alice.token, map[string]string{"title": "lobby"}), 200)
+	upd := decode[schema.Conversation](t, e.do("PATCH", "/v1/conversations/"+ch.ID, alice.token, map[string]string{"title": "lobby"}), 200)
 	assert.Equal(t, "lobby", upd.Title)
 	assert.Equal(t, "anything", upd.Topic)
 
@@ -77,7 +78,7 @@ func TestConversationsAndMembers(t *testing.T) {
 	members := decode[rest.MemberList](t, e.do("GET", "/v1/conversations/"+ch.ID+"/members", bob.token, nil), 200)
 	assert.Len(t, members.Items, 3)
 
-	m := decode[rest.Member](t, e.do("PATCH", "/v1/conversations/"+ch.ID+"/members/"+bob.id, alice.token,
+	m := decode[schema.Member](t, e.do("PATCH", "/v1/conversations/"+ch.ID+"/members/"+bob.id, alice.token,
 		map[string]string{"role": "owner"}), 200)
 	assert.Equal(t, "owner", m.Role)
 	assert.Equal(t, ch.ID, m.ConversationID)
@@ -114,20 +115,20 @@ func TestMessages(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{})
 	alice, bob := e.signUp("alice"), e.signUp("bob")
-	conv := decode[rest.Conversation](t, e.do("POST", "/v1/conversations", alice.token,
+	conv := decode[schema.Conversation](t, e.do("POST", "/v1/conversations", alice.token,
 		map[string]any{"kind": "group", "title": "g", "memberIds": []string{bob.id}}), 201)
 	base := "/v1/conversations/" + conv.ID
 
-	first := decode[rest.Message](t, e.do("POST", base+"/messages", alice.token,
+	first := decode[schema.Message](t, e.do("POST", base+"/messages", alice.token,
 		map[string]string{"clientMsgId": "c-1", "body": "hello"}), 201)
 	assert.Equal(t, int64(1), first.Seq)
 	assert.Equal(t, "c-1", first.ClientMsgID)
 	assert.Equal(t, alice.id, first.SenderID)
-	retry := decode[rest.Message](t, e.do("POST", base+"/messages", alice.token,
+	retry := decode[schema.Message](t, e.do("POST", base+"/messages", alice.token,
 		map[string]string{"clientMsgId": "c-1", "body": "hello"}), 200)
 	assert.Equal(t, first, retry)
 	for i := 2; i <= 5; i++ {
-		m := decode[rest.Message](t, e.do("POST", base+"/messages", bob.token,
+		m := decode[schema.Message](t, e.do("POST", base+"/messages", bob.token,
 			map[string]string{"body": fmt.Sprintf("msg %d", i), "replyTo": first.ID}), 201)
 		assert.Equal(t, int64(i), m.Seq)
 		assert.Equal(t, first.ID, m.ReplyTo)
@@ -151,10 +152,10 @@ func TestMessages(t *testing.T) {
 
 	// Edit, delete.
 	requireProblem(t, e.do("PATCH", base+"/messages/"+first.ID, bob.token, map[string]string{"body": "mine"}), 403, "permission_denied")
-	edited := decode[rest.Message](t, e.do("PATCH", base+"/messages/"+first.ID, alice.token, map[string]string{"body": "hello!"}), 200)
+	edited := decode[schema.Message](t, e.do("PATCH", base+"/messages/"+first.ID, alice.token, map[string]string{"body": "hello!"}), 200)
 	assert.Equal(t, "hello!", edited.Body)
 	require.NotNil(t, edited.EditedAt)
-	gone := decode[rest.Message](t, e.do("DELETE", base+"/messages/"+first.ID, alice.token, nil), 200)
+	gone := decode[schema.Message](t, e.do("DELETE", base+"/messages/"+first.ID, alice.token, nil), 200)
 	require.NotNil(t, gone.DeletedAt)
 	assert.Empty(t, gone.Body)
 	requireProblem(t, e.do("PATCH", base+"/messages/"+first.ID, alice.token, map[string]string{"body": "back"}), 409, "conflict")
@@ -179,7 +180,7 @@ func TestMessages(t *testing.T) {
 	read = decode[rest.ReadState](t, e.do("POST", base+"/read", alice.token, map[string]int64{"seq": 2}), 200)
 	assert.Equal(t, int64(5), read.ReadSeq, "read positions never move backwards")
 	requireProblem(t, e.do("POST", base+"/read", alice.token, map[string]int64{"seq": 99}), 400, "invalid_argument")
-	got := decode[rest.Conversation](t, e.do("GET", base, alice.token, nil), 200)
+	got := decode[schema.Conversation](t, e.do("GET", base, alice.token, nil), 200)
 	assert.Equal(t, int64(5), got.ReadSeq)
 	assert.Equal(t, int64(0), got.Unread)
 }
@@ -188,16 +189,16 @@ func TestSendAccepted(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{noSequencer: true, chat: chat.Config{AckTimeout: 20 * time.Millisecond, AcceptOnTimeout: true}})
 	alice := e.signUp("alice")
-	conv := decode[rest.Conversation](t, e.do("POST", "/v1/conversations", alice.token,
+	conv := decode[schema.Conversation](t, e.do("POST", "/v1/conversations", alice.token,
 		map[string]any{"kind": "group", "title": "g"}), 201)
-	m := decode[rest.Message](t, e.do("POST", "/v1/conversations/"+conv.ID+"/messages", alice.token,
+	m := decode[schema.Message](t, e.do("POST", "/v1/conversations/"+conv.ID+"/messages", alice.token,
 		map[string]string{"clientMsgId": "k", "body": "later"}), 202)
 	assert.NotEmpty(t, m.ID)
 	assert.Equal(t, "k", m.ClientMsgID)
 	assert.Zero(t, m.Seq)
 }
 
-func seqs(ms []rest.Message) []int64 {
+func seqs(ms []schema.Message) []int64 {
 	out := []int64{}
 	for _, m := range ms {
 		out = append(out, m.Seq)

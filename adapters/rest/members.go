@@ -6,6 +6,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/scalechat/scalechat/adapters/schema"
 	"github.com/scalechat/scalechat/core"
 )
 
@@ -61,7 +62,7 @@ func (s *server) listMembers(ctx context.Context, in *listMembersInput) (*body[M
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	return &body[MemberList]{Body: MemberList{Items: mapItems(p.Items, MemberOf), Next: p.Next}}, nil
+	return &body[MemberList]{Body: MemberList{Items: mapItems(p.Items, schema.MemberOf), Next: p.Next}}, nil
 }
 
 func (s *server) addMembers(ctx context.Context, in *addMembersInput) (*body[MemberList], error) {
@@ -69,7 +70,7 @@ func (s *server) addMembers(ctx context.Context, in *addMembersInput) (*body[Mem
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	return &body[MemberList]{Body: MemberList{Items: mapItems(added, MemberOf)}}, nil
+	return &body[MemberList]{Body: MemberList{Items: mapItems(added, schema.MemberOf)}}, nil
 }
 
 func (s *server) removeMember(ctx context.Context, in *MemberParams) (*struct{}, error) {
@@ -79,10 +80,10 @@ func (s *server) removeMember(ctx context.Context, in *MemberParams) (*struct{},
 	return &struct{}{}, nil
 }
 
-func (s *server) updateMember(ctx context.Context, in *updateMemberInput) (*body[Member], error) {
+func (s *server) updateMember(ctx context.Context, in *updateMemberInput) (*body[schema.Member], error) {
 	m, err := s.svc.SetRole(ctx, caller(ctx).user.ID, in.ConversationID, in.UserID, core.Role(in.Body.Role))
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	return &body[Member]{Body: MemberOf(m)}, nil
+	return &body[schema.Member]{Body: schema.MemberOf(m)}, nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/scalechat/scalechat/adapters/schema"
 	"github.com/scalechat/scalechat/core"
 	"github.com/scalechat/scalechat/core/chat"
 )
@@ -78,8 +79,8 @@ func registerMessages(r registrar, s *server) {
 			"stored; the original message. 202: durable but not yet sequenced; the message (seq 0) arrives as "+
 			"an event.", http.StatusCreated, http.StatusForbidden, http.StatusNotFound, http.StatusTooManyRequests,
 		http.StatusServiceUnavailable)
-	also[Message](r, &send, http.StatusOK, "A retry: the message stored earlier with this clientMsgId.")
-	also[Message](r, &send, http.StatusAccepted, "Accepted durably, seq pending: only seq is not filled in yet.")
+	also[schema.Message](r, &send, http.StatusOK, "A retry: the message stored earlier with this clientMsgId.")
+	also[schema.Message](r, &send, http.StatusAccepted, "Accepted durably, seq pending: only seq is not filled in yet.")
 	huma.Register(r.api, send, s.sendMessage)
 	huma.Register(r.api, r.secured("editMessage", http.MethodPatch, path+"/messages/{messageId}", tagMessages,
 		"Edit a message", "Replaces the text of one of the caller's messages.",
@@ -102,7 +103,7 @@ func (s *server) listMessages(ctx context.Context, in *listMessagesInput) (*body
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	list := MessageList{Items: mapItems(msgs, MessageOf)}
+	list := MessageList{Items: mapItems(msgs, schema.MessageOf)}
 	if more && len(msgs) > 0 {
 		next := msgs[0].Seq // paging backwards: pass as before
 		if in.After.IsSet {
@@ -113,7 +114,7 @@ func (s *server) listMessages(ctx context.Context, in *listMessagesInput) (*body
 	return &body[MessageList]{Body: list}, nil
 }
 
-func (s *server) sendMessage(ctx context.Context, in *sendMessageInput) (*withStatus[Message], error) {
+func (s *server) sendMessage(ctx context.Context, in *sendMessageInput) (*withStatus[schema.Message], error) {
 	sent, err := s.svc.Send(ctx, caller(ctx).user.ID, chat.SendInput{ConversationID: in.ConversationID,
 		ClientMsgID: in.Body.ClientMsgID, Body: in.Body.Body, ReplyTo: in.Body.ReplyTo})
 	if err != nil {
@@ -129,23 +130,23 @@ func (s *server) sendMessage(ctx context.Context, in *sendMessageInput) (*withSt
 	if !sent.Duplicate {
 		s.metrics.messageSent()
 	}
-	return &withStatus[Message]{Status: status, Body: MessageOf(sent.Message)}, nil
+	return &withStatus[schema.Message]{Status: status, Body: schema.MessageOf(sent.Message)}, nil
 }
 
-func (s *server) editMessage(ctx context.Context, in *editMessageInput) (*body[Message], error) {
+func (s *server) editMessage(ctx context.Context, in *editMessageInput) (*body[schema.Message], error) {
 	m, err := s.svc.Edit(ctx, caller(ctx).user.ID, in.ConversationID, in.MessageID, in.Body.Body)
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	return &body[Message]{Body: MessageOf(m)}, nil
+	return &body[schema.Message]{Body: schema.MessageOf(m)}, nil
 }
 
-func (s *server) deleteMessage(ctx context.Context, in *MessageParams) (*body[Message], error) {
+func (s *server) deleteMessage(ctx context.Context, in *MessageParams) (*body[schema.Message], error) {
 	m, err := s.svc.Delete(ctx, caller(ctx).user.ID, in.ConversationID, in.MessageID)
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	return &body[Message]{Body: MessageOf(m)}, nil
+	return &body[schema.Message]{Body: schema.MessageOf(m)}, nil
 }
 
 func (s *server) listEvents(ctx context.Context, in *listEventsInput) (*body[EventList], error) {
@@ -153,7 +154,7 @@ func (s *server) listEvents(ctx context.Context, in *listEventsInput) (*body[Eve
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	list := EventList{Items: mapItems(events, EventOf)}
+	list := EventList{Items: mapItems(events, schema.EventOf)}
 	if more && len(events) > 0 {
 		list.Next = strconv.FormatInt(events[len(events)-1].Seq, 10)
 	}

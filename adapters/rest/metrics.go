@@ -1,17 +1,14 @@
 package rest
 
 import (
-	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// Metrics holds the API's Prometheus collectors in a registry of its own (no global registration).
+// Metrics holds the API's request and message collectors, registered on the process's registry.
 type Metrics struct {
 	reg      *prometheus.Registry
 	requests *prometheus.CounterVec
@@ -19,10 +16,10 @@ type Metrics struct {
 	sent     prometheus.Counter
 }
 
-// NewMetrics creates the collectors, plus the Go runtime and process collectors, in a new registry.
-func NewMetrics() *Metrics {
+// NewMetrics creates the API's collectors on reg (see telemetry.NewRegistry), which /metrics then serves.
+func NewMetrics(reg *prometheus.Registry) (*Metrics, error) {
 	m := &Metrics{
-		reg: prometheus.NewRegistry(),
+		reg: reg,
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "scalechat_http_requests_total",
 			Help: "REST requests handled, by operationId and status code.",
@@ -37,17 +34,12 @@ func NewMetrics() *Metrics {
 			Help: "Messages sent through the REST API (retries of a stored clientMsgId not counted).",
 		}),
 	}
-	m.reg.MustRegister(m.requests, m.latency, m.sent,
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	return m
-}
-
-// Registry returns the registry, so that other adapters can add their collectors to the same /metrics.
-func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
-
-// Handler serves the metrics in the Prometheus exposition format.
-func (m *Metrics) Handler() http.Handler {
-	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
+	for _, c := range []prometheus.Collector{m.requests, m.latency, m.sent} {
+		if err := reg.Register(c); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
 }
 
 // middleware is a Huma middleware counting and timing every operation.

@@ -9,8 +9,8 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/scalechat/scalechat/adapters/telemetry"
 	"github.com/scalechat/scalechat/core/chat"
-	"github.com/scalechat/scalechat/ports"
 )
 
 // server holds what the handlers need. In Spec's case only cfg and log are set: handlers are never called.
@@ -18,7 +18,7 @@ type server struct {
 	svc     *chat.Service
 	cfg     Config
 	log     *slog.Logger
-	checks  map[string]ports.Pinger
+	ready   *telemetry.Checker
 	metrics *Metrics
 }
 

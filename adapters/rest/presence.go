@@ -3,23 +3,15 @@ package rest
 import (
 	"context"
 	"net/http"
-	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
-	"github.com/scalechat/scalechat/core"
+	"github.com/scalechat/scalechat/adapters/schema"
 )
-
-// Presence is a user's online status.
-type Presence struct {
-	UserID     string     `json:"userId" doc:"User id."`
-	Status     string     `json:"status" enum:"online,offline" doc:"online while the user has a live real-time connection."`
-	LastSeenAt *time.Time `json:"lastSeenAt,omitempty" doc:"When the user was last seen connected (RFC 3339, UTC); absent when never."`
-}
 
 // PresenceList is the presence of the users asked about, in the order asked.
 type PresenceList struct {
-	Items []Presence `json:"items" nullable:"false" doc:"One entry per user asked about."`
+	Items []schema.Presence `json:"items" nullable:"false" doc:"One entry per user asked about."`
 }
 
 type presenceInput struct {
@@ -37,18 +29,5 @@ func (s *server) getPresence(ctx context.Context, in *presenceInput) (*body[Pres
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	return &body[PresenceList]{Body: PresenceList{Items: mapItems(ps, PresenceOf)}}, nil
-}
-
-// PresenceOf converts a core presence to its API shape.
-func PresenceOf(p core.Presence) Presence {
-	out := Presence{UserID: p.UserID, Status: "offline"}
-	if p.Online {
-		out.Status = "online"
-	}
-	if !p.LastSeenAt.IsZero() {
-		t := p.LastSeenAt.UTC()
-		out.LastSeenAt = &t
-	}
-	return out
+	return &body[PresenceList]{Body: PresenceList{Items: mapItems(ps, schema.PresenceOf)}}, nil
 }

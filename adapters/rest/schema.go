@@ -3,182 +3,53 @@ package rest
 import (
 	"time"
 
-	"github.com/scalechat/scalechat/core"
+	"github.com/scalechat/scalechat/adapters/schema"
 )
 
-// The resources of the API. Their Go type names are the OpenAPI schema names.
-
-// User is a registered account.
-type User struct {
-	ID          string    `json:"id" doc:"User id." example:"0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"`
-	Username    string    `json:"username" doc:"Unique, lowercase [a-z0-9_.-]{3,32}." example:"alice"`
-	DisplayName string    `json:"displayName" doc:"Name shown to others." example:"Alice Liddell"`
-	CreatedAt   time.Time `json:"createdAt" doc:"When the account was created (RFC 3339, UTC)."`
-}
+// The REST-only resources of the API (the shapes it shares with Socket.IO are in package schema). Their Go type
+// names are the OpenAPI schema names.
 
 // Session is a successful log-in. The token is shown only here.
 type Session struct {
-	Token     string    `json:"token" doc:"Bearer token for the Authorization header. Keep it secret."`
-	ExpiresAt time.Time `json:"expiresAt" doc:"When the token stops working (RFC 3339, UTC)."`
-	User      User      `json:"user" doc:"The logged-in user."`
-}
-
-// Conversation is a direct conversation, group or channel as the caller sees it.
-type Conversation struct {
-	ID             string    `json:"id" doc:"Conversation id."`
-	Kind           string    `json:"kind" enum:"direct,group,channel" doc:"direct: exactly two members; group: private, invite-only; channel: public, anyone may join."`
-	Title          string    `json:"title" doc:"Title; for a direct conversation, the other member's display name."`
-	Topic          string    `json:"topic" doc:"Topic; empty when unset."`
-	LastSeq        int64     `json:"lastSeq" doc:"Seq of the conversation's latest event (0 when none)."`
-	ReadSeq        int64     `json:"readSeq" doc:"The caller's read position (0 when not a member)."`
-	Unread         int64     `json:"unread" doc:"Messages after readSeq sent by others and not deleted (0 when not a member)."`
-	LastMessage    *Message  `json:"lastMessage,omitempty" doc:"The latest message, when there is one and the caller is a member."`
-	CreatedAt      time.Time `json:"createdAt" doc:"When the conversation was created (RFC 3339, UTC)."`
-	LastActivityAt time.Time `json:"lastActivityAt" doc:"When its latest event happened (RFC 3339, UTC)."`
-	Role           string    `json:"role,omitempty" enum:"owner,admin,member" doc:"The caller's role; absent when not a member."`
-}
-
-// Member is a user's membership of a conversation.
-type Member struct {
-	ConversationID string    `json:"conversationId" doc:"Conversation id."`
-	UserID         string    `json:"userId" doc:"User id."`
-	Role           string    `json:"role" enum:"owner,admin,member" doc:"owner: everything; admin: manage members and settings; member: read and write."`
-	ReadSeq        int64     `json:"readSeq" doc:"The member's read position."`
-	JoinedAt       time.Time `json:"joinedAt" doc:"When the user joined (RFC 3339, UTC)."`
-}
-
-// Message is a chat message. A deleted message remains as a tombstone: deletedAt set, body empty.
-type Message struct {
-	ID             string     `json:"id" doc:"Message id (UUIDv7)."`
-	ConversationID string     `json:"conversationId" doc:"Conversation id."`
-	Seq            int64      `json:"seq" doc:"Seq of its message.created event; 0 while a send is only accepted (202)."`
-	SenderID       string     `json:"senderId" doc:"User id of the sender."`
-	ClientMsgID    string     `json:"clientMsgId" doc:"The sender's idempotency key."`
-	Body           string     `json:"body" doc:"Text, 1 to 4000 characters; empty for a deleted message."`
-	ReplyTo        string     `json:"replyTo,omitempty" doc:"Id of the message this one replies to."`
-	CreatedAt      time.Time  `json:"createdAt" doc:"When it was sent (RFC 3339, UTC)."`
-	EditedAt       *time.Time `json:"editedAt,omitempty" doc:"When it was last edited (RFC 3339, UTC)."`
-	DeletedAt      *time.Time `json:"deletedAt,omitempty" doc:"When it was deleted (RFC 3339, UTC)."`
-}
-
-// Event is one entry of a conversation's dense sequence of changes.
-type Event struct {
-	ConversationID string    `json:"conversationId" doc:"Conversation id."`
-	Seq            int64     `json:"seq" doc:"Position in the conversation's sequence (1, 2, 3, ...)."`
-	Type           string    `json:"type" enum:"message.created,message.edited,message.deleted,member.joined,member.updated,member.left,conversation.updated" doc:"What changed."`
-	At             time.Time `json:"at" doc:"When it happened (RFC 3339, UTC)."`
-	ActorID        string    `json:"actorId" doc:"User id of who made the change."`
-	Data           EventData `json:"data" doc:"The state after the change."`
-}
-
-// EventData holds the object an event is about: exactly one property is set. message.* events carry the
-// message, member.* events the membership (for member.left: the one that ended), conversation.updated the
-// conversation (readSeq, unread and role are not filled in there).
-type EventData struct {
-	Message      *Message      `json:"message,omitempty" doc:"For message.created, message.edited and message.deleted."`
-	Member       *Member       `json:"member,omitempty" doc:"For member.joined, member.updated and member.left."`
-	Conversation *Conversation `json:"conversation,omitempty" doc:"For conversation.updated."`
+	Token     string      `json:"token" doc:"Bearer token for the Authorization header. Keep it secret."`
+	ExpiresAt time.Time   `json:"expiresAt" doc:"When the token stops working (RFC 3339, UTC)."`
+	User      schema.User `json:"user" doc:"The logged-in user."`
 }
 
 // UserList is a page of users.
 type UserList struct {
-	Items []User `json:"items" nullable:"false" doc:"Users, ordered by username."`
-	Next  string `json:"next,omitempty" doc:"Cursor of the next page; absent on the last page."`
+	Items []schema.User `json:"items" nullable:"false" doc:"Users, ordered by username."`
+	Next  string        `json:"next,omitempty" doc:"Cursor of the next page; absent on the last page."`
 }
 
 // ConversationList is a page of the caller's conversations.
 type ConversationList struct {
-	Items []Conversation `json:"items" nullable:"false" doc:"Conversations, most recently active first."`
-	Next  string         `json:"next,omitempty" doc:"Cursor of the next page; absent on the last page."`
+	Items []schema.Conversation `json:"items" nullable:"false" doc:"Conversations, most recently active first."`
+	Next  string                `json:"next,omitempty" doc:"Cursor of the next page; absent on the last page."`
 }
 
 // ChannelList is a page of the channel directory.
 type ChannelList struct {
-	Items []Conversation `json:"items" nullable:"false" doc:"Channels, ordered by title."`
-	Next  string         `json:"next,omitempty" doc:"Cursor of the next page; absent on the last page."`
+	Items []schema.Conversation `json:"items" nullable:"false" doc:"Channels, ordered by title."`
+	Next  string                `json:"next,omitempty" doc:"Cursor of the next page; absent on the last page."`
 }
 
 // MemberList is a page of a conversation's members.
 type MemberList struct {
-	Items []Member `json:"items" nullable:"false" doc:"Members, ordered by user id."`
-	Next  string   `json:"next,omitempty" doc:"Cursor of the next page; absent on the last page."`
+	Items []schema.Member `json:"items" nullable:"false" doc:"Members, ordered by user id."`
+	Next  string          `json:"next,omitempty" doc:"Cursor of the next page; absent on the last page."`
 }
 
 // MessageList is a page of history.
 type MessageList struct {
-	Items []Message `json:"items" nullable:"false" doc:"Messages (tombstones included) in ascending seq order."`
-	Next  string    `json:"next,omitempty" doc:"Seq to pass as 'before' (when paging backwards) or 'after' (when paging forwards) for the next page; absent when there is no more."`
+	Items []schema.Message `json:"items" nullable:"false" doc:"Messages (tombstones included) in ascending seq order."`
+	Next  string           `json:"next,omitempty" doc:"Seq to pass as 'before' (when paging backwards) or 'after' (when paging forwards) for the next page; absent when there is no more."`
 }
 
 // EventList is a page of a conversation's events.
 type EventList struct {
-	Items []Event `json:"items" nullable:"false" doc:"Events in ascending, dense seq order."`
-	Next  string  `json:"next,omitempty" doc:"Seq to pass as 'after' for the next page; absent when caught up."`
-}
-
-// Conversions from the core model.
-
-// UserOf converts a core user to its API shape.
-func UserOf(u core.User) User {
-	return User{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, CreatedAt: u.CreatedAt.UTC()}
-}
-
-// ConversationOf converts a core conversation to its API shape (without the viewer's fields).
-func ConversationOf(c core.Conversation) Conversation {
-	return Conversation{ID: c.ID, Kind: string(c.Kind), Title: c.Title, Topic: c.Topic, LastSeq: c.LastSeq,
-		CreatedAt: c.CreatedAt.UTC(), LastActivityAt: c.LastActivityAt.UTC()}
-}
-
-// SummaryOf converts a member's view of a conversation to its API shape.
-func SummaryOf(s core.Summary) Conversation {
-	c := ConversationOf(s.Conversation)
-	c.ReadSeq, c.Unread = s.ReadSeq(), s.Unread
-	if s.Member != nil {
-		c.Role = string(s.Member.Role)
-	}
-	if s.LastMessage != nil {
-		m := MessageOf(*s.LastMessage)
-		c.LastMessage = &m
-	}
-	return c
-}
-
-// MemberOf converts a core membership to its API shape.
-func MemberOf(m core.Member) Member {
-	return Member{ConversationID: m.ConversationID, UserID: m.UserID, Role: string(m.Role), ReadSeq: m.ReadSeq,
-		JoinedAt: m.JoinedAt.UTC()}
-}
-
-// MessageOf converts a core message to its API shape.
-func MessageOf(m core.Message) Message {
-	return Message{ID: m.ID, ConversationID: m.ConversationID, Seq: m.Seq, SenderID: m.SenderID,
-		ClientMsgID: m.ClientMsgID, Body: m.Body, ReplyTo: m.ReplyTo, CreatedAt: m.CreatedAt.UTC(),
-		EditedAt: utc(m.EditedAt), DeletedAt: utc(m.DeletedAt)}
-}
-
-// EventOf converts a core event to its API shape.
-func EventOf(e core.Event) Event {
-	ev := Event{ConversationID: e.ConversationID, Seq: e.Seq, Type: string(e.Type), At: e.At.UTC(), ActorID: e.ActorID}
-	switch {
-	case e.Message != nil:
-		m := MessageOf(*e.Message)
-		ev.Data.Message = &m
-	case e.Member != nil:
-		m := MemberOf(*e.Member)
-		ev.Data.Member = &m
-	case e.Conversation != nil:
-		c := ConversationOf(*e.Conversation)
-		ev.Data.Conversation = &c
-	}
-	return ev
-}
-
-func utc(t *time.Time) *time.Time {
-	if t == nil {
-		return nil
-	}
-	u := t.UTC()
-	return &u
+	Items []schema.Event `json:"items" nullable:"false" doc:"Events in ascending, dense seq order."`
+	Next  string         `json:"next,omitempty" doc:"Seq to pass as 'after' for the next page; absent when caught up."`
 }
 
 // mapItems converts a slice, never returning nil so that JSON lists are [] rather than null.

@@ -12,6 +12,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/scalechat/scalechat/adapters/rest"
+	"github.com/scalechat/scalechat/adapters/telemetry"
 	"github.com/scalechat/scalechat/core"
 	"github.com/scalechat/scalechat/ports"
 )
@@ -157,14 +158,22 @@ func TestSpecIsStableAndServed(t *testing.T) {
 func TestConfigValidation(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{})
-	_, err := rest.New(rest.Config{MaxBodyBytes: 10}, e.svc, nil, nil)
+	ready, err := telemetry.NewChecker(nil, 0, nil)
+	require.NoError(t, err)
+	metrics, err := rest.NewMetrics(telemetry.NewRegistry())
+	require.NoError(t, err)
+	_, err = rest.New(rest.Config{MaxBodyBytes: 10}, e.svc, ready, metrics)
 	assert.Error(t, err)
-	_, err = rest.New(rest.Config{ReadyTimeout: -1}, e.svc, nil, nil)
+	_, err = rest.New(rest.Config{}, nil, ready, metrics)
 	assert.Error(t, err)
-	_, err = rest.New(rest.Config{}, nil, nil, nil)
+	_, err = rest.New(rest.Config{}, e.svc, nil, metrics)
 	assert.Error(t, err)
-	_, err = rest.New(rest.Config{}, e.svc, map[string]ports.Pinger{"db": nil}, nil)
+	_, err = rest.New(rest.Config{}, e.svc, ready, nil)
 	assert.Error(t, err)
-	_, err = rest.New(rest.Config{}, e.svc, nil, nil)
+	_, err = rest.New(rest.Config{}, e.svc, ready, metrics)
 	assert.NoError(t, err)
+	_, err = telemetry.NewChecker(map[string]ports.Pinger{"db": nil}, 0, nil)
+	assert.Error(t, err)
+	_, err = telemetry.NewChecker(nil, -1, nil)
+	assert.Error(t, err)
 }

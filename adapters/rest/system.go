@@ -5,21 +5,11 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
-	"sync"
 
 	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/scalechat/scalechat/adapters/telemetry"
 )
-
-// Health is the answer of the liveness probe.
-type Health struct {
-	Status string `json:"status" enum:"ok" doc:"Always ok: the process serves requests."`
-}
-
-// Readiness is the answer of the readiness probe.
-type Readiness struct {
-	Status string            `json:"status" enum:"ok,unavailable" doc:"ok when every dependency answered."`
-	Checks map[string]string `json:"checks" doc:"Per dependency: ok, or why it is not usable."`
-}
 
 func registerSystem(r registrar, s *server) {
 	huma.Register(r.api, r.public("healthz", http.MethodGet, "/healthz", tagSystem, "Liveness probe",
@@ -27,40 +17,21 @@ func registerSystem(r registrar, s *server) {
 	ready := r.public("readyz", http.MethodGet, "/readyz", tagSystem, "Readiness probe",
 		"Pings every dependency (database, broker, ...): 200 when all answer, else 503 with the same body.",
 		http.StatusOK)
-	also[Readiness](r, &ready, http.StatusServiceUnavailable, "A dependency is not usable.")
+	also[telemetry.Readiness](r, &ready, http.StatusServiceUnavailable, "A dependency is not usable.")
 	huma.Register(r.api, ready, s.readyz)
 }
 
-func (s *server) healthz(context.Context, *struct{}) (*body[Health], error) {
-	return &body[Health]{Body: Health{Status: "ok"}}, nil
+func (s *server) healthz(context.Context, *struct{}) (*body[telemetry.Health], error) {
+	return &body[telemetry.Health]{Body: telemetry.Health{Status: "ok"}}, nil
 }
 
-func (s *server) readyz(ctx context.Context, _ *struct{}) (*withStatus[Readiness], error) {
-	out := Readiness{Status: "ok", Checks: make(map[string]string, len(s.checks))}
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	for name, p := range s.checks {
-		wg.Go(func() {
-			ctx, cancel := context.WithTimeout(ctx, s.cfg.ReadyTimeout)
-			defer cancel()
-			result := "ok"
-			if err := p.Ping(ctx); err != nil {
-				result = err.Error()
-			}
-			mu.Lock()
-			out.Checks[name] = result
-			mu.Unlock()
-		})
-	}
-	wg.Wait()
+func (s *server) readyz(ctx context.Context, _ *struct{}) (*withStatus[telemetry.Readiness], error) {
+	out, ok := s.ready.Ready(ctx)
 	status := http.StatusOK
-	for name, result := range out.Checks {
-		if result != "ok" {
-			status, out.Status = http.StatusServiceUnavailable, "unavailable"
-			s.log.WarnContext(ctx, "readiness check failed", "check", name, "err", result)
-		}
+	if !ok {
+		status = http.StatusServiceUnavailable
 	}
-	return &withStatus[Readiness]{Status: status, Body: out}, nil
+	return &withStatus[telemetry.Readiness]{Status: status, Body: out}, nil
 }
 
 // ownSpecRoutes drops the /openapi.* routes Huma registers: they render the document lazily on first request

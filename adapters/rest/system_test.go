@@ -9,7 +9,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/scalechat/scalechat/adapters/rest"
+	"github.com/scalechat/scalechat/adapters/schema"
+	"github.com/scalechat/scalechat/adapters/telemetry"
 	"github.com/scalechat/scalechat/ports"
 )
 
@@ -24,22 +25,22 @@ func (slowPinger) Ping(ctx context.Context) error {
 func TestHealthz(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{})
-	h := decode[rest.Health](t, e.do("GET", "/healthz", "", nil), 200)
+	h := decode[telemetry.Health](t, e.do("GET", "/healthz", "", nil), 200)
 	assert.Equal(t, "ok", h.Status)
 }
 
 func TestReadyz(t *testing.T) {
 	t.Parallel()
 	ok := newEnv(t, envOptions{checks: map[string]ports.Pinger{"db": pinger{}, "cache": pinger{}}})
-	r := decode[rest.Readiness](t, ok.do("GET", "/readyz", "", nil), 200)
-	assert.Equal(t, rest.Readiness{Status: "ok", Checks: map[string]string{"db": "ok", "cache": "ok"}}, r)
+	r := decode[telemetry.Readiness](t, ok.do("GET", "/readyz", "", nil), 200)
+	assert.Equal(t, telemetry.Readiness{Status: "ok", Checks: map[string]string{"db": "ok", "cache": "ok"}}, r)
 
 	bad := newEnv(t, envOptions{
-		checks: map[string]ports.Pinger{"db": pinger{}, "broker": pinger{errors.New("broker down")}, "slow": slowPinger{}},
-		rest:   rest.Config{ReadyTimeout: 20 * time.Millisecond},
+		checks:    map[string]ports.Pinger{"db": pinger{}, "broker": pinger{errors.New("broker down")}, "slow": slowPinger{}},
+		readyWait: 20 * time.Millisecond,
 	})
 	start := time.Now()
-	r = decode[rest.Readiness](t, bad.do("GET", "/readyz", "", nil), 503)
+	r = decode[telemetry.Readiness](t, bad.do("GET", "/readyz", "", nil), 503)
 	assert.Less(t, time.Since(start), time.Second)
 	assert.Equal(t, "unavailable", r.Status)
 	assert.Equal(t, "ok", r.Checks["db"])
@@ -51,7 +52,7 @@ func TestMetrics(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{})
 	alice := e.signUp("alice")
-	conv := decode[rest.Conversation](t, e.do("POST", "/v1/conversations", alice.token,
+	conv := decode[schema.Conversation](t, e.do("POST", "/v1/conversations", alice.token,
 		map[string]any{"kind": "group", "title": "g"}), 201)
 	for range 2 { // the retry is not a new message
 		e.do("POST", "/v1/conversations/"+conv.ID+"/messages", alice.token, map[string]string{"clientMsgId": "a", "body": "hi"})

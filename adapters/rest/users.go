@@ -6,6 +6,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/scalechat/scalechat/adapters/schema"
 	"github.com/scalechat/scalechat/core"
 	"github.com/scalechat/scalechat/core/chat"
 )
@@ -56,13 +57,13 @@ func registerUsers(r registrar, s *server) {
 		"Returns a user by id.", http.StatusOK, http.StatusNotFound), s.getUser)
 }
 
-func (s *server) registerUser(ctx context.Context, in *registerInput) (*body[User], error) {
+func (s *server) registerUser(ctx context.Context, in *registerInput) (*body[schema.User], error) {
 	u, err := s.svc.Register(ctx, chat.RegisterInput{Username: in.Body.Username, Password: in.Body.Password,
 		DisplayName: in.Body.DisplayName})
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	return &body[User]{Body: UserOf(u)}, nil
+	return &body[schema.User]{Body: schema.UserOf(u)}, nil
 }
 
 func (s *server) createSession(ctx context.Context, in *loginInput) (*body[Session], error) {
@@ -70,7 +71,7 @@ func (s *server) createSession(ctx context.Context, in *loginInput) (*body[Sessi
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	return &body[Session]{Body: Session{Token: l.Token, ExpiresAt: l.ExpiresAt.UTC(), User: UserOf(l.User)}}, nil
+	return &body[Session]{Body: Session{Token: l.Token, ExpiresAt: l.ExpiresAt.UTC(), User: schema.UserOf(l.User)}}, nil
 }
 
 func (s *server) deleteCurrentSession(ctx context.Context, _ *struct{}) (*struct{}, error) {
@@ -80,8 +81,8 @@ func (s *server) deleteCurrentSession(ctx context.Context, _ *struct{}) (*struct
 	return &struct{}{}, nil
 }
 
-func (s *server) getMe(ctx context.Context, _ *struct{}) (*body[User], error) {
-	return &body[User]{Body: UserOf(caller(ctx).user)}, nil
+func (s *server) getMe(ctx context.Context, _ *struct{}) (*body[schema.User], error) {
+	return &body[schema.User]{Body: schema.UserOf(caller(ctx).user)}, nil
 }
 
 func (s *server) searchUsers(ctx context.Context, in *searchUsersInput) (*body[UserList], error) {
@@ -89,13 +90,13 @@ func (s *server) searchUsers(ctx context.Context, in *searchUsersInput) (*body[U
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	return &body[UserList]{Body: UserList{Items: mapItems(p.Items, UserOf), Next: p.Next}}, nil
+	return &body[UserList]{Body: UserList{Items: mapItems(p.Items, schema.UserOf), Next: p.Next}}, nil
 }
 
-func (s *server) getUser(ctx context.Context, in *userPath) (*body[User], error) {
+func (s *server) getUser(ctx context.Context, in *userPath) (*body[schema.User], error) {
 	u, err := s.svc.User(ctx, in.UserID)
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	return &body[User]{Body: UserOf(u)}, nil
+	return &body[schema.User]{Body: schema.UserOf(u)}, nil
 }

@@ -7,7 +7,7 @@ import (
 
 	"github.com/zishang520/socket.io/servers/socket/v3"
 
-	"github.com/scalechat/scalechat/adapters/rest"
+	"github.com/scalechat/scalechat/adapters/schema"
 	"github.com/scalechat/scalechat/core"
 )
 
@@ -27,7 +27,7 @@ func (s *Server) dispatch(topic string, env core.Envelope) {
 		r := env.Read
 		_ = s.io.To(room).Emit("read", readOut{ConversationID: r.ConversationID, UserID: r.UserID, Seq: r.Seq})
 	case env.Presence != nil:
-		_ = s.io.To(room).Emit("presence", rest.PresenceOf(*env.Presence))
+		_ = s.io.To(room).Emit("presence", schema.PresenceOf(*env.Presence))
 	case env.Membership != nil && strings.HasPrefix(topic, "user:"):
 		s.onMembership(*env.Membership)
 	}
@@ -41,7 +41,7 @@ func (s *Server) onEvent(room socket.Room, e core.Event) {
 	if joined {
 		s.onMembership(core.MembershipChange{UserID: e.Member.UserID, ConversationID: e.ConversationID, Joined: true})
 	}
-	_ = s.io.To(room).Emit("event", rest.EventOf(e))
+	_ = s.io.To(room).Emit("event", schema.EventOf(e))
 	if left {
 		s.onMembership(core.MembershipChange{UserID: e.Member.UserID, ConversationID: e.ConversationID})
 	}

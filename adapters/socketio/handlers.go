@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/scalechat/scalechat/adapters/rest"
+	"github.com/scalechat/scalechat/adapters/schema"
 	"github.com/scalechat/scalechat/core"
 	"github.com/scalechat/scalechat/core/chat"
 )
@@ -104,9 +104,9 @@ func (s *Server) onSend(ctx context.Context, c *conn, payload any) (any, error) 
 		if err != nil {
 			return nil, err
 		}
-		m := rest.MessageOf(out.Message)
+		m := schema.MessageOf(out.Message)
 		if out.Accepted {
-			return ackOK{OK: true, Accepted: true, Message: &rest.Message{ID: m.ID, ClientMsgID: m.ClientMsgID,
+			return ackOK{OK: true, Accepted: true, Message: &schema.Message{ID: m.ID, ClientMsgID: m.ClientMsgID,
 				ConversationID: m.ConversationID, SenderID: m.SenderID, Body: m.Body, CreatedAt: m.CreatedAt}}, nil
 		}
 		return ackOK{OK: true, Message: &m}, nil
@@ -125,7 +125,7 @@ func (s *Server) onEdit(ctx context.Context, c *conn, payload any) (any, error) 
 	if err != nil {
 		return nil, err
 	}
-	out := rest.MessageOf(m)
+	out := schema.MessageOf(m)
 	return ackOK{OK: true, Message: &out}, nil
 }
 
@@ -141,7 +141,7 @@ func (s *Server) onDelete(ctx context.Context, c *conn, payload any) (any, error
 	if err != nil {
 		return nil, err
 	}
-	out := rest.MessageOf(m)
+	out := schema.MessageOf(m)
 	return ackOK{OK: true, Message: &out}, nil
 }
 
@@ -192,12 +192,12 @@ func (s *Server) onSync(ctx context.Context, c *conn, payload any) (any, error) 
 	if err != nil {
 		return nil, err
 	}
-	out := ackSync{OK: true, Events: make([]rest.Event, 0, len(res.Events)), Truncated: res.Truncated}
+	out := ackSync{OK: true, Events: make([]schema.Event, 0, len(res.Events)), Truncated: res.Truncated}
 	if out.Truncated == nil {
 		out.Truncated = []string{}
 	}
 	for _, e := range res.Events {
-		out.Events = append(out.Events, rest.EventOf(e))
+		out.Events = append(out.Events, schema.EventOf(e))
 	}
 	return out, nil
 }

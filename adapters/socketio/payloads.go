@@ -7,7 +7,7 @@ import (
 
 	"github.com/zishang520/socket.io/servers/socket/v3"
 
-	"github.com/scalechat/scalechat/adapters/rest"
+	"github.com/scalechat/scalechat/adapters/schema"
 	"github.com/scalechat/scalechat/core"
 )
 
@@ -49,15 +49,15 @@ type syncPayload struct {
 // Server → client payloads.
 
 type ackOK struct {
-	OK       bool          `json:"ok"`
-	Message  *rest.Message `json:"message,omitempty"`
-	Accepted bool          `json:"accepted,omitempty"`
+	OK       bool            `json:"ok"`
+	Message  *schema.Message `json:"message,omitempty"`
+	Accepted bool            `json:"accepted,omitempty"`
 }
 
 type ackSync struct {
-	OK        bool         `json:"ok"`
-	Events    []rest.Event `json:"events"`
-	Truncated []string     `json:"truncated"`
+	OK        bool           `json:"ok"`
+	Events    []schema.Event `json:"events"`
+	Truncated []string       `json:"truncated"`
 }
 
 type ackError struct {
