@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"slices"
 	"strconv"
@@ -40,6 +41,15 @@ type Config struct {
 	PasswordMemKiB    uint32 // argon2id memory cost; lowered in tests to keep them fast
 	MaxSocketsPerUser int
 	PresenceGrace     time.Duration
+	DebugAddr         string // loopback listener for net/http/pprof; empty: none
+
+	SocketOutboundBytes  int
+	SocketOutboundFrames int
+	SocketWriteTimeout   time.Duration
+	SocketFlushers       int
+	DeliveryShards       int
+	DeliveryQueue        int
+	TopicLinger          time.Duration
 
 	PostgresURL         string
 	RedisURL            string
@@ -81,7 +91,7 @@ func Parse(args []string, getenv func(string) string) (Config, error) {
 		fs.Int64Var(p, name, v, help)
 	}
 	host, _ := os.Hostname()
-	var rate, mem, sockets, partitions int64
+	var rate, mem, sockets, partitions, outBytes, outFrames, flushers, shards, dqueue int64
 	var brokers string
 	str(&c.Role, "role", RoleStandalone, "role to run: standalone, gateway, worker or all")
 	str(&c.Addr, "addr", ":8080", "HTTP listen address (REST, Socket.IO, web app)")
@@ -97,6 +107,14 @@ func Parse(args []string, getenv func(string) string) (Config, error) {
 	num(&mem, "password-memory-kib", 19*1024, "argon2id memory cost per password hash")
 	num(&sockets, "max-sockets-per-user", 20, "Socket.IO connections one user may hold on this node")
 	dur(&c.PresenceGrace, "presence-grace", 3*time.Second, "how long after its last socket closes a user turns offline")
+	num(&outBytes, "socket-outbound-bytes", 4<<20, "bytes queued for one socket before it is closed as too slow")
+	num(&outFrames, "socket-outbound-frames", 16384, "packets queued for one socket before it is closed as too slow")
+	dur(&c.SocketWriteTimeout, "socket-write-timeout", 10*time.Second, "bound of a write to a socket whose buffer is full")
+	num(&flushers, "socket-flushers", 0, "goroutines writing socket queues (0: one per CPU)")
+	num(&shards, "delivery-shards", 0, "goroutines broadcasting to rooms, by topic (0: two per CPU)")
+	num(&dqueue, "delivery-queue", 8192, "envelopes one delivery shard may have waiting before it drops (counted)")
+	dur(&c.TopicLinger, "topic-linger", 10*time.Second, "how long a node stays subscribed to a topic its sockets left")
+	str(&c.DebugAddr, "debug-addr", "", "serve net/http/pprof here (loopback only, e.g. 127.0.0.1:6060); empty: off")
 	str(&c.PostgresURL, "postgres-url", "", "distributed roles: PostgreSQL URL, e.g. postgres://user@host:5432/db")
 	str(&c.RedisURL, "redis-url", "redis://127.0.0.1:6379/0", "distributed roles: Redis URL")
 	str(&c.RedisPrefix, "redis-prefix", "scalechat:", "distributed roles: prefix of every Redis key and channel")
@@ -116,6 +134,8 @@ func Parse(args []string, getenv func(string) string) (Config, error) {
 	}
 	c.SendRateLimit, c.PasswordMemKiB, c.MaxSocketsPerUser = int(rate), uint32(mem), int(sockets)
 	c.KafkaPartitions = int(partitions)
+	c.SocketOutboundBytes, c.SocketOutboundFrames = int(outBytes), int(outFrames)
+	c.SocketFlushers, c.DeliveryShards, c.DeliveryQueue = int(flushers), int(shards), int(dqueue)
 	for _, b := range strings.Split(brokers, ",") {
 		if b = strings.TrimSpace(b); b != "" {
 			c.KafkaBrokers = append(c.KafkaBrokers, b)
@@ -150,6 +170,14 @@ func (c Config) validate() error {
 	if c.MaxSocketsPerUser < 1 || c.PresenceGrace < 0 {
 		errs = append(errs, errors.New("--max-sockets-per-user must be positive and --presence-grace not negative"))
 	}
+	if c.SocketOutboundBytes < 1024 || c.SocketOutboundFrames < 16 || c.SocketWriteTimeout <= 0 ||
+		c.SocketFlushers < 0 || c.DeliveryShards < 0 || c.DeliveryQueue < 1 || c.TopicLinger < 0 {
+		errs = append(errs, errors.New("socket limits must be positive (--socket-outbound-bytes at least 1024, "+
+			"--socket-outbound-frames at least 16)"))
+	}
+	if c.DebugAddr != "" && !loopback(c.DebugAddr) {
+		errs = append(errs, fmt.Errorf("--debug-addr %q: only a loopback address (127.0.0.1:PORT, [::1]:PORT)", c.DebugAddr))
+	}
 	if c.PasswordMemKiB < 64 {
 		errs = append(errs, errors.New("--password-memory-kib must be at least 64"))
 	}
@@ -162,4 +190,17 @@ func parseLevel(s string) (slog.Level, error) {
 		return l, fmt.Errorf("--log-level %q: want debug, info, warn or error", s)
 	}
 	return l, nil
+}
+
+// loopback reports whether addr (host:port) names a loopback host: profiles must not be served to the network.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

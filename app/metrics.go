@@ -7,6 +7,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/scalechat/scalechat/core"
+	"github.com/scalechat/scalechat/ports"
 )
 
 // instrumentBatches wraps the sequencer's batch handler with metrics: batch sizes and durations, and failed
@@ -33,4 +34,16 @@ func instrumentBatches(reg prometheus.Registerer, handle func(context.Context, [
 		}
 		return err
 	}, nil
+}
+
+// registerFanoutDrops exports the fan-out adapter's own drop count (envelopes its subscription queue could not
+// hold), when it keeps one.
+func registerFanoutDrops(reg prometheus.Registerer, fanout ports.Fanout) error {
+	d, ok := fanout.(interface{ Dropped() int64 })
+	if !ok {
+		return nil
+	}
+	return reg.Register(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "scalechat_fanout_dropped_total",
+		Help: "Fan-out envelopes dropped by this node's subscription (its queue was full, or a message could not be decoded)."},
+		func() float64 { return float64(d.Dropped()) }))
 }

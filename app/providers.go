@@ -128,9 +128,16 @@ func ProvideService(ctx context.Context, cfg chat.Config, deps chat.Deps) (*chat
 
 // ProvideRealtime builds the Socket.IO endpoint. The server closes it first thing on shutdown, so that clients
 // move to another node while in-flight requests finish.
-func ProvideRealtime(cfg Config, log *slog.Logger, svc *chat.Service, fanout ports.Fanout) (*socketio.Server, error) {
+func ProvideRealtime(cfg Config, log *slog.Logger, svc *chat.Service, fanout ports.Fanout,
+	reg *prometheus.Registry) (*socketio.Server, error) {
+	if err := registerFanoutDrops(reg, fanout); err != nil {
+		return nil, err
+	}
 	return socketio.New(socketio.Config{Node: cfg.Node, MaxPayloadBytes: cfg.MaxBodyBytes,
-		MaxSocketsPerUser: cfg.MaxSocketsPerUser, PresenceGrace: cfg.PresenceGrace, Logger: log}, svc, fanout)
+		MaxSocketsPerUser: cfg.MaxSocketsPerUser, PresenceGrace: cfg.PresenceGrace,
+		MaxOutboundBytes: cfg.SocketOutboundBytes, MaxOutboundFrames: cfg.SocketOutboundFrames,
+		WriteTimeout: cfg.SocketWriteTimeout, Flushers: cfg.SocketFlushers, DeliveryShards: cfg.DeliveryShards,
+		DeliveryQueue: cfg.DeliveryQueue, TopicLinger: cfg.TopicLinger, Logger: log, Metrics: reg}, svc, fanout)
 }
 
 // ProvideHandler builds the HTTP handler: Socket.IO at /socket.io/; the REST API, docs, health and metrics at

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"sync"
 	"time"
 
@@ -64,6 +65,14 @@ func (s *Server) Run(ctx context.Context) error {
 			errc <- fmt.Errorf("http: %w", err)
 		}
 	}()
+	if s.cfg.DebugAddr != "" {
+		dbg, err := s.serveDebug()
+		if err != nil {
+			_ = srv.Close()
+			return err
+		}
+		defer func() { _ = dbg.Close() }()
+	}
 
 	var runErr error
 	select {
@@ -88,4 +97,22 @@ func (s *Server) Run(ctx context.Context) error {
 	stopConsumer()
 	wg.Wait()
 	return runErr
+}
+
+// serveDebug serves net/http/pprof on the loopback debug address, for profiling (see the README).
+func (s *Server) serveDebug() (*http.Server, error) {
+	ln, err := net.Listen("tcp", s.cfg.DebugAddr)
+	if err != nil {
+		return nil, fmt.Errorf("listen %s: %w", s.cfg.DebugAddr, err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	dbg := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = dbg.Serve(ln) }()
+	s.log.Info("debug listener (pprof)", "addr", ln.Addr().String())
+	return dbg, nil
 }

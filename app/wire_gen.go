@@ -72,7 +72,7 @@ func InitStandalone(ctx context.Context, cfg Config, log *slog.Logger) (*Server,
 		cleanup()
 		return nil, nil, err
 	}
-	server, err := ProvideRealtime(cfg, log, service, fanout)
+	server, err := ProvideRealtime(cfg, log, service, fanout, registry)
 	if err != nil {
 		cleanup2()
 		cleanup()
@@ -175,7 +175,7 @@ func InitGateway(ctx context.Context, cfg Config, log *slog.Logger) (*Server, fu
 		cleanup()
 		return nil, nil, err
 	}
-	server, err := ProvideRealtime(cfg, log, service, fanout)
+	server, err := ProvideRealtime(cfg, log, service, fanout, registry)
 	if err != nil {
 		cleanup4()
 		cleanup3()
@@ -316,7 +316,7 @@ func InitAll(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func()
 		cleanup()
 		return nil, nil, err
 	}
-	server, err := ProvideRealtime(cfg, log, service, fanout)
+	server, err := ProvideRealtime(cfg, log, service, fanout, registry)
 	if err != nil {
 		cleanup4()
 		cleanup3()

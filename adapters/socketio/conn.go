@@ -3,141 +3,157 @@ package socketio
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 
+	"github.com/zishang520/socket.io/servers/engine/v3"
 	"github.com/zishang520/socket.io/servers/socket/v3"
-
-	"github.com/scalechat/scalechat/core"
+	"github.com/zishang520/socket.io/v3/pkg/types"
 )
 
-// conn is one authenticated socket: its user, the conversation rooms it is in, and a queue that runs its
-// requests one at a time, in order, off the library's read loop (a send waits for the sequencer).
+// conn is one authenticated socket: its user, the rooms it is in, and a queue that runs its requests (and
+// membership changes) one at a time, in order, off the library's goroutines. The queue's goroutine exists
+// only while there is work: an idle connection costs no goroutine of its own.
 type conn struct {
 	srv    *Server
 	sock   *socket.Socket
+	eio    engine.Socket
 	userID string
 	id     string // presence connection id: node/socket id
 
-	mu         sync.Mutex
-	convs      map[string]struct{}
-	userJoined bool
-	closed     bool
+	mu      sync.Mutex
+	topics  map[string]struct{} // rooms joined
+	closed  bool
+	work    []func()
+	running bool
 
-	work     chan func()
-	inflight chan struct{} // sends submitted and awaiting their seq
-	done     chan struct{}
+	inflight   chan struct{} // sends submitted and awaiting their seq
+	backlog    atomic.Int64  // packets in the engine's write buffer (grows only on long-polling)
+	overflowed atomic.Bool
 }
 
 func newConn(srv *Server, sock *socket.Socket, userID string) *conn {
-	return &conn{srv: srv, sock: sock, userID: userID, id: srv.cfg.Node + "/" + string(sock.Id()),
-		convs: map[string]struct{}{}, work: make(chan func(), srv.cfg.QueueDepth),
-		inflight: make(chan struct{}, srv.cfg.QueueDepth), done: make(chan struct{})}
+	return &conn{srv: srv, sock: sock, eio: sock.Conn(), userID: userID, id: srv.cfg.Node + "/" + string(sock.Id()),
+		topics: map[string]struct{}{}, inflight: make(chan struct{}, srv.cfg.QueueDepth)}
 }
 
-// run executes queued requests until the connection closes.
+// enqueue queues a client request; false when QueueDepth requests are waiting or the connection closed.
+func (c *conn) enqueue(fn func()) bool { return c.queue(fn, false) }
+
+// enqueueControl queues work of the server's own (set-up, membership changes): it is never refused for depth.
+func (c *conn) enqueueControl(fn func()) bool { return c.queue(fn, true) }
+
+func (c *conn) queue(fn func(), control bool) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed || (!control && len(c.work) >= c.srv.cfg.QueueDepth) {
+		return false
+	}
+	c.work = append(c.work, fn)
+	if !c.running {
+		c.running = true
+		c.srv.wg.Add(1) // under c.mu, before close: Server.Close waits for it
+		go c.run()
+	}
+	return true
+}
+
+// run executes queued work until none is left.
 func (c *conn) run() {
+	defer c.srv.wg.Done()
 	for {
-		select {
-		case fn := <-c.work:
-			fn()
-		case <-c.done:
+		c.mu.Lock()
+		if len(c.work) == 0 || c.closed {
+			c.work, c.running = nil, false
+			c.mu.Unlock()
 			return
 		}
+		fn := c.work[0]
+		c.work[0] = nil
+		c.work = c.work[1:]
+		c.mu.Unlock()
+		fn()
 	}
 }
 
-// enqueue queues a request; false when the queue is full or the connection closed.
-func (c *conn) enqueue(fn func()) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.closed {
-		return false
+// join puts the connection in topics' rooms and returns once this node receives them (or ctx ends).
+func (c *conn) join(ctx context.Context, topics ...string) error {
+	if fresh := c.enter(topics...); len(fresh) > 0 {
+		return c.srv.hub.subs.ready(ctx, fresh...)
 	}
-	select {
-	case c.work <- fn:
-		return true
-	default:
-		return false
-	}
-}
-
-// The methods below hold c.mu across their hub calls so that set-up, membership changes and close never
-// interleave: once closed, a connection holds no topic.
-
-// joinUser puts the socket in its user's room and subscribes this node to the user's topic.
-func (c *conn) joinUser(ctx context.Context) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.closed || c.userJoined {
-		return nil
-	}
-	topic := core.UserTopic(c.userID)
-	if err := c.srv.hub.acquire(ctx, topic); err != nil {
-		return err
-	}
-	c.userJoined = true
-	c.sock.Join(socket.Room(topic))
 	return nil
 }
 
-// join puts the socket in conversation rooms and subscribes this node to their topics.
-func (c *conn) join(ctx context.Context, conversationIDs ...string) error {
+// enter puts the connection in topics' rooms without waiting for their subscription, and returns those it
+// was not in. Holding c.mu orders it with close: once closed, a connection is in no room.
+func (c *conn) enter(topics ...string) []string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
 		return nil
 	}
-	var topics []string
-	for _, id := range conversationIDs {
-		if _, ok := c.convs[id]; !ok {
-			topics = append(topics, core.ConversationTopic(id))
+	var fresh []string
+	for _, t := range topics {
+		if _, in := c.topics[t]; !in {
+			c.topics[t] = struct{}{}
+			fresh = append(fresh, t)
 		}
 	}
-	if len(topics) == 0 {
-		return nil
-	}
-	if err := c.srv.hub.acquire(ctx, topics...); err != nil {
-		return err
-	}
-	rooms := make([]socket.Room, len(topics))
-	for i, t := range topics {
-		rooms[i] = socket.Room(t)
-	}
-	for _, id := range conversationIDs {
-		c.convs[id] = struct{}{}
-	}
-	c.sock.Join(rooms...)
-	return nil
+	c.srv.hub.enter(c, fresh...)
+	return fresh
 }
 
-// leave takes the socket out of a conversation's room.
-func (c *conn) leave(ctx context.Context, conversationID string) error {
+// leave takes the connection out of a topic's room.
+func (c *conn) leave(topic string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if _, ok := c.convs[conversationID]; !ok || c.closed {
-		return nil
+	if _, in := c.topics[topic]; !in || c.closed {
+		return
 	}
-	delete(c.convs, conversationID)
-	topic := core.ConversationTopic(conversationID)
-	c.sock.Leave(socket.Room(topic))
-	return c.srv.hub.release(ctx, topic)
+	delete(c.topics, topic)
+	c.srv.hub.exit(c, topic)
 }
 
-// close stops the queue and releases every topic the connection held.
-func (c *conn) close(ctx context.Context) error {
+// close drops queued work and leaves every room.
+func (c *conn) close() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
-		return nil
+		return
 	}
 	c.closed = true
-	close(c.done)
-	var topics []string
-	if c.userJoined {
-		topics = append(topics, core.UserTopic(c.userID))
+	c.work = nil
+	topics := make([]string, 0, len(c.topics))
+	for t := range c.topics {
+		topics = append(topics, t)
 	}
-	for id := range c.convs {
-		topics = append(topics, core.ConversationTopic(id))
+	c.topics = nil
+	c.srv.hub.exit(c, topics...)
+}
+
+// deliver queues a broadcast packet. On the websocket transport the shared frame is appended to the socket's
+// queue and the transport, when it needs its flusher, is added to b; otherwise (long-polling, or an upgrade
+// the engine has not written through yet) the packet goes through the library, bounded by MaxOutboundFrames.
+func (c *conn) deliver(p encoded, b *flushBatch) {
+	if t, ok := c.eio.Transport().(*wsTransport); ok && t.live.Load() {
+		if schedule, _ := t.push(outFrame{b: p.frame}); schedule {
+			b.add(t)
+		}
+		return
 	}
-	c.convs = nil
-	return c.srv.hub.release(ctx, topics...)
+	if c.backlog.Load() >= int64(c.srv.cfg.MaxOutboundFrames) {
+		c.srv.metrics.dropped.WithLabelValues(closeOverflow).Inc()
+		if c.overflowed.CompareAndSwap(false, true) {
+			go c.overflow()
+		}
+		return
+	}
+	c.sock.Client().WriteToEngine([]types.BufferInterface{p.poll()}, &socket.WriteOptions{})
+}
+
+// overflow closes a long-polling socket that does not keep up.
+func (c *conn) overflow() {
+	c.srv.metrics.closed.WithLabelValues(closeOverflow).Inc()
+	c.srv.log.Info("closing a socket that does not keep up", "reason", closeOverflow, "transport", "polling",
+		"user", c.userID)
+	c.eio.Close(true)
 }

@@ -15,7 +15,7 @@ const requestTimeout = 15 * time.Second
 // Events lists the client → server events this endpoint handles (the AsyncAPI document is checked against it).
 var Events = []string{"message:send", "message:edit", "message:delete", "conversation:read", "typing", "sync"}
 
-// Emits lists the server → client events this endpoint emits (see dispatch.go; the AsyncAPI document is checked
+// Emits lists the server → client events this endpoint broadcasts (see dispatch.go; the AsyncAPI document is checked
 // against it).
 var Emits = []string{"event", "typing", "presence", "read"}
 

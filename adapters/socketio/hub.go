@@ -1,39 +1,126 @@
 package socketio
 
 import (
-	"context"
+	"hash/maphash"
 	"sync"
-
-	"github.com/scalechat/scalechat/ports"
 )
 
-// hub tracks this node's connections by user and the fan-out topics they need. A topic is joined on the
-// fan-out subscription when its first local reader appears and left when its last one goes.
+// hub is this node's registry of connections: by user, and by room. A room is a fan-out topic (conv:<id> or
+// user:<id>) with the local connections that read it; the first connection in a room makes the node want the
+// topic and the last one out lets it go (see subscriptions). Rooms live in stripes by topic so that joins,
+// leaves and broadcasts of different rooms do not contend, and nothing here waits on the network.
 type hub struct {
-	sub ports.Subscription
+	subs    *subscriptions
+	seed    maphash.Seed
+	stripes [hubStripes]stripe
 
 	mu    sync.Mutex
-	users map[string]map[*conn]struct{}
-	refs  map[string]int
+	users map[string][]*conn
+	count int
 }
 
-func newHub(sub ports.Subscription) *hub {
-	return &hub{sub: sub, users: map[string]map[*conn]struct{}{}, refs: map[string]int{}}
+const hubStripes = 64
+
+type stripe struct {
+	mu    sync.Mutex
+	rooms map[string]*room
+}
+
+// room is the local readers of one topic. Broadcasts read conns under the read lock.
+type room struct {
+	mu    sync.RWMutex
+	conns []*conn
+	at    map[*conn]int // index in conns
+}
+
+func newHub(subs *subscriptions) *hub {
+	h := &hub{subs: subs, seed: maphash.MakeSeed(), users: map[string][]*conn{}}
+	for i := range h.stripes {
+		h.stripes[i].rooms = map[string]*room{}
+	}
+	return h
+}
+
+func (h *hub) stripe(topic string) *stripe {
+	return &h.stripes[maphash.String(h.seed, topic)%hubStripes]
+}
+
+// room returns topic's room, or nil when no local connection reads it.
+func (h *hub) room(topic string) *room {
+	st := h.stripe(topic)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.rooms[topic]
+}
+
+// enter puts c in topics' rooms; a room it opens makes the node want the topic.
+func (h *hub) enter(c *conn, topics ...string) {
+	for _, t := range topics {
+		st := h.stripe(t)
+		st.mu.Lock()
+		r := st.rooms[t]
+		if r == nil {
+			r = &room{at: map[*conn]int{}}
+			st.rooms[t] = r
+			h.subs.want(t) // under the stripe lock, so that it is ordered with the unwant of an exit
+		}
+		r.mu.Lock()
+		if _, in := r.at[c]; !in {
+			r.at[c] = len(r.conns)
+			r.conns = append(r.conns, c)
+		}
+		r.mu.Unlock()
+		st.mu.Unlock()
+	}
+}
+
+// exit takes c out of topics' rooms; a room left empty is closed and its topic no longer wanted.
+func (h *hub) exit(c *conn, topics ...string) {
+	for _, t := range topics {
+		st := h.stripe(t)
+		st.mu.Lock()
+		if r := st.rooms[t]; r != nil {
+			r.mu.Lock()
+			if i, in := r.at[c]; in {
+				last := len(r.conns) - 1
+				r.conns[i] = r.conns[last]
+				r.at[r.conns[i]] = i
+				r.conns[last] = nil
+				r.conns = r.conns[:last]
+				delete(r.at, c)
+			}
+			empty := len(r.conns) == 0
+			r.mu.Unlock()
+			if empty {
+				delete(st.rooms, t)
+				h.subs.unwant(t)
+			}
+		}
+		st.mu.Unlock()
+	}
+}
+
+// roomCount is how many rooms have local connections (for metrics).
+func (h *hub) roomCount() int {
+	n := 0
+	for i := range h.stripes {
+		st := &h.stripes[i]
+		st.mu.Lock()
+		n += len(st.rooms)
+		st.mu.Unlock()
+	}
+	return n
 }
 
 // add registers c unless its user already holds max connections here.
 func (h *hub) add(c *conn, max int) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	set := h.users[c.userID]
-	if len(set) >= max {
+	if len(h.users[c.userID]) >= max {
 		return false
 	}
-	if set == nil {
-		set = map[*conn]struct{}{}
-		h.users[c.userID] = set
-	}
-	set[c] = struct{}{}
+	h.users[c.userID] = append(h.users[c.userID], c)
+	h.count++
 	return true
 }
 
@@ -41,9 +128,18 @@ func (h *hub) add(c *conn, max int) bool {
 func (h *hub) remove(c *conn) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	delete(h.users[c.userID], c)
-	if len(h.users[c.userID]) == 0 {
+	cs := h.users[c.userID]
+	for i, x := range cs {
+		if x == c {
+			cs = append(cs[:i], cs[i+1:]...)
+			h.count--
+			break
+		}
+	}
+	if len(cs) == 0 {
 		delete(h.users, c.userID)
+	} else {
+		h.users[c.userID] = cs
 	}
 }
 
@@ -51,72 +147,23 @@ func (h *hub) remove(c *conn) {
 func (h *hub) conns(userID string) []*conn {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	out := make([]*conn, 0, len(h.users[userID]))
-	for c := range h.users[userID] {
-		out = append(out, c)
-	}
-	return out
+	return append([]*conn(nil), h.users[userID]...)
+}
+
+// connCount is how many connections this node has.
+func (h *hub) connCount() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.count
 }
 
 // all returns every connection.
 func (h *hub) all() []*conn {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	var out []*conn
-	for _, set := range h.users {
-		for c := range set {
-			out = append(out, c)
-		}
+	out := make([]*conn, 0, h.count)
+	for _, cs := range h.users {
+		out = append(out, cs...)
 	}
 	return out
-}
-
-// acquire takes a reference on topics, joining those that had none. The lock is held across the
-// subscription change so that a concurrent release cannot leave a topic this call is joining.
-func (h *hub) acquire(ctx context.Context, topics ...string) error {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	var fresh []string
-	for _, t := range topics {
-		if h.refs[t] == 0 {
-			fresh = append(fresh, t)
-		}
-	}
-	if len(fresh) > 0 {
-		if err := h.sub.Join(ctx, fresh...); err != nil {
-			return err
-		}
-	}
-	for _, t := range topics {
-		h.refs[t]++
-	}
-	return nil
-}
-
-// release drops a reference on topics, leaving those that have none left.
-func (h *hub) release(ctx context.Context, topics ...string) error {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	var gone []string
-	for _, t := range topics {
-		if h.refs[t] == 0 {
-			continue
-		}
-		h.refs[t]--
-		if h.refs[t] == 0 {
-			delete(h.refs, t)
-			gone = append(gone, t)
-		}
-	}
-	if len(gone) == 0 {
-		return nil
-	}
-	return h.sub.Leave(ctx, gone...)
-}
-
-// topicCount is how many topics this node is subscribed to (for metrics and tests).
-func (h *hub) topicCount() int {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return len(h.refs)
 }

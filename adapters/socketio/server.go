@@ -8,6 +8,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/zishang520/socket.io/parsers/engine/v3/packet"
+	"github.com/zishang520/socket.io/servers/engine/v3"
+	"github.com/zishang520/socket.io/servers/engine/v3/transports"
 	"github.com/zishang520/socket.io/servers/socket/v3"
 	"github.com/zishang520/socket.io/v3/pkg/types"
 
@@ -16,14 +20,21 @@ import (
 	"github.com/scalechat/scalechat/ports"
 )
 
+// setUpTimeout bounds what a connection waits for at connect (its rooms, their subscriptions, presence) and
+// for a membership change.
+const setUpTimeout = 10 * time.Second
+
 // Server is the Socket.IO endpoint.
 type Server struct {
-	cfg     Config
-	svc     *chat.Service
-	log     *slog.Logger
-	io      *socket.Server
-	handler http.Handler
-	hub     *hub
+	cfg        Config
+	svc        *chat.Service
+	log        *slog.Logger
+	io         *socket.Server
+	handler    http.Handler
+	hub        *hub
+	writers    *writers
+	dispatcher *dispatcher
+	metrics    *metrics
 
 	ctx    context.Context // lives until Close: background work of connections
 	cancel context.CancelFunc
@@ -42,20 +53,33 @@ func New(cfg Config, svc *chat.Service, fanout ports.Fanout) (*Server, error) {
 	if svc == nil || fanout == nil {
 		return nil, errors.New("socketio: a service and a fan-out are required")
 	}
-	s := &Server{cfg: cfg, svc: svc, log: cfg.Logger}
+	s := &Server{cfg: cfg, svc: svc, log: cfg.Logger, metrics: newMetrics()}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
-	sub, err := fanout.Subscribe(s.ctx, s.dispatch)
+	s.writers = newWriters(cfg, s.metrics)
+	s.dispatcher = newDispatcher(s)
+	sub, err := fanout.Subscribe(s.ctx, s.dispatcher.dispatch)
 	if err != nil {
-		s.cancel()
+		s.stop()
 		return nil, err
 	}
-	s.hub = newHub(sub)
+	s.hub = newHub(newSubscriptions(sub, cfg.TopicLinger, s.log))
+	reg := cfg.Metrics
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
+	if err := s.metrics.register(reg, s); err != nil {
+		s.stop()
+		_ = s.hub.subs.close()
+		return nil, err
+	}
 
 	opts := socket.DefaultServerOptions()
 	opts.SetServeClient(false)
 	opts.SetMaxHttpBufferSize(cfg.MaxPayloadBytes)
 	opts.SetPingInterval(cfg.PingInterval)
 	opts.SetPingTimeout(cfg.PingTimeout)
+	// Long-polling stays the library's; websocket is ours (see wsTransport).
+	opts.SetTransports(types.NewSet[transports.TransportCtor](engine.Polling, &wsBuilder{w: s.writers}))
 	// Tokens travel in the handshake payload, never in cookies, so any origin may connect.
 	opts.SetCors(&types.Cors{Origin: "*"})
 	s.io = socket.NewServer(nil, opts)
@@ -70,6 +94,13 @@ func New(cfg Config, svc *chat.Service, fanout ports.Fanout) (*Server, error) {
 	s.wg.Add(1)
 	go s.heartbeats()
 	return s, nil
+}
+
+// stop ends the goroutines New started before the subscription.
+func (s *Server) stop() {
+	s.cancel()
+	s.dispatcher.close()
+	s.writers.close()
 }
 
 // Handler serves the Socket.IO protocol (mount it at /socket.io/).
@@ -88,49 +119,56 @@ func (s *Server) Close() error {
 		// Closing the transport without a disconnect packet makes clients reconnect (to another node). Not
 		// sock.Disconnect(true): it queues a disconnect packet before closing, and a client that still receives
 		// it ("io server disconnect") stays away for good.
-		c.sock.Conn().Close(false)
+		c.eio.Close(false)
 	}
 	s.io.Close(nil)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
 	for _, c := range conns {
-		s.closeConn(ctx, c, false)
+		s.closeConn(c, false)
 	}
 	s.cancel()
 	s.wg.Wait()
-	return s.hub.sub.Close()
+	err := s.hub.subs.close()
+	s.dispatcher.close()
+	s.writers.close()
+	return err
 }
 
 // socketData is what the handshake leaves on the socket.
 type socketData struct{ userID string }
 
-// authenticate is the handshake middleware: auth {token} must be a live session.
+// authenticate is the handshake middleware: auth {token} must be a live session. It runs on a goroutine of its
+// own, so that the store lookup neither holds up nor grows the stack of the connection's reader.
 func (s *Server) authenticate(sock *socket.Socket, next func(*socket.ExtendedError)) {
 	token, _ := sock.Handshake().Auth["token"].(string)
-	ctx, cancel := context.WithTimeout(s.ctx, 5*time.Second)
-	defer cancel()
-	u, err := s.svc.Authenticate(ctx, token)
-	if err != nil {
-		e := core.AsError(err)
-		if e.Code != core.CodeUnauthenticated {
-			// Not the client's fault (this node is stopping, the store is unreachable), but a connect_error stops
-			// a Socket.IO client for good: close the transport instead, so that the refusal below is never
-			// written and the client retries, here or elsewhere.
-			sock.Conn().Close(false)
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		ctx, cancel := context.WithTimeout(s.ctx, 5*time.Second)
+		defer cancel()
+		u, err := s.svc.Authenticate(ctx, token)
+		if err != nil {
+			e := core.AsError(err)
+			if e.Code != core.CodeUnauthenticated {
+				// Not the client's fault (this node is stopping, the store is unreachable), but a connect_error
+				// stops a Socket.IO client for good: close the transport instead, so that the refusal below is
+				// never written and the client retries, here or elsewhere.
+				sock.Conn().Close(false)
+			}
+			next(socket.NewExtendedError(e.Message, map[string]any{"code": string(e.Code)}))
+			return
 		}
-		next(socket.NewExtendedError(e.Message, map[string]any{"code": string(e.Code)}))
-		return
-	}
-	if len(s.hub.conns(u.ID)) >= s.cfg.MaxSocketsPerUser {
-		next(socket.NewExtendedError("too many connections for this user",
-			map[string]any{"code": string(core.CodeRateLimited)}))
-		return
-	}
-	sock.SetData(socketData{userID: u.ID})
-	next(nil)
+		if len(s.hub.conns(u.ID)) >= s.cfg.MaxSocketsPerUser {
+			next(socket.NewExtendedError("too many connections for this user",
+				map[string]any{"code": string(core.CodeRateLimited)}))
+			return
+		}
+		sock.SetData(socketData{userID: u.ID})
+		next(nil)
+	}()
 }
 
-// connected sets up an authenticated socket: rooms, fan-out topics, presence and event handlers.
+// connected sets up an authenticated socket: event handlers at once, then on its queue its rooms, their
+// fan-out topics and presence. Requests queue up behind the set-up.
 func (s *Server) connected(sock *socket.Socket) {
 	// The library answers CONNECT before it files the socket under its client, and closes the transport when a
 	// packet arrives in between (servers/socket v3.0.6: namespace.go:342-344, client.go:216-224). Such a socket
@@ -149,61 +187,73 @@ func (s *Server) connected(sock *socket.Socket) {
 		return
 	}
 	added := s.hub.add(c, s.cfg.MaxSocketsPerUser)
-	if added {
-		s.wg.Add(1) // for c.run
-	}
 	s.mu.Unlock()
 	if !added {
 		// Lost a race with another handshake of the same user: a disconnect packet stops the client retrying.
 		sock.Disconnect(false)
 		return
 	}
-	sock.On("disconnect", func(...any) {
-		// Bounded: releasing topics waits for the fan-out (Redis) while holding the hub.
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), 10*time.Second)
-		defer cancel()
-		s.closeConn(ctx, c, true)
-	})
+	s.watchEngine(c)
+	sock.On("disconnect", func(...any) { s.closeConn(c, true) })
 	s.handle(c)
-	ctx, cancel := context.WithTimeout(s.ctx, 10*time.Second)
-	defer cancel()
-	err := s.setUp(ctx, c)
-	// Requests queue up until the socket is in its rooms (the client has its connect already): a sync answered
-	// after that misses nothing, since whatever it did not read is published to rooms the socket is in.
-	go func() { defer s.wg.Done(); c.run() }()
-	if err != nil {
-		s.log.Warn("socket set-up failed", "user", c.userID, "err", err)
-		sock.Disconnect(true)
-		return
-	}
+	c.enqueueControl(func() {
+		ctx, cancel := context.WithTimeout(s.ctx, setUpTimeout)
+		defer cancel()
+		if err := s.setUp(ctx, c); err != nil {
+			s.log.Warn("socket set-up failed", "user", c.userID, "err", err)
+			sock.Disconnect(true)
+		}
+	})
 	// The same library race can close the transport after the check above but before the disconnect handler
 	// was registered; heartbeats sweep any such connection later, this catches the common case now.
 	if sock.Conn().ReadyState() != "open" {
-		s.closeConn(ctx, c, true)
+		s.closeConn(c, true)
 	}
+}
+
+// watchEngine follows the connection's engine.io socket: broadcasts go straight to a websocket transport once
+// the engine writes through it (its first transport, or an upgrade completed), and the engine's write buffer
+// (which only long-polling lets grow) is counted against the outbound bound.
+func (s *Server) watchEngine(c *conn) {
+	_ = c.eio.On("upgrade", func(args ...any) {
+		if t, ok := first[transports.Transport](args); ok {
+			if ws, ok := t.(*wsTransport); ok {
+				ws.armed.Store(true)
+			}
+		}
+	})
+	if ws, ok := c.eio.Transport().(*wsTransport); ok { // upgraded before the socket connected
+		ws.armed.Store(true)
+	}
+	_ = c.eio.On("packetCreate", func(...any) { c.backlog.Add(1) })
+	_ = c.eio.On("flush", func(args ...any) {
+		if wbuf, ok := first[[]*packet.Packet](args); ok {
+			c.backlog.Add(-int64(len(wbuf)))
+		}
+	})
 }
 
 // setUp joins the user's rooms and topics, then records presence.
 func (s *Server) setUp(ctx context.Context, c *conn) error {
-	if err := c.joinUser(ctx); err != nil {
-		return err
-	}
 	ids, err := s.svc.ConversationIDs(ctx, c.userID)
 	if err != nil {
 		return err
 	}
-	if err := c.join(ctx, ids...); err != nil {
+	topics := make([]string, 0, len(ids)+1)
+	topics = append(topics, core.UserTopic(c.userID))
+	for _, id := range ids {
+		topics = append(topics, core.ConversationTopic(id))
+	}
+	if err := c.join(ctx, topics...); err != nil {
 		return err
 	}
 	return s.svc.Connected(ctx, c.userID, c.id)
 }
 
 // closeConn forgets a connection; presence drops it after the grace period (at once when the node stops).
-func (s *Server) closeConn(ctx context.Context, c *conn, grace bool) {
+func (s *Server) closeConn(c *conn, grace bool) {
 	s.hub.remove(c)
-	if err := c.close(ctx); err != nil {
-		s.log.Warn("releasing socket topics", "user", c.userID, "err", err)
-	}
+	c.close()
 	drop := func() {
 		dctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), 5*time.Second)
 		defer cancel()
@@ -237,10 +287,8 @@ func (s *Server) heartbeats() {
 			return
 		case <-t.C:
 			for _, c := range s.hub.all() {
-				if c.sock.Conn().ReadyState() != "open" { // closed without telling us (see connected)
-					ctx, cancel := context.WithTimeout(s.ctx, 10*time.Second)
-					s.closeConn(ctx, c, true)
-					cancel()
+				if c.eio.ReadyState() != "open" { // closed without telling us (see connected)
+					s.closeConn(c, true)
 					continue
 				}
 				if err := s.svc.Heartbeat(s.ctx, c.userID, c.id); err != nil {

@@ -1,0 +1,158 @@
+package socketio_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/scalechat/scalechat/adapters/schema"
+	"github.com/scalechat/scalechat/adapters/socketio"
+	"github.com/scalechat/scalechat/core"
+)
+
+// A broadcast reaches every member's socket as the Socket.IO event the contract describes, byte for byte the
+// JSON of its schema, in seq order.
+func TestBroadcastIsTheEventOfTheContract(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, socketio.Config{})
+	alice, _ := e.user("alice")
+	bob, bobToken := e.user("bob")
+	conv := e.group(alice, bob)
+	c := e.dial(bobToken, 0)
+
+	var sent []core.Message
+	for i := range 20 {
+		sent = append(sent, e.send(alice, conv, fmt.Sprintf("message %d with \"quotes\" and <html> & ünïcode", i)))
+	}
+	for _, m := range sent {
+		got := c.next()
+		for !strings.HasPrefix(got, `42["event",`) {
+			got = c.next()
+		}
+		want, err := json.Marshal([]any{"event", schema.EventOf(core.Event{ConversationID: conv, Seq: m.Seq,
+			Type: core.EventMessageCreated, At: m.CreatedAt, ActorID: alice.ID, Message: &m})})
+		require.NoError(t, err)
+		assert.JSONEq(t, string(want), got[2:])
+	}
+	// The 20 events, and bob's own presence to his user room.
+	assert.Equal(t, 21.0, e.counter("scalechat_socket_deliveries_total", nil))
+}
+
+// Many sockets in one room, many concurrent senders: every socket gets every event exactly once, in seq order
+// (delivery is sharded and written by several flushers).
+func TestEverySocketGetsEveryEventInOrder(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, socketio.Config{Flushers: 3, DeliveryShards: 4})
+	owner, _ := e.user("owner")
+	const members, senders, each = 40, 4, 50
+	var users []core.User
+	var tokens []string
+	for range members {
+		u, tok := e.user("member")
+		users, tokens = append(users, u), append(tokens, tok)
+	}
+	conv := e.group(owner, users...)
+	clients := make([]*client, members)
+	for i, tok := range tokens {
+		clients[i] = e.dial(tok, 0)
+	}
+	var wg sync.WaitGroup
+	for s := range senders {
+		wg.Go(func() {
+			for i := range each {
+				e.send(users[s], conv, fmt.Sprintf("s%d-%d", s, i))
+			}
+		})
+	}
+	var got sync.WaitGroup
+	for _, c := range clients {
+		got.Go(func() {
+			last := int64(0)
+			for range senders * each {
+				ev := c.event()
+				seq := int64(ev["seq"].(float64))
+				assert.Greater(t, seq, last, "seq order")
+				last = seq
+			}
+		})
+	}
+	wg.Wait()
+	got.Wait()
+	assert.GreaterOrEqual(t, e.counter("scalechat_socket_deliveries_total", nil), float64(members*senders*each))
+	assert.Zero(t, e.counter("scalechat_socket_dropped_total", nil))
+}
+
+// A socket that stops reading is closed once its queue passes the outbound bound, and holds nobody up: the
+// other member keeps getting every event. Its unsolicited pongs do not count as answers.
+func TestSocketThatStopsReadingIsClosed(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, socketio.Config{MaxOutboundBytes: 256 << 10, MaxOutboundFrames: 1024})
+	alice, _ := e.user("alice")
+	bob, bobToken := e.user("bob")
+	carol, carolToken := e.user("carol")
+	conv := e.group(alice, bob, carol)
+	stalled := e.dial(bobToken, 4096)
+	reader := e.dial(carolToken, 0)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() { // pongs nobody asked for, as an attacker keeping a socket alive would send them
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(20 * time.Millisecond):
+				_ = stalled.ws.WriteMessage(1, []byte("3"))
+			}
+		}
+	}()
+
+	body := strings.Repeat("x", 3000)
+	received := make(chan int, 1)
+	sent := 0
+	go func() {
+		n := 0
+		for {
+			ev := reader.event()
+			n++
+			if ev["type"] == "message.created" && ev["data"].(map[string]any)["message"].(map[string]any)["body"] == "last" {
+				received <- n
+				return
+			}
+		}
+	}()
+	deadline := time.Now().Add(60 * time.Second)
+	for e.counter("scalechat_socket_closed_total", map[string]string{"reason": "outbound_overflow"}) == 0 {
+		require.True(t, time.Now().Before(deadline), "the stalled socket was never closed (sent %d)", sent)
+		e.send(alice, conv, body)
+		sent++
+	}
+	e.send(alice, conv, "last")
+	select {
+	case n := <-received:
+		assert.Equal(t, sent+1, n, "the reading member got every event")
+	case <-time.After(30 * time.Second):
+		t.Fatal("the reading member was held up")
+	}
+	assert.True(t, stalled.closedWithin(10*time.Second), "the stalled socket's connection is closed")
+	assert.Positive(t, e.counter("scalechat_socket_unsolicited_pongs_total", nil))
+	assert.Positive(t, e.counter("scalechat_socket_dropped_total", map[string]string{"stage": "outbound_overflow"}))
+	require.Eventually(t, func() bool { return e.gauge("scalechat_sockets") == 1 }, 10*time.Second, 20*time.Millisecond)
+}
+
+// A socket whose pings stay stuck behind what it does not read is closed by the ping timeout, whatever pongs
+// it sends on its own.
+func TestUnansweredPingsCloseASocket(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, socketio.Config{PingInterval: 100 * time.Millisecond, PingTimeout: 200 * time.Millisecond})
+	_, token := e.user("bob")
+	c := e.dial(token, 0)
+	// It never reads from here on and never answers: the server must give up on it.
+	assert.True(t, c.closedWithin(5*time.Second))
+	require.Eventually(t, func() bool { return e.gauge("scalechat_sockets") == 0 }, 5*time.Second, 20*time.Millisecond)
+}
