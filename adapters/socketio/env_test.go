@@ -225,4 +225,3 @@ func (e *env) gauge(name string) float64 {
 	e.t.Fatalf("no metric %s", name)
 	return 0
 }
-

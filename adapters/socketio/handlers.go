@@ -27,9 +27,9 @@ type handlerFunc func(ctx context.Context, c *conn, payload any) (any, error)
 // for the rest (its seq) must not hold up the socket's next requests.
 type deferred func(ctx context.Context) (any, error)
 
-// handle registers the client events of c.
-func (s *Server) handle(c *conn) {
-	handlers := map[string]handlerFunc{
+// handlers are the client events this endpoint serves, by name.
+func (s *Server) handlers() map[string]handlerFunc {
+	return map[string]handlerFunc{
 		"message:send":      s.onSend,
 		"message:edit":      s.onEdit,
 		"message:delete":    s.onDelete,
@@ -37,52 +37,63 @@ func (s *Server) handle(c *conn) {
 		"typing":            s.onTyping,
 		"sync":              s.onSync,
 	}
-	for _, name := range Events {
-		h := handlers[name]
-		c.sock.On(name, func(args ...any) {
-			payload, ack := splitArgs(args)
-			reply := func(v any) {
-				if ack != nil {
-					ack([]any{v}, nil)
-				}
+}
+
+// handle registers one listener for every client event of c (one, not one per event name: listeners cost
+// memory on every idle socket). Unknown events are ignored, as the library ignores events nobody listens to.
+func (s *Server) handle(c *conn) {
+	c.sock.OnAny(func(args ...any) {
+		name, _ := first[string](args)
+		if h, ok := s.routes[name]; ok {
+			s.serve(c, name, h, args[1:])
+		}
+	})
+}
+
+// serve runs one client request on the connection's queue and acks it once: with its result, its error, or
+// rate_limited when QueueDepth requests are waiting already.
+func (s *Server) serve(c *conn, name string, h handlerFunc, args []any) {
+	payload, ack := splitArgs(args)
+	reply := func(v any) {
+		if ack != nil {
+			ack([]any{v}, nil)
+		}
+	}
+	finish := func(res any, err error) {
+		if err != nil {
+			if core.CodeOf(err) == core.CodeInternal {
+				s.log.Error("socket request failed", "event", name, "user", c.userID, "err", err)
 			}
-			finish := func(res any, err error) {
-				if err != nil {
-					if core.CodeOf(err) == core.CodeInternal {
-						s.log.Error("socket request failed", "event", name, "user", c.userID, "err", err)
-					}
-					reply(errorBody(err))
-					return
-				}
-				if res == nil {
-					res = ackOK{OK: true}
-				}
-				reply(res)
-			}
-			queued := c.enqueue(func() {
-				ctx, cancel := context.WithTimeout(s.ctx, requestTimeout)
-				res, err := h(ctx, c, payload)
-				later, ok := res.(deferred)
-				if !ok || err != nil {
-					defer cancel()
-					finish(res, err)
-					return
-				}
-				c.inflight <- struct{}{} // bounds the waits a socket may have open
-				s.wg.Add(1)
-				go func() {
-					defer s.wg.Done()
-					defer func() { <-c.inflight }()
-					defer cancel()
-					res, err := later(ctx)
-					finish(res, err)
-				}()
-			})
-			if !queued {
-				reply(errorBody(&core.Error{Code: core.CodeRateLimited, Message: "too many requests in flight",
-					RetryAfter: 100 * time.Millisecond}))
-			}
-		})
+			reply(errorBody(err))
+			return
+		}
+		if res == nil {
+			res = ackOK{OK: true}
+		}
+		reply(res)
+	}
+	queued := c.enqueue(func() {
+		ctx, cancel := context.WithTimeout(s.ctx, requestTimeout)
+		res, err := h(ctx, c, payload)
+		later, ok := res.(deferred)
+		if !ok || err != nil {
+			defer cancel()
+			finish(res, err)
+			return
+		}
+		c.inflight <- struct{}{} // bounds the waits a socket may have open
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			defer func() { <-c.inflight }()
+			defer cancel()
+			res, err := later(ctx)
+			finish(res, err)
+		}()
+	})
+	if !queued {
+		reply(errorBody(&core.Error{Code: core.CodeRateLimited, Message: "too many requests in flight",
+			RetryAfter: 100 * time.Millisecond}))
 	}
 }
 

@@ -1,9 +1,11 @@
 package socketio
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
 	"sync"
 	"time"
@@ -35,6 +37,7 @@ type Server struct {
 	writers    *writers
 	dispatcher *dispatcher
 	metrics    *metrics
+	routes     map[string]handlerFunc
 
 	ctx    context.Context // lives until Close: background work of connections
 	cancel context.CancelFunc
@@ -54,6 +57,7 @@ func New(cfg Config, svc *chat.Service, fanout ports.Fanout) (*Server, error) {
 		return nil, errors.New("socketio: a service and a fan-out are required")
 	}
 	s := &Server{cfg: cfg, svc: svc, log: cfg.Logger, metrics: newMetrics()}
+	s.routes = s.handlers()
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.writers = newWriters(cfg, s.metrics)
 	s.dispatcher = newDispatcher(s)
@@ -104,7 +108,7 @@ func (s *Server) stop() {
 }
 
 // Handler serves the Socket.IO protocol (mount it at /socket.io/).
-func (s *Server) Handler() http.Handler { return s.handler }
+func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.ServeHTTP) }
 
 // Close disconnects every socket (clients reconnect, to another node if this one is going away), marks their
 // users' connections gone, and stops the fan-out subscription.
@@ -211,10 +215,15 @@ func (s *Server) connected(sock *socket.Socket) {
 	}
 }
 
-// watchEngine follows the connection's engine.io socket: broadcasts go straight to a websocket transport once
-// the engine writes through it (its first transport, or an upgrade completed), and the engine's write buffer
-// (which only long-polling lets grow) is counted against the outbound bound.
+// watchEngine follows a connection that is still on long-polling: broadcasts go straight to its websocket
+// transport once the upgrade completes (the engine then writes through it), and until then the engine's write
+// buffer (which only long-polling lets grow) is counted against the outbound bound. A socket that connected
+// over websocket needs none of it, and idle sockets are many: listeners are only added where needed.
 func (s *Server) watchEngine(c *conn) {
+	if ws, ok := c.eio.Transport().(*wsTransport); ok {
+		ws.armed.Store(true) // its first transport, or upgraded before the socket connected
+		return
+	}
 	_ = c.eio.On("upgrade", func(args ...any) {
 		if t, ok := first[transports.Transport](args); ok {
 			if ws, ok := t.(*wsTransport); ok {
@@ -222,15 +231,15 @@ func (s *Server) watchEngine(c *conn) {
 			}
 		}
 	})
-	if ws, ok := c.eio.Transport().(*wsTransport); ok { // upgraded before the socket connected
-		ws.armed.Store(true)
-	}
 	_ = c.eio.On("packetCreate", func(...any) { c.backlog.Add(1) })
 	_ = c.eio.On("flush", func(args ...any) {
 		if wbuf, ok := first[[]*packet.Packet](args); ok {
 			c.backlog.Add(-int64(len(wbuf)))
 		}
 	})
+	if ws, ok := c.eio.Transport().(*wsTransport); ok { // upgraded while the listener was being added
+		ws.armed.Store(true)
+	}
 }
 
 // setUp joins the user's rooms and topics, then records presence.
@@ -307,4 +316,75 @@ func first[T any](args []any) (T, bool) {
 	}
 	v, ok := args[0].(T)
 	return v, ok
+}
+
+// ServeHTTP is Handler's: it hands the library a ResponseWriter that lets go of net/http's own once the
+// request is over or the connection is hijacked. The library keeps a reference to the first request of every
+// session for the session's whole life; through the ResponseWriter that would keep net/http's connection state
+// and its two 4 KiB buffers alive for every idle websocket.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	d := &detachable{w: w}
+	defer d.detach()
+	s.handler.ServeHTTP(d, r)
+}
+
+// detachable is a ResponseWriter that forwards to w until detached (then it writes nothing).
+type detachable struct {
+	mu sync.Mutex
+	w  http.ResponseWriter
+}
+
+func (d *detachable) detach() {
+	d.mu.Lock()
+	d.w = nil
+	d.mu.Unlock()
+}
+
+func (d *detachable) get() http.ResponseWriter {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.w
+}
+
+// Header implements http.ResponseWriter.
+func (d *detachable) Header() http.Header {
+	if w := d.get(); w != nil {
+		return w.Header()
+	}
+	return http.Header{}
+}
+
+// Write implements http.ResponseWriter.
+func (d *detachable) Write(b []byte) (int, error) {
+	if w := d.get(); w != nil {
+		return w.Write(b)
+	}
+	return 0, http.ErrHandlerTimeout
+}
+
+// WriteHeader implements http.ResponseWriter.
+func (d *detachable) WriteHeader(code int) {
+	if w := d.get(); w != nil {
+		w.WriteHeader(code)
+	}
+}
+
+// Flush implements http.Flusher.
+func (d *detachable) Flush() {
+	if w := d.get(); w != nil {
+		_ = http.NewResponseController(w).Flush()
+	}
+}
+
+// Hijack implements http.Hijacker; the connection is the caller's from then on.
+func (d *detachable) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	w := d.get()
+	if w == nil {
+		return nil, nil, http.ErrHijacked
+	}
+	c, rw, err := http.NewResponseController(w).Hijack()
+	if err == nil {
+		d.detach()
+	}
+	return c, rw, err
 }

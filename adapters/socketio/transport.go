@@ -109,7 +109,6 @@ func (t *wsTransport) Construct(ctx *types.HttpContext) {
 	// A connection without a session id is a socket's first transport: the engine writes through it from
 	// the start. An upgrade is armed once it completes (Server.connected listens for it).
 	t.armed.Store(ctx.Query().Peek("sid") == "")
-	_ = t.ws.Once("close", func(...any) { t.abort(closeServer) })
 	t.SetWritable(true) // always: Send only queues
 	t.w.track(t)
 	transports.StartReader(t, ctx.TransportReadPermission(), t.read)
@@ -144,11 +143,23 @@ func (t *wsTransport) read() {
 				t.w.metrics.unsolicitedPongs.Inc()
 				continue
 			}
-			t.OnData(types.NewStringBuffer(data))
+			t.handle(types.NewStringBuffer(data))
 		case websocket.BinaryMessage:
-			t.OnData(types.NewBytesBuffer(data))
+			t.handle(types.NewBytesBuffer(data))
 		}
 	}
+}
+
+// handle passes one message to the engine, on a goroutine of its own that the reader waits for. The engine
+// and the library run deep call chains on it (a CONNECT runs the whole namespace set-up); on the reader they
+// would grow its stack for good, and every idle socket has a reader.
+func (t *wsTransport) handle(data types.BufferInterface) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t.OnData(data)
+	}()
+	<-done
 }
 
 // Send queues packets written by the engine (handshake, pings, acks, the library's emits).
