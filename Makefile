@@ -5,7 +5,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/scalechat/scalechat/app.Version=$(VERSION)
 PORT    ?= 8080
 
-.PHONY: build web run test test-go test-node test-web node-deps lint generate cluster bench clean
+.PHONY: build web run test test-go test-node test-web node-deps lint generate cluster bench bench-quick clean
 
 # The binary embeds the web app (web/dist/app), so building it builds the app first (needs Node 20.19+ and npm).
 build: web
@@ -56,9 +56,18 @@ lint:
 cluster: build
 	test/cluster/run.sh foreground 2 1
 
-# Throughput of the standalone role (baseline) and of a local cluster under the same load; prints figures.
+# Real-time figures of a plain WebSocket broadcast server (the reference), the standalone role and a local
+# cluster (2 gateways, 1 worker, kfake, local Redis and PostgreSQL) under the same load: fan-out, idle sockets,
+# a reconnection storm, a chat mix and REST persistence. Writes test/bench/results/ (results.json, results.md,
+# charts). BENCH_FLAGS passes more flags, e.g. BENCH_FLAGS='--bin /tmp/before/scalechat --targets standalone'.
 bench: build
-	test/bench/run.sh
+	$(GO) build -o bin/bench ./test/bench
+	bin/bench --bin $(BIN) --out test/bench/results $(BENCH_FLAGS)
+
+# The same scenarios, small and short (under 3 minutes): a before/after check, not figures to publish.
+bench-quick: build
+	$(GO) build -o bin/bench ./test/bench
+	bin/bench --quick --bin $(BIN) --out test/bench/results $(BENCH_FLAGS)
 
 # Regenerates committed generated code: Wire injectors, the OpenAPI document, the Go SDK and the web app's TS types.
 generate:

@@ -113,12 +113,12 @@ func (c *conn) leave(topic string) {
 	c.srv.hub.exit(c, topic)
 }
 
-// close drops queued work and leaves every room.
-func (c *conn) close() {
+// close drops queued work and leaves every room; false when it was closed already.
+func (c *conn) close() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
-		return
+		return false
 	}
 	c.closed = true
 	c.work = nil
@@ -128,6 +128,7 @@ func (c *conn) close() {
 	}
 	c.topics = nil
 	c.srv.hub.exit(c, topics...)
+	return true
 }
 
 // deliver queues a broadcast packet. On the websocket transport the shared frame is appended to the socket's

@@ -144,7 +144,14 @@ type socketData struct{ userID string }
 // own, so that the store lookup neither holds up nor grows the stack of the connection's reader.
 func (s *Server) authenticate(sock *socket.Socket, next func(*socket.ExtendedError)) {
 	token, _ := sock.Handshake().Auth["token"].(string)
-	s.wg.Add(1)
+	s.mu.Lock()
+	if s.closing { // the client retries elsewhere (or here, after a restart)
+		s.mu.Unlock()
+		sock.Conn().Close(false)
+		return
+	}
+	s.wg.Add(1) // under s.mu: Close waits only once closing is set
+	s.mu.Unlock()
 	go func() {
 		defer s.wg.Done()
 		ctx, cancel := context.WithTimeout(s.ctx, 5*time.Second)
@@ -262,7 +269,9 @@ func (s *Server) setUp(ctx context.Context, c *conn) error {
 // closeConn forgets a connection; presence drops it after the grace period (at once when the node stops).
 func (s *Server) closeConn(c *conn, grace bool) {
 	s.hub.remove(c)
-	c.close()
+	if !c.close() {
+		return // closed before: by Close, or by the sweep of heartbeats
+	}
 	drop := func() {
 		dctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), 5*time.Second)
 		defer cancel()

@@ -83,6 +83,7 @@ type flusher struct {
 	mu    sync.Mutex
 	ready []*wsTransport
 	batch []*wsTransport
+	again []*wsTransport
 	wake  chan struct{}
 
 	// The writev system call, set up once per flusher so that writing allocates nothing.
@@ -117,15 +118,16 @@ func (f *flusher) run() {
 			if len(f.batch) == 0 {
 				break
 			}
-			again := f.batch[:0:0]
 			for i, t := range f.batch {
 				if f.flush(t) {
-					again = append(again, t)
+					f.again = append(f.again, t)
 				}
 				f.batch[i] = nil
 			}
-			if len(again) > 0 {
-				f.schedule(again...)
+			if len(f.again) > 0 {
+				f.schedule(f.again...)
+				clear(f.again)
+				f.again = f.again[:0]
 			}
 		}
 	}

@@ -1,179 +1,256 @@
-// Command bench measures sustained persisted messages per second through scalechat's REST API against one or
-// more targets (a standalone process as the baseline, a cluster's gateways), and prints figures and ratios.
-// It is a program, not a test: `make bench` runs it (see test/bench/run.sh).
+// Command bench measures scalechat's real-time figures on this machine and writes them as results.json,
+// results.md and PNG charts: fan-out throughput and latency, idle socket cost, reconnection storms, a chat mix
+// of small groups, and persisted messages per second over REST. Every scenario runs against each target in
+// the same run: a minimal WebSocket broadcast server (the physical reference), the standalone role, and a
+// local cluster (2 gateways, 1 worker, the kfake broker, local Redis and PostgreSQL).
 //
-//	go run ./test/bench --target standalone=http://127.0.0.1:8080 --target cluster=http://127.0.0.1:8081,http://127.0.0.1:8082
+// The load comes from worker processes (this binary re-executed as `bench worker`) driven over stdin and
+// stdout; they speak Socket.IO over WebSocket with the bench's own cheap client (package sio). Everything is
+// local: targets must be loopback addresses, and every wait is bounded by a timeout and the run's deadline.
+//
+//	go run ./test/bench                 # the full configuration (make bench)
+//	go run ./test/bench --quick         # small sizes, short steps: under 3 minutes (make bench-quick)
+//	go run ./test/bench --smoke         # tiny sizes, for tests
+//	go run ./test/bench --targets standalone --scenarios fanout --bin /tmp/before/scalechat
+//	go run ./test/bench report --dir test/bench/results   # rewrite results.md and the charts from results.json
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
-	"net/http"
 	"os"
-	"slices"
+	"os/signal"
+	"path/filepath"
+	"runtime/pprof"
+	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
+	"syscall"
 	"time"
+
+	"github.com/scalechat/scalechat/test/bench/baseline"
+	"github.com/scalechat/scalechat/test/bench/loadgen"
 )
 
-type target struct {
-	name string
-	urls []string
-}
-
-type targets []target
-
-func (t *targets) String() string { return fmt.Sprint(*t) }
-func (t *targets) Set(v string) error {
-	name, urls, ok := strings.Cut(v, "=")
-	if !ok || urls == "" {
-		return fmt.Errorf("want name=url[,url...]")
-	}
-	*t = append(*t, target{name: name, urls: strings.Split(urls, ",")})
-	return nil
-}
-
 func main() {
-	var ts targets
-	flag.Var(&ts, "target", "name=url[,url...] to measure (repeatable; the first is the baseline)")
-	senders := flag.Int("senders", 32, "concurrent senders (each its own user and conversation)")
-	duration := flag.Duration("duration", 10*time.Second, "how long each target is loaded")
-	flag.Parse()
-	if len(ts) == 0 {
-		fmt.Fprintln(os.Stderr, "bench: at least one --target is required")
-		os.Exit(2)
-	}
-	host, _ := os.Hostname()
-	fmt.Printf("scalechat throughput bench — %d senders, %s per target, host %s\n", *senders, *duration, host)
-	var base float64
-	for i, t := range ts {
-		r, err := run(t, *senders, *duration)
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "bench: %s: %v\n", t.name, err)
-			os.Exit(1)
+	if len(os.Args) > 1 {
+		switch os.Args[1] {
+		case "worker":
+			os.Exit(workerMain(os.Args[2:]))
+		case "baseline-server":
+			os.Exit(baseline.Main(os.Args[2:]))
+		case "report":
+			os.Exit(reportMain(os.Args[2:]))
 		}
-		ratio := ""
-		if i == 0 {
-			base = r.rate
-		} else if base > 0 {
-			ratio = fmt.Sprintf("  (%.2f× %s)", r.rate/base, ts[0].name)
-		}
-		fmt.Printf("%-12s %8.0f msg/s persisted  (%d sent, %d sequenced in the ack, %d accepted, %d errors)  send latency p50 %s p99 %s%s\n",
-			t.name, r.rate, r.sent, r.sequenced, r.accepted, r.errors, r.p50.Round(100*time.Microsecond),
-			r.p99.Round(100*time.Microsecond), ratio)
 	}
+	os.Exit(benchMain(os.Args[1:]))
 }
 
-type result struct {
-	rate                              float64
-	sent, sequenced, accepted, errors int64
-	p50, p99                          time.Duration
-}
-
-// run loads one target: every sender registers, opens a group, and sends messages back to back over REST
-// until the time is up. A 201 means stored with its seq; a 202 means durable in the log, seq pending.
-func run(t target, senders int, d time.Duration) (result, error) {
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: senders * 2}, Timeout: 30 * time.Second}
-	type sender struct{ url, token, conv string }
-	ss := make([]sender, senders)
-	run := time.Now().UnixNano()
-	for i := range ss {
-		url := t.urls[i%len(t.urls)]
-		name := fmt.Sprintf("b%x%d", run%1e9, i)
-		if _, err := call(client, url, "", "POST", "/v1/users", map[string]any{"username": name, "password": "benchmark-pw"}, 201); err != nil {
-			return result{}, err
-		}
-		login, err := call(client, url, "", "POST", "/v1/sessions", map[string]any{"username": name, "password": "benchmark-pw"}, 201)
-		if err != nil {
-			return result{}, err
-		}
-		token := login["token"].(string)
-		conv, err := call(client, url, token, "POST", "/v1/conversations", map[string]any{"kind": "group", "title": "bench"}, 201)
-		if err != nil {
-			return result{}, err
-		}
-		ss[i] = sender{url: url, token: token, conv: conv["id"].(string)}
+// benchMain is the coordinator: it parses flags, runs every target and scenario, and writes the results.
+func benchMain(args []string) int {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	quick := fs.Bool("quick", false, "small sizes and short steps (whole run under 3 minutes)")
+	smoke := fs.Bool("smoke", false, "tiny sizes, for tests")
+	targets := fs.String("targets", strings.Join(allTargets, ","), "targets to measure, comma-separated")
+	scenarios := fs.String("scenarios", strings.Join(allScenarios, ","), "scenarios to run, comma-separated")
+	bin := fs.String("bin", defaultBin, "scalechat binary to measure (built with go build when it is the default and missing)")
+	out := fs.String("out", "", "directory for results.json, results.md and the charts (default test/bench/results in the module)")
+	deadline := fs.Duration("deadline", 0, "bound on the whole run (default: 90m, --quick 6m, --smoke 3m)")
+	workers := fs.Int("workers", 0, "load-generator processes (default: 3, --quick and --smoke 2)")
+	fanout := fs.String("fanout", "", "override the fan-out sizes: members:rate,rate,...[;members:rate,...]")
+	step := fs.Duration("step", 0, "override how long each rate step sends")
+	idle := fs.String("idle", "", "override the idle socket counts: n,n,... (cumulative)")
+	storm := fs.Int("storm", 0, "override the storm's socket count")
+	chatUsers := fs.Int("chat-users", 0, "override the chat mix's user count")
+	if err := fs.Parse(args); err != nil {
+		return 2
 	}
-	var sent, sequenced, accepted, errs atomic.Int64
-	var mu sync.Mutex
-	var lat []time.Duration
-	ctx, cancel := context.WithTimeout(context.Background(), d)
+	if fs.NArg() > 0 {
+		fmt.Fprintf(os.Stderr, "bench: unexpected arguments %v\n", fs.Args())
+		return 2
+	}
+	mode, sz := "full", fullSizes()
+	switch {
+	case *smoke:
+		mode, sz = "smoke", smokeSizes()
+	case *quick:
+		mode, sz = "quick", quickSizes()
+	}
+	if *workers > 0 {
+		sz.Workers = *workers
+	}
+	if *deadline > 0 {
+		sz.Deadline = *deadline
+	}
+	if *step > 0 {
+		sz.Step = *step
+	}
+	if *storm > 0 {
+		sz.Storm = *storm
+	}
+	if *chatUsers > 0 {
+		sz.ChatUsers = *chatUsers
+	}
+	if *fanout != "" {
+		f, err := parseFanout(*fanout)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench: --fanout:", err)
+			return 2
+		}
+		sz.Fanout = f
+	}
+	if *idle != "" {
+		n, err := parseInts(*idle)
+		if err != nil || !sortedPositive(n) {
+			fmt.Fprintln(os.Stderr, "bench: --idle: want increasing positive counts, e.g. 1000,5000")
+			return 2
+		}
+		sz.Idle = n
+	}
+	cfg := config{mode: mode, sizes: sz, bin: *bin, out: *out}
+	var err error
+	if cfg.targets, err = pick(*targets, allTargets); err != nil {
+		fmt.Fprintln(os.Stderr, "bench: --targets:", err)
+		return 2
+	}
+	if cfg.scenarios, err = pick(*scenarios, allScenarios); err != nil {
+		fmt.Fprintln(os.Stderr, "bench: --scenarios:", err)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ctx, cancel := context.WithTimeout(ctx, sz.Deadline)
 	defer cancel()
-	start := time.Now()
-	var wg sync.WaitGroup
-	for i, s := range ss {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var mine []time.Duration
-			for n := 0; ctx.Err() == nil; n++ {
-				t0 := time.Now()
-				status, err := post(client, s.url, s.token, "/v1/conversations/"+s.conv+"/messages",
-					map[string]any{"clientMsgId": fmt.Sprintf("m-%d-%d", i, n), "body": "benchmark message"})
-				sent.Add(1)
-				switch {
-				case err != nil:
-					errs.Add(1)
-				case status == 201:
-					sequenced.Add(1)
-					mine = append(mine, time.Since(t0))
-				case status == 202:
-					accepted.Add(1)
-				default:
-					errs.Add(1)
-				}
+	res, err := run(ctx, cfg)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		return 1
+	}
+	if failed := res.failures(); len(failed) > 0 {
+		fmt.Fprintf(os.Stderr, "bench: finished with errors:\n  %s\n", strings.Join(failed, "\n  "))
+		return 1
+	}
+	return 0
+}
+
+// reportMain rewrites results.md and the charts from a results.json: `bench report --dir DIR`.
+func reportMain(args []string) int {
+	fs := flag.NewFlagSet("report", flag.ContinueOnError)
+	dir := fs.String("dir", "test/bench/results", "directory holding results.json; results.md and the charts are written there")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	raw, err := os.ReadFile(filepath.Join(*dir, "results.json"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench report:", err)
+		return 1
+	}
+	var res Results
+	if err := json.Unmarshal(raw, &res); err != nil {
+		fmt.Fprintln(os.Stderr, "bench report:", err)
+		return 1
+	}
+	if err := writeResults(*dir, &res); err != nil {
+		fmt.Fprintln(os.Stderr, "bench report:", err)
+		return 1
+	}
+	return 0
+}
+
+// workerMain is a load-generator process: `bench worker --id N --deadline UNIX`. It exits when its stdin
+// closes or its deadline passes, so that it never outlives the coordinator by long.
+func workerMain(args []string) int {
+	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
+	id := fs.Int("id", 0, "worker number")
+	deadline := fs.Int64("deadline", 0, "Unix time (s) to exit at")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	// BENCH_WORKER_CPUPROFILE=prefix writes each worker's CPU profile to prefix.<id>: for tuning the generator.
+	if prefix := os.Getenv("BENCH_WORKER_CPUPROFILE"); prefix != "" {
+		if f, err := os.Create(prefix + "." + strconv.Itoa(*id)); err == nil {
+			defer f.Close() // after the profile is written (defers run last first)
+			if pprof.StartCPUProfile(f) == nil {
+				defer pprof.StopCPUProfile()
 			}
-			mu.Lock()
-			lat = append(lat, mine...)
-			mu.Unlock()
-		}()
+		}
 	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	slices.Sort(lat)
-	r := result{sent: sent.Load(), sequenced: sequenced.Load(), accepted: accepted.Load(), errors: errs.Load()}
-	r.rate = float64(r.sequenced+r.accepted) / elapsed.Seconds()
-	if len(lat) > 0 {
-		r.p50, r.p99 = lat[len(lat)/2], lat[len(lat)*99/100]
+	ctx := context.Background()
+	if *deadline > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, time.Unix(*deadline, 0))
+		defer cancel()
 	}
-	return r, nil
+	if err := loadgen.Serve(ctx, *id, os.Stdin, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "bench worker "+strconv.Itoa(*id)+":", err)
+		return 1
+	}
+	return 0
 }
 
-func post(c *http.Client, url, token, path string, body any) (int, error) {
-	b, _ := json.Marshal(body)
-	req, _ := http.NewRequest("POST", url+path, bytes.NewReader(b))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := c.Do(req)
-	if err != nil {
-		return 0, err
+// parseFanout reads "members:rate,rate;members:rate".
+func parseFanout(spec string) ([]fanoutSize, error) {
+	var out []fanoutSize
+	for _, part := range strings.Split(spec, ";") {
+		m, rates, ok := strings.Cut(part, ":")
+		members, err := strconv.Atoi(strings.TrimSpace(m))
+		if !ok || err != nil || members < 2 {
+			return nil, fmt.Errorf("%q: want members:rate,rate,...", part)
+		}
+		fs := fanoutSize{Members: members}
+		for _, r := range strings.Split(rates, ",") {
+			v, err := strconv.ParseFloat(strings.TrimSpace(r), 64)
+			if err != nil || v <= 0 {
+				return nil, fmt.Errorf("%q: bad rate %q", part, r)
+			}
+			fs.Rates = append(fs.Rates, v)
+		}
+		out = append(out, fs)
 	}
-	defer resp.Body.Close()
-	var sink bytes.Buffer
-	_, _ = sink.ReadFrom(resp.Body)
-	return resp.StatusCode, nil
+	return out, nil
 }
 
-func call(c *http.Client, url, token, method, path string, body any, want int) (map[string]any, error) {
-	b, _ := json.Marshal(body)
-	req, _ := http.NewRequest(method, url+path, bytes.NewReader(b))
-	req.Header.Set("Content-Type", "application/json")
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
+func parseInts(list string) ([]int, error) {
+	var out []int
+	for _, s := range strings.Split(list, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, n)
 	}
-	resp, err := c.Do(req)
-	if err != nil {
-		return nil, err
+	return out, nil
+}
+
+func sortedPositive(n []int) bool {
+	for i, v := range n {
+		if v <= 0 || (i > 0 && v <= n[i-1]) {
+			return false
+		}
 	}
-	defer resp.Body.Close()
-	var out map[string]any
-	_ = json.NewDecoder(resp.Body).Decode(&out)
-	if resp.StatusCode != want {
-		return nil, fmt.Errorf("%s %s: status %d: %v", method, path, resp.StatusCode, out)
+	return len(n) > 0
+}
+
+// pick splits a comma-separated selection and checks every name against the known ones.
+func pick(list string, known []string) ([]string, error) {
+	var out []string
+	for _, n := range strings.Split(list, ",") {
+		n = strings.TrimSpace(n)
+		if n == "" {
+			continue
+		}
+		ok := false
+		for _, k := range known {
+			ok = ok || k == n
+		}
+		if !ok {
+			return nil, fmt.Errorf("unknown %q (want some of %s)", n, strings.Join(known, ", "))
+		}
+		out = append(out, n)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("nothing selected")
 	}
 	return out, nil
 }
