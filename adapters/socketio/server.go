@@ -331,10 +331,40 @@ func first[T any](args []any) (T, bool) {
 // request is over or the connection is hijacked. The library keeps a reference to the first request of every
 // session for the session's whole life; through the ResponseWriter that would keep net/http's connection state
 // and its two 4 KiB buffers alive for every idle websocket.
+//
+// For the same reason the library gets a copy of the request with only the headers it (and the websocket
+// upgrade) reads: a browser's cookies and user agent would otherwise be held, and copied into the
+// handshake, for as long as the socket lives.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	d := &detachable{w: w}
 	defer d.detach()
-	s.handler.ServeHTTP(d, r)
+	s.handler.ServeHTTP(d, slimRequest(r))
+}
+
+// libraryHeaders are the request headers the library and gorilla/websocket read: CORS, long-polling bodies
+// and compression, and the websocket handshake.
+var libraryHeaders = []string{"Origin", "Content-Type", "Content-Length", "Accept-Encoding",
+	"Access-Control-Request-Method", "Access-Control-Request-Headers", "Connection", "Upgrade",
+	"Sec-Websocket-Key", "Sec-Websocket-Version", "Sec-Websocket-Extensions", "Sec-Websocket-Protocol"}
+
+// slimRequest returns a shallow copy of r that carries only libraryHeaders.
+func slimRequest(r *http.Request) *http.Request {
+	n := 0
+	for _, k := range libraryHeaders {
+		if _, ok := r.Header[k]; ok {
+			n++
+		}
+	}
+	h := make(http.Header, n)
+	for _, k := range libraryHeaders {
+		if v, ok := r.Header[k]; ok {
+			h[k] = v
+		}
+	}
+	slim := new(http.Request)
+	*slim = *r
+	slim.Header = h
+	return slim
 }
 
 // detachable is a ResponseWriter that forwards to w until detached (then it writes nothing).
