@@ -3,6 +3,8 @@ package socketio_test
 import (
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -155,4 +157,46 @@ func TestUnansweredPingsCloseASocket(t *testing.T) {
 	// It never reads from here on and never answers: the server must give up on it.
 	assert.True(t, c.closedWithin(5*time.Second))
 	require.Eventually(t, func() bool { return e.gauge("scalechat_sockets") == 0 }, 5*time.Second, 20*time.Millisecond)
+}
+
+// A long-polling client that stops polling is held to the same bound: once the engine's write buffer holds
+// MaxOutboundFrames packets for it, the session is closed.
+func TestPollingClientThatStopsPollingIsClosed(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, socketio.Config{MaxOutboundFrames: 32})
+	alice, _ := e.user("alice")
+	bob, bobToken := e.user("bob")
+	conv := e.group(alice, bob)
+
+	base := e.srv.URL + "/socket.io/?EIO=4&transport=polling"
+	get := func(url string) (int, string) {
+		res, err := http.Get(url)
+		require.NoError(t, err)
+		defer res.Body.Close()
+		b, err := io.ReadAll(res.Body)
+		require.NoError(t, err)
+		return res.StatusCode, string(b)
+	}
+	status, open := get(base)
+	require.Equal(t, 200, status, open)
+	var hs struct{ Sid string }
+	require.NoError(t, json.Unmarshal([]byte(strings.TrimPrefix(open, "0")), &hs))
+	session := base + "&sid=" + hs.Sid
+	auth, _ := json.Marshal(map[string]string{"token": bobToken})
+	res, err := http.Post(session, "text/plain;charset=UTF-8", strings.NewReader("40"+string(auth)))
+	require.NoError(t, err)
+	res.Body.Close()
+	status, connected := get(session)
+	require.Equal(t, 200, status)
+	require.Contains(t, connected, "40{")
+	require.Eventually(t, func() bool { return e.gauge("scalechat_sockets") == 1 }, 5*time.Second, 10*time.Millisecond)
+
+	// Bob never polls again: his backlog grows with every broadcast until the bound closes the session.
+	for i := 0; e.counter("scalechat_socket_closed_total", map[string]string{"reason": "outbound_overflow"}) == 0; i++ {
+		require.Less(t, i, 200, "the session was never closed")
+		e.send(alice, conv, fmt.Sprintf("m%d", i))
+	}
+	require.Eventually(t, func() bool { return e.gauge("scalechat_sockets") == 0 }, 5*time.Second, 10*time.Millisecond)
+	status, _ = get(session)
+	assert.Equal(t, 400, status, "the session is gone")
 }
