@@ -13,6 +13,9 @@
 //	go run ./test/bench --smoke         # tiny sizes, for tests
 //	go run ./test/bench --targets standalone --scenarios fanout --bin /tmp/before/scalechat
 //	go run ./test/bench report --dir test/bench/results   # rewrite results.md and the charts from results.json
+//
+// For tuning the generator itself: BENCH_WORKER_GOMAXPROCS (default 1) sets the workers' GOMAXPROCS, and
+// BENCH_WORKER_CPUPROFILE=prefix writes each worker's CPU profile to prefix.<id>.
 package main
 
 import (
