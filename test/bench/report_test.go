@@ -75,3 +75,13 @@ func TestAssemble(t *testing.T) {
 	assert.False(t, r.full())
 	assert.InDelta(t, 2.0, r.P50Ms, 0.02)
 }
+
+// A step whose every acked message arrived is still not full when the target refused or lagged sends.
+func TestFullNeedsTheOfferedRate(t *testing.T) {
+	kept := StepResult{OfferedMsgs: 100, AckedPerS: 99.5, Expected: 1000, Live: 1000}
+	assert.True(t, kept.full())
+	refused := StepResult{OfferedMsgs: 100, AckedPerS: 60, Expected: 600, Live: 600}
+	assert.False(t, refused.full())
+	lost := StepResult{OfferedMsgs: 100, AckedPerS: 100, Expected: 1000, Live: 999}
+	assert.False(t, lost.full())
+}

@@ -94,8 +94,12 @@ type StepResult struct {
 	FrameBytes        int            `json:"frameBytes"`   // length of a delivered event frame
 }
 
-// full reports whether every expected delivery came.
-func (s *StepResult) full() bool { return s.Expected > 0 && s.Live >= s.Expected }
+// full reports a step the target kept up with: it took (nearly) every message offered — a server that refuses
+// or lags sends is saturated however well it delivers the rest — and every acked one arrived live everywhere.
+func (s *StepResult) full() bool { return s.keptUp() && s.Expected > 0 && s.Live >= s.Expected }
+
+// keptUp reports whether the target acked at least 99% of the offered rate.
+func (s *StepResult) keptUp() bool { return s.AckedPerS >= 0.99*s.OfferedMsgs }
 
 // saturation summarises a rate scenario.
 type saturation struct {

@@ -209,6 +209,8 @@ func (b *bench) sweep(ctx context.Context, t *target, scenario string, rates []f
 		switch {
 		case r.Expected == 0:
 			sat.Stopped = fmt.Sprintf("nothing acked at %.0f msg/s", rate)
+		case !r.keptUp():
+			sat.Stopped = fmt.Sprintf("acked %.0f of %.0f msg/s", r.AckedPerS, rate)
 		case r.DeliveredPct < 100*sz.MinDelivered:
 			sat.Stopped = fmt.Sprintf("delivered %.1f%% at %.0f msg/s", r.DeliveredPct, rate)
 		case r.P99Ms > ms(sz.MaxLatency.Nanoseconds()):
