@@ -23,6 +23,7 @@ var PostgresSet = wire.NewSet(
 	wire.Bind(new(ports.SessionStore), new(*postgres.Store)),
 	wire.Bind(new(ports.ConversationStore), new(*postgres.Store)),
 	wire.Bind(new(ports.MemberStore), new(*postgres.Store)),
+	wire.Bind(new(ports.ContactStore), new(*postgres.Store)),
 	wire.Bind(new(ports.SummaryStore), new(*postgres.Store)),
 	wire.Bind(new(ports.HistoryStore), new(*postgres.Store)),
 	wire.Bind(new(ports.Ledger), new(*postgres.Store)),

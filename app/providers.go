@@ -59,6 +59,7 @@ var SQLiteSet = wire.NewSet(
 	wire.Bind(new(ports.SessionStore), new(*sqlite.Store)),
 	wire.Bind(new(ports.ConversationStore), new(*sqlite.Store)),
 	wire.Bind(new(ports.MemberStore), new(*sqlite.Store)),
+	wire.Bind(new(ports.ContactStore), new(*sqlite.Store)),
 	wire.Bind(new(ports.SummaryStore), new(*sqlite.Store)),
 	wire.Bind(new(ports.HistoryStore), new(*sqlite.Store)),
 	wire.Bind(new(ports.Ledger), new(*sqlite.Store)),

@@ -56,3 +56,10 @@ type SummaryStore interface {
 	// not a member.
 	Summary(ctx context.Context, conversationID, userID string) (core.Summary, error)
 }
+
+// ContactStore finds who hears of a user's presence.
+type ContactStore interface {
+	// ContactsOf returns the ids of the users who share a direct or group conversation (not a channel) with
+	// userID, userID itself excluded, each once, in ascending order, at most limit of them.
+	ContactsOf(ctx context.Context, userID string, limit int) ([]string, error)
+}

@@ -222,6 +222,35 @@ func (s *Store) ConversationIDsOf(ctx context.Context, userID string) ([]string,
 	return ids, nil
 }
 
+// ContactsOf returns the members of userID's direct and group conversations, userID excluded.
+func (s *Store) ContactsOf(ctx context.Context, userID string, limit int) ([]string, error) {
+	if err := checkCtx(ctx); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	seen := map[string]struct{}{}
+	for convID := range s.d.userConvs[userID] {
+		if s.d.convs[convID].Kind == core.KindChannel {
+			continue
+		}
+		for other := range s.d.members[convID] {
+			if other != userID {
+				seen[other] = struct{}{}
+			}
+		}
+	}
+	s.mu.RUnlock()
+	ids := make([]string, 0, len(seen))
+	for id := range seen {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	if len(ids) > limit {
+		ids = ids[:limit]
+	}
+	return ids, nil
+}
+
 // MarkRead raises the member's readSeq to seq and returns the result.
 func (s *Store) MarkRead(ctx context.Context, conversationID, userID string, seq int64) (int64, error) {
 	if err := checkCtx(ctx); err != nil {

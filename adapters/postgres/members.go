@@ -118,6 +118,17 @@ func (s *Store) ConversationIDsOf(ctx context.Context, userID string) ([]string,
 	}, `SELECT conversation_id FROM members WHERE user_id = $1 ORDER BY conversation_id`, userID)
 }
 
+// ContactsOf returns the members of userID's direct and group conversations, userID excluded.
+func (s *Store) ContactsOf(ctx context.Context, userID string, limit int) ([]string, error) {
+	return queryAll(ctx, s.pool, func(r scanner) (string, error) {
+		var id string
+		return id, r.Scan(&id)
+	}, `SELECT DISTINCT other.user_id FROM members mine
+		JOIN conversations c ON c.id = mine.conversation_id AND c.kind <> 'channel'
+		JOIN members other ON other.conversation_id = mine.conversation_id AND other.user_id <> mine.user_id
+		WHERE mine.user_id = $1 ORDER BY other.user_id LIMIT $2`, userID, limit)
+}
+
 // MarkRead raises the member's readSeq to seq and returns the result.
 func (s *Store) MarkRead(ctx context.Context, conversationID, userID string, seq int64) (int64, error) {
 	var readSeq int64

@@ -120,7 +120,7 @@ func TestStoreContract(t *testing.T) {
 	testURL(t)
 	porttest.TestStores(t, func(t *testing.T) porttest.Stores {
 		s := newTestStore(t)
-		return porttest.Stores{Users: s, Sessions: s, Conversations: s, Members: s, Summaries: s, History: s, Ledger: s}
+		return porttest.Stores{Users: s, Sessions: s, Conversations: s, Members: s, Summaries: s, History: s, Ledger: s, Contacts: s}
 	})
 }
 

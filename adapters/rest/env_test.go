@@ -70,7 +70,7 @@ func newEnv(t *testing.T, opts envOptions) *env {
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, nil))
 	svc, err := chat.New(ctx, opts.chat, chat.Deps{
-		Users: store, Sessions: store, Conversations: store, Members: store, Summaries: summaries, History: store,
+		Users: store, Sessions: store, Conversations: store, Members: store, Contacts: store, Summaries: summaries, History: store,
 		Ledger: store, Log: log, Fanout: fanout, Limiter: memory.NewRateLimiter(clock),
 		Presence: memory.NewPresence(clock), Hasher: failingHasher{hasher}, Clock: clock, IDs: memory.UUIDv7{},
 		Logger: logger,

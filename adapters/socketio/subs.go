@@ -22,6 +22,7 @@ type subscriptions struct {
 
 	mu     sync.Mutex
 	topics map[string]*topicState
+	dirty  map[string]struct{} // topics whose want changed, or whose join failed: what plan looks at
 	kick   chan struct{}
 	quit   chan struct{}
 	done   chan struct{}
@@ -45,7 +46,7 @@ const (
 
 func newSubscriptions(sub ports.Subscription, linger time.Duration, log *slog.Logger) *subscriptions {
 	s := &subscriptions{sub: sub, linger: linger, log: log, topics: map[string]*topicState{},
-		kick: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
+		dirty: map[string]struct{}{}, kick: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
 	go s.run()
 	return s
 }
@@ -60,6 +61,7 @@ func (s *subscriptions) want(topics ...string) {
 			s.topics[t] = st
 		}
 		st.want = true
+		s.dirty[t] = struct{}{}
 	}
 	s.mu.Unlock()
 	s.poke()
@@ -72,6 +74,7 @@ func (s *subscriptions) unwant(topics ...string) {
 	for _, t := range topics {
 		if st := s.topics[t]; st != nil && st.want {
 			st.want, st.unwanted = false, now
+			s.dirty[t] = struct{}{}
 		}
 	}
 	s.mu.Unlock()
@@ -174,23 +177,36 @@ func (s *subscriptions) step() bool {
 }
 
 // plan picks topics to join (wanted, not subscribed) and to leave (unwanted for linger, subscribed) and marks
-// them busy.
+// them busy. It looks only at the topics whose state changed (dirty), so that a storm of joins costs each
+// step the topics it brings, not every topic of the node. A topic still lingering, or busy, stays dirty.
 func (s *subscriptions) plan() (joins, leaves []string) {
 	now := time.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for t, st := range s.topics {
+	for t := range s.dirty {
+		st := s.topics[t]
 		switch {
+		case st == nil:
+			delete(s.dirty, t)
 		case st.busy:
-		case st.want && !st.subscribed && len(joins) < subBatch:
-			st.busy = true
-			joins = append(joins, t)
-		case !st.want && st.subscribed && now.Sub(st.unwanted) >= s.linger && len(leaves) < subBatch:
-			st.busy = true
-			st.ready = make(chan struct{}) // from now on, a new reader waits for the topic to be joined again
-			leaves = append(leaves, t)
-		case !st.want && !st.subscribed:
+		case st.want && !st.subscribed:
+			if len(joins) < subBatch {
+				st.busy = true
+				joins = append(joins, t)
+				delete(s.dirty, t)
+			}
+		case !st.want && st.subscribed:
+			if now.Sub(st.unwanted) >= s.linger && len(leaves) < subBatch {
+				st.busy = true
+				st.ready = make(chan struct{}) // from now on, a new reader waits for the topic to be joined again
+				leaves = append(leaves, t)
+				delete(s.dirty, t)
+			}
+		case !st.want:
 			delete(s.topics, t)
+			delete(s.dirty, t)
+		default: // wanted and subscribed: nothing to do
+			delete(s.dirty, t)
 		}
 	}
 	return joins, leaves
@@ -203,6 +219,7 @@ func (s *subscriptions) settle(topics []string, ok, joined bool) {
 	for _, t := range topics {
 		st := s.topics[t]
 		st.busy = false
+		s.dirty[t] = struct{}{} // its want may have changed meanwhile; plan decides
 		switch {
 		case joined && ok:
 			st.subscribed = true

@@ -14,7 +14,7 @@ import (
 func (s *Store) CreateConversation(ctx context.Context, c core.Conversation, members []core.Member) (core.Conversation, bool, error) {
 	var out core.Conversation
 	var created bool
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx *txn) error {
 		out, created = core.Conversation{}, false
 		if c.DirectKey != "" {
 			existing, err := scanConv(tx.QueryRowContext(ctx, `SELECT `+convCols+` FROM conversations c
@@ -75,7 +75,7 @@ func (s *Store) Channels(ctx context.Context, q string, page core.PageRequest) (
 }
 
 // insertMember stores one membership; an existing one is core.ErrAlreadyExists.
-func insertMember(ctx context.Context, tx *sql.Tx, m core.Member) error {
+func insertMember(ctx context.Context, tx *txn, m core.Member) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO members (conversation_id, user_id, role, read_seq, joined_at)
 		VALUES (?, ?, ?, ?, ?)`, m.ConversationID, m.UserID, m.Role, m.ReadSeq, toMS(m.JoinedAt))
 	return translate(err, "member")

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"strings"
 	"time"
 
@@ -12,13 +11,13 @@ import (
 
 // Update runs fn in one write transaction; see inTx for retries.
 func (s *Store) Update(ctx context.Context, fn func(ctx context.Context, tx ports.LedgerTx) error) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error { return fn(ctx, &ledgerTx{tx: tx}) })
+	return s.inTx(ctx, func(tx *txn) error { return fn(ctx, &ledgerTx{tx: tx}) })
 }
 
 // inTx runs fn in one write transaction. Transactions begin IMMEDIATE, so the write lock — and with it every
 // conversation read inside — is held from the start; the single writer connection queues this process's
 // writers, and SQLITE_BUSY (another process kept the lock beyond BusyTimeout) retries the whole fn.
-func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+func (s *Store) inTx(ctx context.Context, fn func(tx *txn) error) error {
 	backoff := 5 * time.Millisecond
 	for attempt := 0; ; attempt++ {
 		err := s.txOnce(ctx, fn)
@@ -34,16 +33,18 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	}
 }
 
-func (s *Store) txOnce(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.w.BeginTx(ctx, nil)
+func (s *Store) txOnce(ctx context.Context, fn func(tx *txn) error) error {
+	sqlTx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return translate(err, "")
 	}
+	tx := &txn{Tx: sqlTx, d: s.w}
 	committed := false
 	defer func() { // also on panic, so the writer connection is never left inside a transaction
 		if !committed {
 			_ = tx.Rollback()
 		}
+		s.w.prepare(context.WithoutCancel(ctx), tx.missing) // the connection is free again
 	}()
 	if err := fn(tx); err != nil {
 		return err
@@ -53,7 +54,7 @@ func (s *Store) txOnce(ctx context.Context, fn func(tx *sql.Tx) error) error {
 }
 
 // ledgerTx is the ports.LedgerTx of one Update.
-type ledgerTx struct{ tx *sql.Tx }
+type ledgerTx struct{ tx *txn }
 
 var _ ports.LedgerTx = (*ledgerTx)(nil)
 

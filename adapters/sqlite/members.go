@@ -121,6 +121,21 @@ func (s *Store) ConversationIDsOf(ctx context.Context, userID string) ([]string,
 	return ids, err
 }
 
+// ContactsOf returns the members of userID's direct and group conversations, userID excluded.
+func (s *Store) ContactsOf(ctx context.Context, userID string, limit int) ([]string, error) {
+	ids, err := queryAll(ctx, s.r, func(r scanner) (string, error) {
+		var id string
+		return id, r.Scan(&id)
+	}, `SELECT DISTINCT other.user_id FROM members mine
+		JOIN conversations c ON c.id = mine.conversation_id AND c.kind <> 'channel'
+		JOIN members other ON other.conversation_id = mine.conversation_id AND other.user_id <> mine.user_id
+		WHERE mine.user_id = ? ORDER BY other.user_id LIMIT ?`, userID, limit)
+	if ids == nil && err == nil {
+		ids = []string{}
+	}
+	return ids, err
+}
+
 // MarkRead raises the member's readSeq to seq and returns the result.
 func (s *Store) MarkRead(ctx context.Context, conversationID, userID string, seq int64) (int64, error) {
 	var readSeq int64

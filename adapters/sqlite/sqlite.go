@@ -83,8 +83,8 @@ func (c Config) Validate() (Config, error) {
 // Ledger.Update must not call the store's non-transactional write methods: they wait for the same connection.
 type Store struct {
 	cfg Config
-	w   *sql.DB
-	r   *sql.DB
+	w   *db
+	r   *db
 }
 
 // Open opens (creating if needed) the database at cfg.Path and applies pending migrations.
@@ -110,17 +110,18 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
-	s := &Store{cfg: cfg, w: w}
+	s := &Store{cfg: cfg, w: newDB(w)}
 	if err := migrate(ctx, w); err != nil {
 		_ = w.Close()
 		return nil, translate(fmt.Errorf("sqlite: %w", err), "")
 	}
 	// Readers open after the writer switched the file to WAL, so they only read it.
-	s.r, err = sql.Open("sqlite", dsn(cfg, url.Values{"_query_only": {"1"}}))
+	r, err := sql.Open("sqlite", dsn(cfg, url.Values{"_query_only": {"1"}}))
 	if err != nil {
 		_ = w.Close()
 		return nil, core.Wrap(core.CodeInternal, err, "sqlite: open")
 	}
+	s.r = newDB(r)
 	s.r.SetMaxOpenConns(cfg.MaxReadConns)
 	s.r.SetMaxIdleConns(cfg.MaxReadConns)
 	if err := s.Ping(ctx); err != nil {

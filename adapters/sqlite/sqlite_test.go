@@ -25,7 +25,7 @@ func openTest(t *testing.T, path string) *Store {
 func TestStoreContract(t *testing.T) {
 	porttest.TestStores(t, func(t *testing.T) porttest.Stores {
 		s := openTest(t, filepath.Join(t.TempDir(), "scalechat.db"))
-		return porttest.Stores{Users: s, Sessions: s, Conversations: s, Members: s, Summaries: s, History: s, Ledger: s}
+		return porttest.Stores{Users: s, Sessions: s, Conversations: s, Members: s, Summaries: s, History: s, Ledger: s, Contacts: s}
 	})
 }
 

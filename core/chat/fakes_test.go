@@ -67,7 +67,7 @@ func newEnv(t *testing.T, mutate ...func(*chat.Config)) *env {
 	for _, m := range mutate {
 		m(&cfg)
 	}
-	svc, err := chat.New(ctx, cfg, chat.Deps{Users: store, Sessions: store, Conversations: store, Members: store,
+	svc, err := chat.New(ctx, cfg, chat.Deps{Users: store, Sessions: store, Conversations: store, Members: store, Contacts: store,
 		Summaries: store, History: store, Ledger: store, Log: log, Fanout: fan,
 		Limiter: memory.NewRateLimiter(clock), Presence: memory.NewPresence(clock), Hasher: fakeHasher{}, Clock: clock, IDs: &fakeIDs{}})
 	require.NoError(t, err)

@@ -15,6 +15,8 @@ const (
 	MaxSyncLimit     = 1000
 	MaxSyncCursors   = 1000
 	MaxPresenceUsers = 200
+	// MaxPresenceContacts bounds whom one presence change is announced to.
+	MaxPresenceContacts = 10000
 	// PresenceTTL is how long a connection counts as live without a heartbeat.
 	PresenceTTL = 60 * time.Second
 )
@@ -139,32 +141,17 @@ func (s *Service) Disconnected(ctx context.Context, userID, connID string) error
 	return nil
 }
 
-// announcePresence tells the user and every member of the user's direct and group conversations.
-// Channels are public and can be huge: presence does not travel through them.
+// announcePresence tells the user and their contacts: the members of the user's direct and group
+// conversations, found in one store read. Channels are public and can be huge: presence does not travel
+// through them. A user with more than MaxPresenceContacts contacts is announced to the first of them.
 func (s *Service) announcePresence(ctx context.Context, p core.Presence) {
-	contacts := map[string]bool{p.UserID: true}
-	page := core.PageRequest{Limit: core.MaxHistoryLimit}
-	for {
-		convs, err := s.d.Members.ConversationsOf(ctx, p.UserID, page)
-		if err != nil {
-			s.log.WarnContext(ctx, "presence: listing conversations", "user", p.UserID, "err", err)
-			return
-		}
-		for _, c := range convs.Items {
-			if c.Kind == core.KindChannel {
-				continue
-			}
-			if err := s.eachMember(ctx, c.ID, func(m core.Member) { contacts[m.UserID] = true }); err != nil {
-				s.log.WarnContext(ctx, "presence: listing members", "conversation", c.ID, "err", err)
-				return
-			}
-		}
-		if convs.Next == "" {
-			break
-		}
-		page.Cursor = convs.Next
+	contacts, err := s.d.Contacts.ContactsOf(ctx, p.UserID, MaxPresenceContacts)
+	if err != nil {
+		s.log.WarnContext(ctx, "presence: listing contacts", "user", p.UserID, "err", err)
+		return
 	}
-	for id := range contacts {
+	s.publish(ctx, core.UserTopic(p.UserID), core.Envelope{Presence: &p})
+	for _, id := range contacts {
 		s.publish(ctx, core.UserTopic(id), core.Envelope{Presence: &p})
 	}
 }

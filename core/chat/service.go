@@ -57,6 +57,7 @@ type Deps struct {
 	Sessions      ports.SessionStore
 	Conversations ports.ConversationStore
 	Members       ports.MemberStore
+	Contacts      ports.ContactStore
 	Summaries     ports.SummaryStore
 	History       ports.HistoryStore
 	Ledger        ports.Ledger
@@ -71,7 +72,8 @@ type Deps struct {
 }
 
 func (d Deps) validate() error {
-	if d.Users == nil || d.Sessions == nil || d.Conversations == nil || d.Members == nil || d.Summaries == nil ||
+	if d.Users == nil || d.Sessions == nil || d.Conversations == nil || d.Members == nil || d.Contacts == nil ||
+		d.Summaries == nil ||
 		d.History == nil || d.Ledger == nil || d.Log == nil || d.Fanout == nil || d.Limiter == nil || d.Presence == nil ||
 		d.Hasher == nil || d.Clock == nil || d.IDs == nil {
 		return errors.New("chat: every dependency is required")

@@ -23,6 +23,7 @@ type Stores struct {
 	Summaries     ports.SummaryStore
 	History       ports.HistoryStore
 	Ledger        ports.Ledger
+	Contacts      ports.ContactStore
 }
 
 // TestStores runs every store contract suite. newStore must return empty stores, fresh for each call.
@@ -35,6 +36,7 @@ func TestStores(t *testing.T, newStore func(t *testing.T) Stores) {
 	})
 	t.Run("ConversationStore", func(t *testing.T) { TestConversationStore(t, newStore) })
 	t.Run("MemberStore", func(t *testing.T) { TestMemberStore(t, newStore) })
+	t.Run("ContactStore", func(t *testing.T) { TestContactStore(t, newStore) })
 	t.Run("HistoryStore", func(t *testing.T) { TestHistoryStore(t, newStore) })
 	t.Run("Ledger", func(t *testing.T) { TestLedger(t, newStore) })
 }
