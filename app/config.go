@@ -50,6 +50,7 @@ type Config struct {
 	DeliveryShards       int
 	DeliveryQueue        int
 	TopicLinger          time.Duration
+	ConnectConcurrency   int
 
 	PostgresURL         string
 	RedisURL            string
@@ -91,7 +92,7 @@ func Parse(args []string, getenv func(string) string) (Config, error) {
 		fs.Int64Var(p, name, v, help)
 	}
 	host, _ := os.Hostname()
-	var rate, mem, sockets, partitions, outBytes, outFrames, flushers, shards, dqueue int64
+	var rate, mem, sockets, partitions, outBytes, outFrames, flushers, shards, dqueue, setups int64
 	var brokers string
 	str(&c.Role, "role", RoleStandalone, "role to run: standalone, gateway, worker or all")
 	str(&c.Addr, "addr", ":8080", "HTTP listen address (REST, Socket.IO, web app)")
@@ -114,6 +115,7 @@ func Parse(args []string, getenv func(string) string) (Config, error) {
 	num(&shards, "delivery-shards", 0, "goroutines broadcasting to rooms, by topic (0: two per CPU)")
 	num(&dqueue, "delivery-queue", 8192, "envelopes one delivery shard may have waiting before it drops (counted)")
 	dur(&c.TopicLinger, "topic-linger", 10*time.Second, "how long a node stays subscribed to a topic its sockets left")
+	num(&setups, "connect-concurrency", 0, "socket set-ups (auth, rooms, presence) run at once (0: eight per CPU)")
 	str(&c.DebugAddr, "debug-addr", "", "serve net/http/pprof here (loopback only, e.g. 127.0.0.1:6060); empty: off")
 	str(&c.PostgresURL, "postgres-url", "", "distributed roles: PostgreSQL URL, e.g. postgres://user@host:5432/db")
 	str(&c.RedisURL, "redis-url", "redis://127.0.0.1:6379/0", "distributed roles: Redis URL")
@@ -136,6 +138,7 @@ func Parse(args []string, getenv func(string) string) (Config, error) {
 	c.KafkaPartitions = int(partitions)
 	c.SocketOutboundBytes, c.SocketOutboundFrames = int(outBytes), int(outFrames)
 	c.SocketFlushers, c.DeliveryShards, c.DeliveryQueue = int(flushers), int(shards), int(dqueue)
+	c.ConnectConcurrency = int(setups)
 	for _, b := range strings.Split(brokers, ",") {
 		if b = strings.TrimSpace(b); b != "" {
 			c.KafkaBrokers = append(c.KafkaBrokers, b)
@@ -171,7 +174,8 @@ func (c Config) validate() error {
 		errs = append(errs, errors.New("--max-sockets-per-user must be positive and --presence-grace not negative"))
 	}
 	if c.SocketOutboundBytes < 1024 || c.SocketOutboundFrames < 16 || c.SocketWriteTimeout <= 0 ||
-		c.SocketFlushers < 0 || c.DeliveryShards < 0 || c.DeliveryQueue < 1 || c.TopicLinger < 0 {
+		c.SocketFlushers < 0 || c.DeliveryShards < 0 || c.DeliveryQueue < 1 || c.TopicLinger < 0 ||
+		c.ConnectConcurrency < 0 {
 		errs = append(errs, errors.New("socket limits must be positive (--socket-outbound-bytes at least 1024, "+
 			"--socket-outbound-frames at least 16)"))
 	}

@@ -138,7 +138,8 @@ func ProvideRealtime(cfg Config, log *slog.Logger, svc *chat.Service, fanout por
 		MaxSocketsPerUser: cfg.MaxSocketsPerUser, PresenceGrace: cfg.PresenceGrace,
 		MaxOutboundBytes: cfg.SocketOutboundBytes, MaxOutboundFrames: cfg.SocketOutboundFrames,
 		WriteTimeout: cfg.SocketWriteTimeout, Flushers: cfg.SocketFlushers, DeliveryShards: cfg.DeliveryShards,
-		DeliveryQueue: cfg.DeliveryQueue, TopicLinger: cfg.TopicLinger, Logger: log, Metrics: reg}, svc, fanout)
+		DeliveryQueue: cfg.DeliveryQueue, TopicLinger: cfg.TopicLinger, ConnectConcurrency: cfg.ConnectConcurrency,
+		Logger: log, Metrics: reg}, svc, fanout)
 }
 
 // ProvideHandler builds the HTTP handler: Socket.IO at /socket.io/; the REST API, docs, health and metrics at

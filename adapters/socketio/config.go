@@ -29,6 +29,9 @@ type Config struct {
 	DeliveryShards    int           // goroutines broadcasting, by topic (default 2×GOMAXPROCS)
 	DeliveryQueue     int           // envelopes a shard may have waiting; beyond, they are dropped and counted
 	TopicLinger       time.Duration // how long a topic stays subscribed after its last local reader left
+	// ConnectConcurrency bounds connection set-ups (authentication, rooms, presence) running at once; a
+	// reconnect storm queues for them rather than starving the delivery of live conversations.
+	ConnectConcurrency int
 
 	Logger  *slog.Logger
 	Metrics prometheus.Registerer // where the endpoint's collectors go; nil: not exported
@@ -40,7 +43,8 @@ func DefaultConfig() Config {
 	return Config{Node: "node", MaxPayloadBytes: 64 << 10, MaxSocketsPerUser: 20, PresenceGrace: 3 * time.Second,
 		HeartbeatEvery: 20 * time.Second, QueueDepth: 64, PingInterval: 25 * time.Second, PingTimeout: 20 * time.Second,
 		MaxOutboundBytes: 4 << 20, MaxOutboundFrames: 16384, WriteTimeout: 10 * time.Second,
-		Flushers: procs, DeliveryShards: 2 * procs, DeliveryQueue: 8192, TopicLinger: 10 * time.Second}
+		Flushers: procs, DeliveryShards: 2 * procs, DeliveryQueue: 8192, TopicLinger: 10 * time.Second,
+		ConnectConcurrency: 8 * procs}
 }
 
 func (c Config) withDefaults() (Config, error) {
@@ -74,6 +78,7 @@ func (c Config) withDefaults() (Config, error) {
 	def(&c.DeliveryShards, d.DeliveryShards)
 	def(&c.DeliveryQueue, d.DeliveryQueue)
 	defDur(&c.TopicLinger, d.TopicLinger)
+	def(&c.ConnectConcurrency, d.ConnectConcurrency)
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
@@ -82,7 +87,7 @@ func (c Config) withDefaults() (Config, error) {
 		return c, errors.New("socketio: limits must be positive (MaxPayloadBytes at least 1024)")
 	}
 	if c.MaxOutboundBytes < 1024 || c.MaxOutboundFrames < 16 || c.WriteTimeout <= 0 || c.Flushers < 1 ||
-		c.DeliveryShards < 1 || c.DeliveryQueue < 1 || c.TopicLinger < 0 {
+		c.DeliveryShards < 1 || c.DeliveryQueue < 1 || c.TopicLinger < 0 || c.ConnectConcurrency < 1 {
 		return c, errors.New("socketio: outbound limits must be positive (MaxOutboundBytes at least 1024, " +
 			"MaxOutboundFrames at least 16)")
 	}

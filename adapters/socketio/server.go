@@ -39,6 +39,10 @@ type Server struct {
 	metrics    *metrics
 	routes     map[string]handlerFunc
 
+	// setups admits connection set-ups (authentication, rooms, presence) a few at a time: in a reconnect storm
+	// they queue here instead of taking every CPU from the delivery of live conversations.
+	setups chan struct{}
+
 	ctx    context.Context // lives until Close: background work of connections
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -58,6 +62,7 @@ func New(cfg Config, svc *chat.Service, fanout ports.Fanout) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, svc: svc, log: cfg.Logger, metrics: newMetrics()}
 	s.routes = s.handlers()
+	s.setups = make(chan struct{}, cfg.ConnectConcurrency)
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.writers = newWriters(cfg, s.metrics)
 	s.dispatcher = newDispatcher(s)
@@ -154,9 +159,15 @@ func (s *Server) authenticate(sock *socket.Socket, next func(*socket.ExtendedErr
 	s.mu.Unlock()
 	go func() {
 		defer s.wg.Done()
-		ctx, cancel := context.WithTimeout(s.ctx, 5*time.Second)
+		ctx, cancel := context.WithTimeout(s.ctx, setUpTimeout)
 		defer cancel()
+		release, err := s.admit(ctx)
+		if err != nil {
+			sock.Conn().Close(false) // this node is stopping or overloaded: the client retries
+			return
+		}
 		u, err := s.svc.Authenticate(ctx, token)
+		release()
 		if err != nil {
 			e := core.AsError(err)
 			if e.Code != core.CodeUnauthenticated {
@@ -249,8 +260,23 @@ func (s *Server) watchEngine(c *conn) {
 	}
 }
 
+// admit waits for a set-up slot; release gives it back.
+func (s *Server) admit(ctx context.Context) (release func(), err error) {
+	select {
+	case s.setups <- struct{}{}:
+		return func() { <-s.setups }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
 // setUp joins the user's rooms and topics, then records presence.
 func (s *Server) setUp(ctx context.Context, c *conn) error {
+	release, err := s.admit(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
 	ids, err := s.svc.ConversationIDs(ctx, c.userID)
 	if err != nil {
 		return err

@@ -22,10 +22,13 @@ type subscriptions struct {
 
 	mu     sync.Mutex
 	topics map[string]*topicState
-	dirty  map[string]struct{} // topics whose want changed, or whose join failed: what plan looks at
-	kick   chan struct{}
-	quit   chan struct{}
-	done   chan struct{}
+	dirty  map[string]struct{} // topics to decide on now: wanted anew, or just settled
+	// lingering are the topics let go, in the order they were: each is left once it has been unwanted for
+	// linger (unless wanted again meanwhile). Only its front is looked at, on every tick.
+	lingering []lingerEntry
+	kick      chan struct{}
+	quit      chan struct{}
+	done      chan struct{}
 }
 
 // topicState is one topic's subscription. The next change is decided from want, subscribed and busy.
@@ -35,6 +38,12 @@ type topicState struct {
 	busy       bool          // a join or leave of it is under way
 	ready      chan struct{} // closed when subscribed (and not being left)
 	unwanted   time.Time     // when want last became false
+}
+
+// lingerEntry is one topic let go at a time.
+type lingerEntry struct {
+	topic string
+	at    time.Time
 }
 
 // Bounds of the reconciler: topics per Join/Leave call, and how long one may take before it is retried.
@@ -74,7 +83,7 @@ func (s *subscriptions) unwant(topics ...string) {
 	for _, t := range topics {
 		if st := s.topics[t]; st != nil && st.want {
 			st.want, st.unwanted = false, now
-			s.dirty[t] = struct{}{}
+			s.lingering = append(s.lingering, lingerEntry{topic: t, at: now})
 		}
 	}
 	s.mu.Unlock()
@@ -177,37 +186,50 @@ func (s *subscriptions) step() bool {
 }
 
 // plan picks topics to join (wanted, not subscribed) and to leave (unwanted for linger, subscribed) and marks
-// them busy. It looks only at the topics whose state changed (dirty), so that a storm of joins costs each
-// step the topics it brings, not every topic of the node. A topic still lingering, or busy, stays dirty.
+// them busy. It looks only at the topics just wanted or settled (dirty) and at the front of the lingering
+// queue, so that a storm of connections costs each step the topics it brings, not every topic of the node.
 func (s *subscriptions) plan() (joins, leaves []string) {
 	now := time.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for t := range s.dirty {
+		if len(joins) == subBatch {
+			break
+		}
+		delete(s.dirty, t)
 		st := s.topics[t]
 		switch {
-		case st == nil:
-			delete(s.dirty, t)
-		case st.busy:
+		case st == nil || st.busy: // settle marks it dirty again
 		case st.want && !st.subscribed:
-			if len(joins) < subBatch {
-				st.busy = true
-				joins = append(joins, t)
-				delete(s.dirty, t)
-			}
-		case !st.want && st.subscribed:
-			if now.Sub(st.unwanted) >= s.linger && len(leaves) < subBatch {
-				st.busy = true
-				st.ready = make(chan struct{}) // from now on, a new reader waits for the topic to be joined again
-				leaves = append(leaves, t)
-				delete(s.dirty, t)
-			}
-		case !st.want:
+			st.busy = true
+			joins = append(joins, t)
+		case !st.want && !st.subscribed:
 			delete(s.topics, t)
-			delete(s.dirty, t)
-		default: // wanted and subscribed: nothing to do
-			delete(s.dirty, t)
+		case !st.want: // subscribed, let go meanwhile: it lingers
+			s.lingering = append(s.lingering, lingerEntry{topic: t, at: st.unwanted})
 		}
+	}
+	n := 0
+	for _, e := range s.lingering {
+		if now.Sub(e.at) < s.linger || len(leaves) == subBatch {
+			break
+		}
+		n++
+		st := s.topics[e.topic]
+		switch {
+		case st == nil || st.want || !st.unwanted.Equal(e.at): // wanted again, or let go again later
+		case st.busy:
+			s.dirty[e.topic] = struct{}{}
+		case st.subscribed:
+			st.busy = true
+			st.ready = make(chan struct{}) // from now on, a new reader waits for the topic to be joined again
+			leaves = append(leaves, e.topic)
+		default:
+			delete(s.topics, e.topic)
+		}
+	}
+	if n > 0 {
+		s.lingering = append(s.lingering[:0:0], s.lingering[n:]...)
 	}
 	return joins, leaves
 }

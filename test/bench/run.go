@@ -87,7 +87,7 @@ func run(ctx context.Context, cfg config) (*Results, error) {
 	if err := writeResults(cfg.out, res); err != nil {
 		return res, err
 	}
-	if len(res.failures()) == 0 {
+	if len(res.failures()) == 0 && os.Getenv("BENCH_KEEP") == "" {
 		_ = os.RemoveAll(b.tmp)
 	} else {
 		fmt.Fprintf(os.Stderr, "bench: logs of the targets kept in %s\n", b.tmp)

@@ -8,7 +8,8 @@
 #
 # Gateways listen on 127.0.0.1:8081, 8082, ...; workers serve probes on 127.0.0.1:8091, ...; the broker on
 # 127.0.0.1:19092. Environment: CLUSTER_DIR (default ./tmp/cluster), PG_ADMIN_URL (default
-# postgres://postgres@127.0.0.1:5432/postgres), REDIS_URL (default redis://127.0.0.1:6379/0), BIN_DIR (./bin).
+# postgres://postgres@127.0.0.1:5432/postgres), REDIS_URL (default redis://127.0.0.1:6379/0), BIN_DIR (./bin),
+# DEBUG_PORT (when set, pprof on 127.0.0.1:DEBUG_PORT+1.. for the gateways and DEBUG_PORT+11.. for the workers).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 CLUSTER_DIR=${CLUSTER_DIR:-./tmp/cluster}
@@ -40,13 +41,16 @@ start() {
   "$BIN_DIR/scalechat" migrate --postgres-url "$pg"
   local common=(--postgres-url "$pg" --redis-url "$REDIS_URL" --redis-prefix "scalechat-cluster:"
     --kafka-brokers 127.0.0.1:19092 --kafka-session-timeout 2s)
+  debug() { [ -n "${DEBUG_PORT:-}" ] && echo "--debug-addr 127.0.0.1:$((DEBUG_PORT + $1))"; true; }
   for i in $(seq 1 "$workers"); do
-    "$BIN_DIR/scalechat" serve --role worker --node "worker-$i" --addr "127.0.0.1:$((8090 + i))" "${common[@]}" \
+    # shellcheck disable=SC2046
+    "$BIN_DIR/scalechat" serve --role worker --node "worker-$i" --addr "127.0.0.1:$((8090 + i))" "${common[@]}" $(debug $((10 + i))) \
       >"$CLUSTER_DIR/worker-$i.log" 2>&1 &
     echo $! >>"$CLUSTER_DIR/pids"
   done
   for i in $(seq 1 "$gateways"); do
-    "$BIN_DIR/scalechat" serve --role gateway --node "gateway-$i" --addr "127.0.0.1:$((8080 + i))" "${common[@]}" \
+    # shellcheck disable=SC2046
+    "$BIN_DIR/scalechat" serve --role gateway --node "gateway-$i" --addr "127.0.0.1:$((8080 + i))" "${common[@]}" $(debug "$i") \
       >"$CLUSTER_DIR/gateway-$i.log" 2>&1 &
     echo $! >>"$CLUSTER_DIR/pids"
   done
