@@ -216,7 +216,18 @@ func (s *Server) connected(sock *socket.Socket) {
 		return
 	}
 	s.watchEngine(c)
-	sock.On("disconnect", func(...any) { s.closeConn(c, true) })
+	sock.On("disconnect", func(args ...any) {
+		reason, _ := first[string](args)
+		s.metrics.disconnects.WithLabelValues(disconnectReason(reason)).Inc()
+		if reason == "ping timeout" {
+			attrs := []any{"user", c.userID}
+			if ws, ok := c.eio.Transport().(*wsTransport); ok {
+				attrs = append(attrs, ws.diagnose()...)
+			}
+			s.log.Info("socket lost to a ping timeout", attrs...)
+		}
+		s.closeConn(c, true)
+	})
 	s.handle(c)
 	c.enqueueControl(func() {
 		ctx, cancel := context.WithTimeout(s.ctx, setUpTimeout)
@@ -452,4 +463,15 @@ func (d *detachable) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		d.detach()
 	}
 	return c, rw, err
+}
+
+// disconnectReason keeps the disconnect reasons of the library's closed set as metric labels; anything else
+// (an error's text) is "other", so that the label stays bounded.
+func disconnectReason(r string) string {
+	switch r {
+	case "transport close", "transport error", "ping timeout", "parse error", "forced close", "forced server close",
+		"server namespace disconnect", "client namespace disconnect", "server shutting down":
+		return r
+	}
+	return "other"
 }

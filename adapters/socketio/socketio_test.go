@@ -94,7 +94,7 @@ func TestEverySocketGetsEveryEventInOrder(t *testing.T) {
 // other member keeps getting every event. Its unsolicited pongs do not count as answers.
 func TestSocketThatStopsReadingIsClosed(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, socketio.Config{MaxOutboundBytes: 256 << 10, MaxOutboundFrames: 1024})
+	e := newEnv(t, socketio.Config{MaxOutboundBytes: 512 << 10, MaxOutboundFrames: 2048})
 	alice, _ := e.user("alice")
 	bob, bobToken := e.user("bob")
 	carol, carolToken := e.user("carol")
@@ -117,12 +117,15 @@ func TestSocketThatStopsReadingIsClosed(t *testing.T) {
 	body := strings.Repeat("x", 3000)
 	received := make(chan int, 1)
 	sent := 0
-	go func() {
+	go func() { // a cheap reader (no JSON decoding), so that only the stalled socket falls behind
 		n := 0
 		for {
-			ev := reader.event()
+			p := reader.next()
+			if !strings.HasPrefix(p, `42["event",`) || !strings.Contains(p, `"message.created"`) {
+				continue
+			}
 			n++
-			if ev["type"] == "message.created" && ev["data"].(map[string]any)["message"].(map[string]any)["body"] == "last" {
+			if strings.Contains(p, `"body":"last"`) {
 				received <- n
 				return
 			}
@@ -199,4 +202,46 @@ func TestPollingClientThatStopsPollingIsClosed(t *testing.T) {
 	require.Eventually(t, func() bool { return e.gauge("scalechat_sockets") == 0 }, 5*time.Second, 10*time.Millisecond)
 	status, _ = get(session)
 	assert.Equal(t, 400, status, "the session is gone")
+}
+
+// Clients that answer every ping keep their sockets, however busy the sockets are: no pong is taken for an
+// unsolicited one, and nobody hits the ping timeout.
+func TestAnsweredPingsKeepBusySockets(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, socketio.Config{PingInterval: 30 * time.Millisecond, PingTimeout: 500 * time.Millisecond})
+	owner, _ := e.user("owner")
+	const members = 30
+	var users []core.User
+	var clients []*client
+	for range members {
+		u, tok := e.user("member")
+		users = append(users, u)
+		clients = append(clients, e.dial(tok, 0))
+	}
+	conv := e.group(owner, users...)
+	var readers sync.WaitGroup
+	for _, c := range clients {
+		readers.Go(func() {
+			_ = c.ws.SetReadDeadline(time.Time{})
+			for {
+				_, data, err := c.ws.ReadMessage()
+				if err != nil {
+					return // closed at the end of the test
+				}
+				if string(data) == "2" {
+					_ = c.ws.WriteMessage(1, []byte("3"))
+				}
+			}
+		})
+	}
+	deadline := time.Now().Add(3 * time.Second)
+	for time.Now().Before(deadline) {
+		e.send(owner, conv, "busy")
+	}
+	assert.Zero(t, e.counter("scalechat_socket_disconnects_total", nil), "no socket was lost")
+	assert.Zero(t, e.counter("scalechat_socket_unsolicited_pongs_total", nil), "every pong answered a ping")
+	for _, c := range clients {
+		_ = c.ws.Close()
+	}
+	readers.Wait()
 }

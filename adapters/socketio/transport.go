@@ -42,7 +42,8 @@ type wsTransport struct {
 	// it completed); live: it has, so broadcasts may append frames directly and keep the engine's order.
 	armed   atomic.Bool
 	live    atomic.Bool
-	pingOut atomic.Bool // a ping is on its way to the client and its pong not yet back
+	pingsOut atomic.Int32 // pings written to the client whose pongs are not back yet
+	pingAt  atomic.Int64 // when the last ping was taken for writing (unix nanoseconds), for diagnosis
 
 	mu       sync.Mutex
 	q        []outFrame // waiting to be written
@@ -139,13 +140,30 @@ func (t *wsTransport) read() {
 		case websocket.TextMessage:
 			// "3" is a pong. One that answers no written ping is dropped: the engine then closes a socket
 			// whose pings stay stuck behind a backlog it does not read.
-			if len(data) == 1 && data[0] == '3' && !t.pingOut.CompareAndSwap(true, false) {
-				t.w.metrics.unsolicitedPongs.Inc()
+			if len(data) == 1 && data[0] == '3' {
+				if !t.answerPing() {
+					t.w.metrics.unsolicitedPongs.Inc()
+					continue
+				}
+				t.handle(types.NewStringBuffer(data))
 				continue
 			}
 			t.handle(types.NewStringBuffer(data))
 		case websocket.BinaryMessage:
 			t.handle(types.NewBytesBuffer(data))
+		}
+	}
+}
+
+// answerPing takes a pong as the answer to a ping written; false when no ping is waiting for one.
+func (t *wsTransport) answerPing() bool {
+	for {
+		n := t.pingsOut.Load()
+		if n <= 0 {
+			return false
+		}
+		if t.pingsOut.CompareAndSwap(n, n-1) {
+			return true
 		}
 	}
 }
@@ -189,6 +207,23 @@ func (t *wsTransport) Send(packets []*packet.Packet) {
 		return
 	}
 	frames[len(frames)-1].drain = true
+	if len(frames) == 1 && frames[0].ping {
+		// The engine writes a ping before it arms the timeout that the pong clears (servers/engine v3.0.6,
+		// socket.go, schedulePing). A pong back in between clears nothing, and the socket is closed 20 s later
+		// for a ping timeout although it answered: our flushers write at once, and loopback answers in
+		// microseconds (seen once per 10,000 sockets a minute, under load). The ping waits a moment, for the
+		// engine to arm its timeout first.
+		time.AfterFunc(pingHold(t.w.cfg.PingTimeout), func() { t.queue(frames) })
+		return
+	}
+	t.queue(frames)
+}
+
+// pingHold is how long a ping waits before it is queued (see Send).
+func pingHold(timeout time.Duration) time.Duration { return min(100*time.Millisecond, timeout/10) }
+
+// queue queues frames of the engine's and hands the transport to its flusher when it needs it.
+func (t *wsTransport) queue(frames []outFrame) {
 	if schedule, _ := t.push(frames...); schedule {
 		t.fl.schedule(t)
 	}
@@ -233,10 +268,25 @@ func (t *wsTransport) take() []outFrame {
 	t.q, t.spare = t.spare, nil
 	for _, f := range frames {
 		if f.ping {
-			t.pingOut.Store(true)
+			t.pingsOut.Add(1)
+			t.pingAt.Store(time.Now().UnixNano())
 		}
 	}
 	return frames
+}
+
+// diagnose describes the transport's write side, for the log of a socket lost to a ping timeout: whether the
+// ping left the server (then the client did not answer) or was still queued.
+func (t *wsTransport) diagnose() []any {
+	t.mu.Lock()
+	queued, bytes, state := len(t.q), t.bytes, t.state
+	t.mu.Unlock()
+	since := "never"
+	if at := t.pingAt.Load(); at > 0 {
+		since = time.Since(time.Unix(0, at)).Round(time.Millisecond).String()
+	}
+	return []any{"pings_out", t.pingsOut.Load(), "ping_taken_ago", since, "queued_frames", queued,
+		"queued_bytes", bytes, "write_state", state}
 }
 
 // written tells the engine about frames written: one drain per engine Send.

@@ -75,7 +75,7 @@ func (b *bench) take(ctx context.Context, t *target) sample {
 func figures(t *target, a, z sample, deliveries uint64) ServerFigures {
 	win := z.at.Sub(a.at)
 	f := ServerFigures{WindowS: win.Seconds(), ByProcess: map[string]float64{}, Drops: map[string]float64{},
-		SlowCloses: map[string]float64{}}
+		SlowCloses: map[string]float64{}, Closes: map[string]float64{}}
 	pct := func(d time.Duration) float64 {
 		if win <= 0 {
 			return 0
@@ -98,6 +98,9 @@ func figures(t *target, a, z sample, deliveries uint64) ServerFigures {
 			for s, v := range probe.Increase(before, after, probe.IsSlowClose) {
 				f.SlowCloses[p.Name+" "+s] = v
 				f.SlowClosesTotal += v
+			}
+			for s, v := range probe.Increase(before, after, probe.IsClose) {
+				f.Closes[probe.Reason(s)] += v
 			}
 		}
 	}

@@ -57,7 +57,8 @@ type ServerFigures struct {
 	DropsTotal       float64            `json:"dropsTotal"`
 	SlowCloses       map[string]float64 `json:"slowCloses,omitempty"` // socket_closed_total{reason=outbound_overflow|write_timeout}
 	SlowClosesTotal  float64            `json:"slowClosesTotal"`
-	GenCPUPct        float64            `json:"genCpuPct"` // the load generator's processes, same unit
+	Closes           map[string]float64 `json:"closes,omitempty"` // every socket_closed_total series that grew, by reason
+	GenCPUPct        float64            `json:"genCpuPct"`        // the load generator's processes, same unit
 	GenUsPerDelivery float64            `json:"genUsPerDelivery,omitempty"`
 	ScrapeErrors     []string           `json:"scrapeErrors,omitempty"`
 }

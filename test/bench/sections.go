@@ -34,7 +34,7 @@ func stepRows(target string, steps []*StepResult) [][]string {
 			notes = append(notes, fmt.Sprintf("%d dup, %d seq gaps", s.Dups, s.Gaps))
 		}
 		if s.ServerClosed > 0 {
-			notes = append(notes, fmt.Sprintf("%d sockets closed by server", s.ServerClosed))
+			notes = append(notes, fmt.Sprintf("%d sockets closed by server%s", s.ServerClosed, closeReasons(s.Server.Closes)))
 		}
 		if len(s.Server.ScrapeErrors) > 0 {
 			notes = append(notes, fmt.Sprintf("%d /metrics scrapes failed", len(s.Server.ScrapeErrors)))
@@ -359,4 +359,21 @@ func persistSection(m *md, r *Results) {
 	m.p("")
 	m.table([]string{"target", "senders", "persisted msg/s", "201 / 202", "p50 ms", "p99 ms", "errors",
 		"server CPU µs/message", "CPU % by process", "vs standalone"}, rows)
+}
+
+// closeReasons lists the servers' own count of closed sockets by reason, as " (reason n, ...)".
+func closeReasons(by map[string]float64) string {
+	if len(by) == 0 {
+		return ""
+	}
+	reasons := make([]string, 0, len(by))
+	for r := range by {
+		reasons = append(reasons, r)
+	}
+	sort.Strings(reasons)
+	parts := make([]string, len(reasons))
+	for i, r := range reasons {
+		parts[i] = fmt.Sprintf("%s %.0f", r, by[r])
+	}
+	return " (server's count: " + strings.Join(parts, ", ") + ")"
 }

@@ -96,6 +96,22 @@ func IsSlowClose(series string) bool {
 	return closeName.MatchString(Name(series)) && slowLabel.MatchString(series)
 }
 
+// IsClose reports whether a series counts sockets closed (by the transport) or disconnected (by the library),
+// for any reason.
+func IsClose(series string) bool {
+	return closeName.MatchString(Name(series)) || Name(series) == "scalechat_socket_disconnects_total"
+}
+
+var reasonLabel = regexp.MustCompile(`reason="([^"]*)"`)
+
+// Reason returns a series' reason label ("" when it has none).
+func Reason(series string) string {
+	if m := reasonLabel.FindStringSubmatch(series); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
 // Increase returns, for every series that select picks, how much it grew from before to after. A series
 // missing on one side counts as 0 there (metrics appear when first used); a counter that went down (a
 // restart) reports its new value.
