@@ -40,10 +40,10 @@ type wsTransport struct {
 
 	// armed: the engine may write through this transport (it is the socket's first one, or the upgrade to
 	// it completed); live: it has, so broadcasts may append frames directly and keep the engine's order.
-	armed   atomic.Bool
-	live    atomic.Bool
+	armed    atomic.Bool
+	live     atomic.Bool
 	pingsOut atomic.Int32 // pings written to the client whose pongs are not back yet
-	pingAt  atomic.Int64 // when the last ping was taken for writing (unix nanoseconds), for diagnosis
+	pingAt   atomic.Int64 // when the last ping was taken for writing (unix nanoseconds), for diagnosis
 
 	mu       sync.Mutex
 	q        []outFrame // waiting to be written
