@@ -53,6 +53,7 @@ type Config struct {
 	ConnectConcurrency   int
 
 	PostgresURL         string
+	PostgresMaxConns    int32
 	RedisURL            string
 	RedisPrefix         string
 	KafkaBrokers        []string
@@ -92,7 +93,7 @@ func Parse(args []string, getenv func(string) string) (Config, error) {
 		fs.Int64Var(p, name, v, help)
 	}
 	host, _ := os.Hostname()
-	var rate, mem, sockets, partitions, outBytes, outFrames, flushers, shards, dqueue, setups int64
+	var rate, mem, sockets, partitions, outBytes, outFrames, flushers, shards, dqueue, setups, pgConns int64
 	var brokers string
 	str(&c.Role, "role", RoleStandalone, "role to run: standalone, gateway, worker or all")
 	str(&c.Addr, "addr", ":8080", "HTTP listen address (REST, Socket.IO, web app)")
@@ -118,6 +119,7 @@ func Parse(args []string, getenv func(string) string) (Config, error) {
 	num(&setups, "connect-concurrency", 0, "socket set-ups (auth, rooms, presence) run at once (0: eight per CPU)")
 	str(&c.DebugAddr, "debug-addr", "", "serve net/http/pprof here (loopback only, e.g. 127.0.0.1:6060); empty: off")
 	str(&c.PostgresURL, "postgres-url", "", "distributed roles: PostgreSQL URL, e.g. postgres://user@host:5432/db")
+	num(&pgConns, "postgres-max-conns", 10, "distributed roles: PostgreSQL connections per process")
 	str(&c.RedisURL, "redis-url", "redis://127.0.0.1:6379/0", "distributed roles: Redis URL")
 	str(&c.RedisPrefix, "redis-prefix", "scalechat:", "distributed roles: prefix of every Redis key and channel")
 	str(&brokers, "kafka-brokers", "127.0.0.1:9092", "distributed roles: comma-separated Kafka bootstrap brokers")
@@ -139,6 +141,7 @@ func Parse(args []string, getenv func(string) string) (Config, error) {
 	c.SocketOutboundBytes, c.SocketOutboundFrames = int(outBytes), int(outFrames)
 	c.SocketFlushers, c.DeliveryShards, c.DeliveryQueue = int(flushers), int(shards), int(dqueue)
 	c.ConnectConcurrency = int(setups)
+	c.PostgresMaxConns = int32(min(max(pgConns, -1), 1<<20))
 	for _, b := range strings.Split(brokers, ",") {
 		if b = strings.TrimSpace(b); b != "" {
 			c.KafkaBrokers = append(c.KafkaBrokers, b)
@@ -154,6 +157,9 @@ func (c Config) validate() error {
 	}
 	if c.Distributed() && (c.PostgresURL == "" || c.RedisURL == "" || len(c.KafkaBrokers) == 0 || c.KafkaTopic == "") {
 		errs = append(errs, fmt.Errorf("--role %s needs --postgres-url, --redis-url, --kafka-brokers and --kafka-topic", c.Role))
+	}
+	if c.PostgresMaxConns < 1 {
+		errs = append(errs, errors.New("--postgres-max-conns must be positive"))
 	}
 	if c.KafkaPartitions < 1 || c.KafkaSessionTimeout <= 0 {
 		errs = append(errs, errors.New("--kafka-partitions and --kafka-session-timeout must be positive"))

@@ -39,7 +39,7 @@ var RedisSet = wire.NewSet(
 
 // ProvidePostgres applies the schema (safe on every start: migrations take an advisory lock) and opens the pool.
 func ProvidePostgres(ctx context.Context, cfg Config) (*postgres.Store, func(), error) {
-	pc := postgres.Config{URL: cfg.PostgresURL}
+	pc := postgres.Config{URL: cfg.PostgresURL, MaxConns: cfg.PostgresMaxConns}
 	if err := postgres.Migrate(ctx, pc); err != nil {
 		return nil, nil, err
 	}

@@ -12,6 +12,9 @@ import (
 type Fanout interface {
 	// Publish sends envelopes to topic's current subscribers. No subscriber is not an error.
 	Publish(ctx context.Context, topic string, envs ...core.Envelope) error
+	// PublishMany sends the same envelopes to each of topics, as Publish would topic by topic but in as few
+	// round trips as the transport allows (a presence change reaches a user's every contact at once).
+	PublishMany(ctx context.Context, topics []string, envs ...core.Envelope) error
 	// Subscribe opens a subscription whose handler receives every envelope of the topics it joins. The handler
 	// is called from one goroutine per subscription, in order, and must not block for long.
 	Subscribe(ctx context.Context, handler func(topic string, env core.Envelope)) (Subscription, error)

@@ -50,6 +50,21 @@ func (f *Fanout) Publish(ctx context.Context, topic string, envs ...core.Envelop
 	return nil
 }
 
+// PublishMany queues envs for every subscription joined to any of topics, topic by topic.
+func (f *Fanout) PublishMany(ctx context.Context, topics []string, envs ...core.Envelope) error {
+	if err := ctx.Err(); err != nil {
+		return core.Wrap(core.CodeUnavailable, err, "fanout: publish abandoned")
+	}
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	for _, topic := range topics {
+		for s := range f.topics[topic] {
+			s.enqueue(topic, envs)
+		}
+	}
+	return nil
+}
+
 // Subscribe starts a subscription, joined to no topic. Close it to stop its goroutine. Close must not be
 // called from the handler: it waits for the running handler call to return.
 func (f *Fanout) Subscribe(ctx context.Context, handler func(topic string, env core.Envelope)) (ports.Subscription, error) {

@@ -59,6 +59,34 @@ func (f *Fanout) Publish(ctx context.Context, topic string, envs ...core.Envelop
 	return nil
 }
 
+// publishBatch bounds how many PUBLISH commands PublishMany pipelines in one round trip.
+const publishBatch = 512
+
+// PublishMany sends envs to each of topics as one message per topic, encoded once and pipelined.
+func (f *Fanout) PublishMany(ctx context.Context, topics []string, envs ...core.Envelope) error {
+	if len(envs) == 0 || len(topics) == 0 {
+		return nil
+	}
+	payload, err := encodeEnvelopes(envs)
+	if err != nil {
+		return core.Wrap(core.CodeInternal, err, "redis: cannot encode envelopes")
+	}
+	for len(topics) > 0 {
+		batch := topics[:min(len(topics), publishBatch)]
+		topics = topics[len(batch):]
+		_, err := f.c.rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
+			for _, topic := range batch {
+				p.Publish(ctx, f.c.key(topic), payload)
+			}
+			return nil
+		})
+		if err != nil {
+			return unavailable(err, "publish")
+		}
+	}
+	return nil
+}
+
 // Subscribe starts a subscription joined to no topic; it connects lazily and retries until Close. Close must
 // not be called from the handler: it waits for the running handler call to return.
 func (f *Fanout) Subscribe(ctx context.Context, handler func(topic string, env core.Envelope)) (ports.Subscription, error) {

@@ -42,6 +42,10 @@ type Server struct {
 	// setups admits connection set-ups (authentication, rooms, presence) a few at a time: in a reconnect storm
 	// they queue here instead of taking every CPU from the delivery of live conversations.
 	setups chan struct{}
+	// drops bounds presence drops after the grace period (half as many as set-ups): when the sockets of a
+	// storm all time out at once, their offline announcements must not take every store and Redis connection
+	// from the set-ups of the sockets coming back.
+	drops chan struct{}
 
 	ctx    context.Context // lives until Close: background work of connections
 	cancel context.CancelFunc
@@ -63,6 +67,7 @@ func New(cfg Config, svc *chat.Service, fanout ports.Fanout) (*Server, error) {
 	s := &Server{cfg: cfg, svc: svc, log: cfg.Logger, metrics: newMetrics()}
 	s.routes = s.handlers()
 	s.setups = make(chan struct{}, cfg.ConnectConcurrency)
+	s.drops = make(chan struct{}, max(1, cfg.ConnectConcurrency/2))
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.writers = newWriters(cfg, s.metrics)
 	s.dispatcher = newDispatcher(s)
@@ -281,14 +286,16 @@ func (s *Server) admit(ctx context.Context) (release func(), err error) {
 	}
 }
 
-// setUp joins the user's rooms and topics, then records presence.
+// setUp joins the user's rooms and topics, then records presence. The store reads hold a set-up slot; waiting
+// for this node's subscriptions to the new topics does not (in a storm the reconciler batches the topics of many
+// waiting connections into one round trip, and a slot held across that wait would starve the reads behind it).
 func (s *Server) setUp(ctx context.Context, c *conn) error {
 	release, err := s.admit(ctx)
 	if err != nil {
 		return err
 	}
-	defer release()
 	ids, err := s.svc.ConversationIDs(ctx, c.userID)
+	release()
 	if err != nil {
 		return err
 	}
@@ -300,6 +307,10 @@ func (s *Server) setUp(ctx context.Context, c *conn) error {
 	if err := c.join(ctx, topics...); err != nil {
 		return err
 	}
+	if release, err = s.admit(ctx); err != nil {
+		return err
+	}
+	defer release()
 	return s.svc.Connected(ctx, c.userID, c.id)
 }
 
@@ -310,6 +321,11 @@ func (s *Server) closeConn(c *conn, grace bool) {
 		return // closed before: by Close, or by the sweep of heartbeats
 	}
 	drop := func() {
+		select { // once the node stops, drops go at once: nothing else is left to wait for
+		case s.drops <- struct{}{}:
+			defer func() { <-s.drops }()
+		case <-s.ctx.Done():
+		}
 		dctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), 5*time.Second)
 		defer cancel()
 		if err := s.svc.Disconnected(dctx, c.userID, c.id); err != nil {

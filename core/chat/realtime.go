@@ -150,9 +150,13 @@ func (s *Service) announcePresence(ctx context.Context, p core.Presence) {
 		s.log.WarnContext(ctx, "presence: listing contacts", "user", p.UserID, "err", err)
 		return
 	}
-	s.publish(ctx, core.UserTopic(p.UserID), core.Envelope{Presence: &p})
+	topics := make([]string, 0, len(contacts)+1)
+	topics = append(topics, core.UserTopic(p.UserID))
 	for _, id := range contacts {
-		s.publish(ctx, core.UserTopic(id), core.Envelope{Presence: &p})
+		topics = append(topics, core.UserTopic(id))
+	}
+	if err := s.d.Fanout.PublishMany(ctx, topics, core.Envelope{Presence: &p}); err != nil {
+		s.log.WarnContext(ctx, "presence: fan-out publish failed", "user", p.UserID, "err", err)
 	}
 }
 

@@ -103,6 +103,29 @@ func TestFanout(t *testing.T, newFanout func(t *testing.T) ports.Fanout) {
 		assert.False(t, c.overlapped.Load(), "the handler must be called from one goroutine at a time")
 	})
 
+	t.Run("PublishManyReachesEachTopicInOrder", func(t *testing.T) {
+		t.Parallel()
+		f := newFanout(t)
+		names := make([]string, 700) // more than one pipelined batch
+		for i := range names {
+			names[i] = fanTopic(fmt.Sprintf("many%d", i))
+		}
+		c, _ := fanSubscribe(t, f, names[0], names[350], names[699])
+		other := fanTopic("not-named")
+		c2, _ := fanSubscribe(t, f, other)
+		require.NoError(t, f.PublishMany(t.Context(), nil, fanMark(9)), "no topics is not an error")
+		require.NoError(t, f.Publish(t.Context(), names[350], fanMark(1)))
+		require.NoError(t, f.PublishMany(t.Context(), names, fanMark(2), fanMark(3)))
+		require.NoError(t, f.Publish(t.Context(), names[350], fanMark(4)))
+		c.waitCount(t, names[0], 2)
+		c.waitCount(t, names[699], 2)
+		c.waitCount(t, names[350], 4)
+		assert.Equal(t, []int64{2, 3}, c.marks(names[0]))
+		assert.Equal(t, []int64{2, 3}, c.marks(names[699]))
+		assert.Equal(t, []int64{1, 2, 3, 4}, c.marks(names[350]), "in order with the publisher's other publishes")
+		c2.never(t, other)
+	})
+
 	t.Run("EverySubscriptionGetsACopy", func(t *testing.T) {
 		t.Parallel()
 		f := newFanout(t)

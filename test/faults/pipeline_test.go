@@ -139,7 +139,8 @@ func TestAcceptedRetryNamesTheStoredMessage(t *testing.T) {
 // silentFanout loses everything published to it: a worker that dies right after its commit.
 type silentFanout struct{}
 
-func (silentFanout) Publish(context.Context, string, ...core.Envelope) error { return nil }
+func (silentFanout) Publish(context.Context, string, ...core.Envelope) error       { return nil }
+func (silentFanout) PublishMany(context.Context, []string, ...core.Envelope) error { return nil }
 func (silentFanout) Subscribe(context.Context, func(string, core.Envelope)) (ports.Subscription, error) {
 	return nil, errors.New("silentFanout: no subscriptions")
 }
