@@ -58,16 +58,23 @@ cluster: build
 
 # Real-time figures of a plain WebSocket broadcast server (the reference), the standalone role and a local
 # cluster (2 gateways, 1 worker, kfake, local Redis and PostgreSQL) under the same load: fan-out, idle sockets,
-# a reconnection storm, a chat mix and REST persistence. Writes test/bench/results/ (results.json, results.md,
-# charts). BENCH_FLAGS passes more flags, e.g. BENCH_FLAGS='--bin /tmp/before/scalechat --targets standalone'.
+# a reconnection storm, a chat mix and REST persistence. BENCH_RUNS full runs (about 17 minutes each) write
+# test/bench/results/run-N/ (results.json, results.md, charts); the medians of their headline figures are
+# printed and written to test/bench/results/summary.md. BENCH_FLAGS passes more flags, e.g.
+# BENCH_FLAGS='--targets standalone --scenarios fanout'; BENCH_BEFORE names result directories of an earlier
+# binary to print beside them.
+BENCH_RUNS ?= 1
 bench: build
 	$(GO) build -o bin/bench ./test/bench
-	bin/bench --bin $(BIN) --out test/bench/results $(BENCH_FLAGS)
+	rm -rf test/bench/results/run-*
+	for i in $$(seq 1 $(BENCH_RUNS)); do bin/bench --bin $(BIN) --out test/bench/results/run-$$i $(BENCH_FLAGS) || exit 1; done
+	bin/bench summary --out test/bench/results/summary.md $(if $(BENCH_BEFORE),--before $(BENCH_BEFORE)) test/bench/results/run-*
 
 # The same scenarios, small and short (under 3 minutes): a before/after check, not figures to publish.
 bench-quick: build
 	$(GO) build -o bin/bench ./test/bench
-	bin/bench --quick --bin $(BIN) --out test/bench/results $(BENCH_FLAGS)
+	bin/bench --quick --bin $(BIN) --out bin/bench-quick $(BENCH_FLAGS)
+	bin/bench summary bin/bench-quick
 
 # Regenerates committed generated code: Wire injectors, the OpenAPI document, the Go SDK and the web app's TS types.
 generate:

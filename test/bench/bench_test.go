@@ -59,4 +59,8 @@ func TestSmoke(t *testing.T) {
 	for _, f := range []string{"results.md", "fanout-20-latency.png", "idle-rss.png"} {
 		assert.FileExists(t, filepath.Join(out, f))
 	}
+	sum, err := exec.CommandContext(ctx, bench, "summary", "--out", filepath.Join(out, "summary.md"), out).CombinedOutput()
+	require.NoError(t, err, "bench summary failed:\n%s", sum)
+	assert.Contains(t, string(sum), "| persist: messages/s over REST |")
+	assert.FileExists(t, filepath.Join(out, "summary.md"))
 }

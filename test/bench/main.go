@@ -12,7 +12,8 @@
 //	go run ./test/bench --quick         # small sizes, short steps: under 3 minutes (make bench-quick)
 //	go run ./test/bench --smoke         # tiny sizes, for tests
 //	go run ./test/bench --targets standalone --scenarios fanout --bin /tmp/before/scalechat
-//	go run ./test/bench report --dir test/bench/results   # rewrite results.md and the charts from results.json
+//	go run ./test/bench report --dir test/bench/results/run-1   # rewrite results.md and the charts from results.json
+//	go run ./test/bench summary --before test/bench/results/before test/bench/results/run-*   # medians of runs
 //
 // For tuning the generator itself: BENCH_WORKER_GOMAXPROCS (default 1) sets the workers' GOMAXPROCS, and
 // BENCH_WORKER_CPUPROFILE=prefix writes each worker's CPU profile to prefix.<id>.
@@ -45,6 +46,8 @@ func main() {
 			os.Exit(baseline.Main(os.Args[2:]))
 		case "report":
 			os.Exit(reportMain(os.Args[2:]))
+		case "summary":
+			os.Exit(summaryMain(os.Args[2:]))
 		}
 	}
 	os.Exit(benchMain(os.Args[1:]))
@@ -58,7 +61,7 @@ func benchMain(args []string) int {
 	targets := fs.String("targets", strings.Join(allTargets, ","), "targets to measure, comma-separated")
 	scenarios := fs.String("scenarios", strings.Join(allScenarios, ","), "scenarios to run, comma-separated")
 	bin := fs.String("bin", defaultBin, "scalechat binary to measure (built with go build when it is the default and missing)")
-	out := fs.String("out", "", "directory for results.json, results.md and the charts (default test/bench/results in the module)")
+	out := fs.String("out", "", "directory for results.json, results.md and the charts (default test/bench/results/run-1 in the module)")
 	deadline := fs.Duration("deadline", 0, "bound on the whole run (default: 90m, --quick 6m, --smoke 3m)")
 	workers := fs.Int("workers", 0, "load-generator processes (default: 3, --quick and --smoke 2)")
 	fanout := fs.String("fanout", "", "override the fan-out sizes: members:rate,rate,...[;members:rate,...]")
@@ -140,7 +143,7 @@ func benchMain(args []string) int {
 // reportMain rewrites results.md and the charts from a results.json: `bench report --dir DIR`.
 func reportMain(args []string) int {
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
-	dir := fs.String("dir", "test/bench/results", "directory holding results.json; results.md and the charts are written there")
+	dir := fs.String("dir", "test/bench/results/run-1", "directory holding results.json; results.md and the charts are written there")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}

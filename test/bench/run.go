@@ -36,7 +36,7 @@ func run(ctx context.Context, cfg config) (*Results, error) {
 		return nil, err
 	}
 	if cfg.out == "" {
-		cfg.out = filepath.Join(root, "test", "bench", "results")
+		cfg.out = filepath.Join(root, "test", "bench", "results", "run-1")
 	}
 	b := &bench{cfg: cfg, root: root, scrape: &http.Client{Timeout: scrapeTimeout}}
 	needBin := false
