@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/scalechat/scalechat/test/bench/loadgen"
 )
@@ -23,17 +22,15 @@ func (b *bench) chatmix(ctx context.Context, t *target, fx *fixture, tr *TargetR
 	for i := range socks {
 		socks[i] = loadgen.Socket{URL: t.urls[i%len(t.urls)], Token: fx.users[i].Token}
 	}
-	b.prog.set(t.name, label, "connecting", 0, 0)
 	defer b.closeGroup(ctx, label)
-	c, err := b.connect(ctx, label, false, true, 0, socks)
-	if err != nil {
+	c, err := b.connectAll(ctx, t, label, false, socks)
+	if c == nil {
 		return nil, err
 	}
 	res.Connect = c
-	if c.Connected == 0 {
-		return res, fmt.Errorf("no socket connected: %s", c.Failed.First)
+	if err != nil {
+		return res, err
 	}
-	b.settle(ctx, t)
 	// Every connected user may send, to its group; a message is due to every connected member of the group.
 	senders := make([][]loadgen.Sender, len(b.pool.ws))
 	recipients := make([][]uint64, len(b.pool.ws))

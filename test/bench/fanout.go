@@ -32,17 +32,15 @@ func (b *bench) fanout(ctx context.Context, t *target, fx *fixture, tr *TargetRe
 			socks[i] = loadgen.Socket{URL: t.urls[0]}
 		}
 	}
-	b.prog.set(t.name, label, "connecting", 0, 0)
 	defer b.closeGroup(ctx, label)
-	c, err := b.connect(ctx, label, t.raw, true, 0, socks)
-	if err != nil {
+	c, err := b.connectAll(ctx, t, label, t.raw, socks)
+	if c == nil {
 		return nil, err
 	}
 	res.Connect = c
-	if c.Connected == 0 {
-		return res, fmt.Errorf("no socket connected: %s", c.Failed.First)
+	if err != nil {
+		return res, err
 	}
-	b.settle(ctx, t)
 	senders := make([][]loadgen.Sender, len(b.pool.ws))
 	for i := 0; i < n && countSenders(senders) < res.Senders; i++ {
 		if c.failedAt[i] {

@@ -34,6 +34,21 @@ func connectTimeout(n int) time.Duration {
 
 // connect opens sockets first..first+len(socks)-1 of a group, spread over the workers, each worker from a
 // fresh source address.
+// connectAll connects a scenario's sockets (checking delivery seqs), fails when none connected, and waits for
+// the target to settle.
+func (b *bench) connectAll(ctx context.Context, t *target, label string, raw bool, socks []loadgen.Socket) (*connected, error) {
+	b.prog.set(t.name, label, "connecting", 0, 0)
+	c, err := b.connect(ctx, label, raw, true, 0, socks)
+	if err != nil {
+		return nil, err
+	}
+	if c.Connected == 0 {
+		return c, fmt.Errorf("no socket connected: %s", c.Failed.First)
+	}
+	b.settle(ctx, t)
+	return c, nil
+}
+
 func (b *bench) connect(ctx context.Context, group string, raw, checkSeq bool, first int, socks []loadgen.Socket) (*connected, error) {
 	if per := (first + len(socks) + len(b.pool.ws) - 1) / len(b.pool.ws); per > maxSocketsPerWorker {
 		return nil, fmt.Errorf("%d sockets need more than %d workers (--workers)", first+len(socks), len(b.pool.ws))
