@@ -34,6 +34,7 @@ type Config struct {
 	Node              string
 	SessionTTL        time.Duration
 	AckTimeout        time.Duration
+	SendAuthTTL       time.Duration
 	SendRateLimit     int
 	SendRatePer       time.Duration
 	MaxBodyBytes      int64
@@ -102,6 +103,7 @@ func Parse(args []string, getenv func(string) string) (Config, error) {
 	str(&c.Node, "node", fmt.Sprintf("%s-%d", host, os.Getpid()), "this process's id in a cluster (default host-pid)")
 	dur(&c.SessionTTL, "session-ttl", 30*24*time.Hour, "how long a login lasts")
 	dur(&c.AckTimeout, "ack-timeout", 5*time.Second, "how long a send waits to be sequenced")
+	dur(&c.SendAuthTTL, "send-auth-ttl", 5*time.Second, "how long a member may send without the gateway re-reading the membership (the sequencer always checks); 0: every send")
 	num(&rate, "send-rate-limit", 50, "messages a user may send per --send-rate-per")
 	dur(&c.SendRatePer, "send-rate-per", 10*time.Second, "window of --send-rate-limit")
 	num(&c.MaxBodyBytes, "max-body-bytes", 64<<10, "largest accepted request body")
@@ -175,6 +177,9 @@ func (c Config) validate() error {
 	}
 	if c.SendRateLimit < 1 || c.SendRatePer <= 0 || c.SessionTTL <= 0 || c.AckTimeout <= 0 || c.MaxBodyBytes < 1024 {
 		errs = append(errs, errors.New("limits must be positive (and --max-body-bytes at least 1024)"))
+	}
+	if c.SendAuthTTL < 0 {
+		errs = append(errs, errors.New("--send-auth-ttl must not be negative"))
 	}
 	if c.MaxSocketsPerUser < 1 || c.PresenceGrace < 0 {
 		errs = append(errs, errors.New("--max-sockets-per-user must be positive and --presence-grace not negative"))

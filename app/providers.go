@@ -115,6 +115,7 @@ func ProvideChatConfig(cfg Config) chat.Config {
 		// in-process log is not, so there a send is acknowledged only once committed to SQLite.
 		AcceptOnTimeout: cfg.Distributed(),
 		SendRate:        core.Rate{Limit: cfg.SendRateLimit, Per: cfg.SendRatePer},
+		SendAuthTTL:     cfg.SendAuthTTL,
 	}
 }
 

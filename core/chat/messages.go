@@ -54,8 +54,11 @@ func (s *Service) Submit(ctx context.Context, actor string, in SendInput) (*Pend
 	} else if err := core.ValidateClientMsgID(in.ClientMsgID); err != nil {
 		return nil, err
 	}
-	if _, _, err := s.membership(ctx, actor, in.ConversationID); err != nil {
-		return nil, err
+	if now := s.d.Clock.Now(); !s.auth.member(in.ConversationID, actor, now) {
+		if _, _, err := s.membership(ctx, actor, in.ConversationID); err != nil {
+			return nil, err
+		}
+		s.auth.remember(in.ConversationID, actor, now)
 	}
 	// A retry of a message already stored is answered from storage: no rate cost, no new command.
 	if m, err := s.d.History.MessageByClientMsgID(ctx, in.ConversationID, actor, in.ClientMsgID); err == nil {

@@ -19,7 +19,13 @@ type Config struct {
 	AckTimeout      time.Duration // how long a send waits for its sequenced result
 	AcceptOnTimeout bool          // the log is durable: a send not sequenced in time is acknowledged as accepted
 	SendRate        core.Rate     // per-user message rate
+	// SendAuthTTL is how long a sender found a member may send to the conversation without the gateway reading
+	// the membership again (the sequencer always checks it); 0 reads it on every send.
+	SendAuthTTL time.Duration
 }
+
+// MaxSendAuthEntries bounds the send-authorization cache of one process.
+const MaxSendAuthEntries = 100_000
 
 // DefaultConfig returns the defaults.
 func DefaultConfig() Config {
@@ -45,7 +51,7 @@ func (c Config) withDefaults() (Config, error) {
 	if c.SendRate == (core.Rate{}) {
 		c.SendRate = d.SendRate
 	}
-	if c.SessionTTL < 0 || c.AckTimeout < 0 || c.SendRate.Limit < 1 || c.SendRate.Per <= 0 {
+	if c.SessionTTL < 0 || c.AckTimeout < 0 || c.SendRate.Limit < 1 || c.SendRate.Per <= 0 || c.SendAuthTTL < 0 {
 		return c, errors.New("chat: SessionTTL, AckTimeout and SendRate must be positive")
 	}
 	return c, nil
@@ -87,6 +93,7 @@ type Service struct {
 	d       Deps
 	log     *slog.Logger
 	waiters *waiters
+	auth    *sendAuth
 	sub     ports.Subscription
 	dummy   string // a password hash verified when a login names an unknown user, so timing reveals nothing
 }
@@ -103,7 +110,8 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 	if d.Logger == nil {
 		d.Logger = slog.Default()
 	}
-	s := &Service{cfg: cfg, d: d, log: d.Logger, waiters: newWaiters()}
+	s := &Service{cfg: cfg, d: d, log: d.Logger, waiters: newWaiters(),
+		auth: newSendAuth(cfg.SendAuthTTL, MaxSendAuthEntries)}
 	if s.dummy, err = d.Hasher.Hash("not a real password, only for timing"); err != nil {
 		return nil, err
 	}
@@ -141,6 +149,11 @@ func (s *Service) publish(ctx context.Context, topic string, envs ...core.Envelo
 
 // publishEvents announces committed events to their conversations and membership changes to the users concerned.
 func (s *Service) publishEvents(ctx context.Context, events []core.Event) {
+	for _, e := range events {
+		if e.Type == core.EventMemberLeft && e.Member != nil {
+			s.auth.forget(e.ConversationID, e.Member.UserID)
+		}
+	}
 	publishEvents(ctx, s.d.Fanout, s.log, events)
 }
 
