@@ -27,22 +27,23 @@ var Roles = []string{RoleStandalone, RoleGateway, RoleWorker, RoleAll}
 // Config is everything a process reads from flags and SCALECHAT_* environment variables. It is read only here;
 // every package below app takes its own validated Config.
 type Config struct {
-	Role              string
-	Addr              string
-	DataDir           string
-	LogLevel          string
-	Node              string
-	SessionTTL        time.Duration
-	AckTimeout        time.Duration
-	SendAuthTTL       time.Duration
-	SendRateLimit     int
-	SendRatePer       time.Duration
-	MaxBodyBytes      int64
-	ShutdownTimeout   time.Duration
-	PasswordMemKiB    uint32 // argon2id memory cost; lowered in tests to keep them fast
-	MaxSocketsPerUser int
-	PresenceGrace     time.Duration
-	DebugAddr         string // loopback listener for net/http/pprof; empty: none
+	Role               string
+	Addr               string
+	DataDir            string
+	LogLevel           string
+	Node               string
+	SessionTTL         time.Duration
+	AckTimeout         time.Duration
+	SendAuthTTL        time.Duration
+	SequencerConsumers int
+	SendRateLimit      int
+	SendRatePer        time.Duration
+	MaxBodyBytes       int64
+	ShutdownTimeout    time.Duration
+	PasswordMemKiB     uint32 // argon2id memory cost; lowered in tests to keep them fast
+	MaxSocketsPerUser  int
+	PresenceGrace      time.Duration
+	DebugAddr          string // loopback listener for net/http/pprof; empty: none
 
 	SocketOutboundBytes  int
 	SocketOutboundFrames int
@@ -94,7 +95,7 @@ func Parse(args []string, getenv func(string) string) (Config, error) {
 		fs.Int64Var(p, name, v, help)
 	}
 	host, _ := os.Hostname()
-	var rate, mem, sockets, partitions, outBytes, outFrames, flushers, shards, dqueue, setups, pgConns int64
+	var rate, mem, sockets, partitions, outBytes, outFrames, flushers, shards, dqueue, setups, pgConns, consumers int64
 	var brokers string
 	str(&c.Role, "role", RoleStandalone, "role to run: standalone, gateway, worker or all")
 	str(&c.Addr, "addr", ":8080", "HTTP listen address (REST, Socket.IO, web app)")
@@ -126,6 +127,7 @@ func Parse(args []string, getenv func(string) string) (Config, error) {
 	str(&c.RedisPrefix, "redis-prefix", "scalechat:", "distributed roles: prefix of every Redis key and channel")
 	str(&brokers, "kafka-brokers", "127.0.0.1:9092", "distributed roles: comma-separated Kafka bootstrap brokers")
 	str(&c.KafkaTopic, "kafka-topic", "scalechat.commands", "distributed roles: topic of send commands")
+	num(&consumers, "sequencer-consumers", 4, "distributed roles: consumer-group members per worker process, each sequencing its own partitions")
 	num(&partitions, "kafka-partitions", 12, "partitions of the topic when scalechat creates it")
 	str(&c.KafkaGroup, "kafka-group", "scalechat-workers", "consumer group of the workers")
 	dur(&c.KafkaSessionTimeout, "kafka-session-timeout", 10*time.Second, "how long before a silent worker's partitions move")
@@ -140,6 +142,7 @@ func Parse(args []string, getenv func(string) string) (Config, error) {
 	}
 	c.SendRateLimit, c.PasswordMemKiB, c.MaxSocketsPerUser = int(rate), uint32(mem), int(sockets)
 	c.KafkaPartitions = int(partitions)
+	c.SequencerConsumers = int(min(max(consumers, -1), 1024))
 	c.SocketOutboundBytes, c.SocketOutboundFrames = int(outBytes), int(outFrames)
 	c.SocketFlushers, c.DeliveryShards, c.DeliveryQueue = int(flushers), int(shards), int(dqueue)
 	c.ConnectConcurrency = int(setups)
@@ -159,6 +162,9 @@ func (c Config) validate() error {
 	}
 	if c.Distributed() && (c.PostgresURL == "" || c.RedisURL == "" || len(c.KafkaBrokers) == 0 || c.KafkaTopic == "") {
 		errs = append(errs, fmt.Errorf("--role %s needs --postgres-url, --redis-url, --kafka-brokers and --kafka-topic", c.Role))
+	}
+	if c.SequencerConsumers < 1 {
+		errs = append(errs, errors.New("--sequencer-consumers must be positive"))
 	}
 	if c.PostgresMaxConns < 1 {
 		errs = append(errs, errors.New("--postgres-max-conns must be positive"))

@@ -50,15 +50,25 @@ func (s *Server) Run(ctx context.Context) error {
 	consumerCtx, stopConsumer := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopConsumer()
 	var wg sync.WaitGroup
-	errc := make(chan error, 2)
+	errc := make(chan error, 2+max(1, s.cfg.SequencerConsumers))
 	if s.seq != nil {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := s.seq.Consumer.Consume(consumerCtx, s.seq.Handle); err != nil {
-				errc <- fmt.Errorf("sequencer: %w", err)
-			}
-		}()
+		// Each Consume call is one member of the workers' consumer group with its share of the partitions, so
+		// several of them sequence different conversations' batches at once (their round trips to the store
+		// overlap) while each partition, and so each conversation, stays in order. The standalone log has a
+		// single queue: one consumer.
+		n := s.cfg.SequencerConsumers
+		if !s.cfg.Distributed() {
+			n = 1
+		}
+		for range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := s.seq.Consumer.Consume(consumerCtx, s.seq.Handle); err != nil {
+					errc <- fmt.Errorf("sequencer: %w", err)
+				}
+			}()
+		}
 	}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -169,7 +169,7 @@ func (e *env) coverWorkers(n int) {
 	t.Helper()
 	st, err := e.c.GroupState()
 	require.NoError(t, err)
-	require.True(t, st.Stable(2, e.c.Partitions), "group: %s", st)
+	require.True(t, st.Stable(e.c.GroupMembers(2), e.c.Partitions), "group: %s", st)
 	for range 30 {
 		covered := 0
 		for _, parts := range st.Members {

@@ -66,6 +66,9 @@ type Options struct {
 	// SessionTimeout is the workers' --kafka-session-timeout: how soon a killed worker's partitions move
 	// (default 2s; the broker accepts down to 1s).
 	SessionTimeout time.Duration
+	// Consumers is each worker's --sequencer-consumers: its members in the consumer group (default 2, so that
+	// every test also runs workers of several members without the rebalances of the production default).
+	Consumers int
 	// LogLevel of the scalechat processes (default "info").
 	LogLevel string
 	// Args are extra flags for every gateway and worker (they win over the harness's).
@@ -114,6 +117,9 @@ func Start(t testing.TB, opts Options) *Cluster {
 	}
 	if opts.SessionTimeout <= 0 {
 		opts.SessionTimeout = 2 * time.Second
+	}
+	if opts.Consumers <= 0 {
+		opts.Consumers = 2
 	}
 	if opts.LogLevel == "" {
 		opts.LogLevel = "info"
@@ -297,8 +303,8 @@ func (c *Cluster) WaitReady(t testing.TB) {
 	}
 }
 
-// WaitWorkers waits (bounded) until the workers' consumer group is stable with exactly n members and every
-// partition of the topic assigned to one of them. After a worker is killed, that takes the session timeout
+// WaitWorkers waits (bounded) until the workers' consumer group is stable with exactly the members of n
+// workers (Options.Consumers each) and every partition of the topic assigned to one of them. After a worker is killed, that takes the session timeout
 // plus a rebalance; after one stops gracefully, a rebalance.
 func (c *Cluster) WaitWorkers(t testing.TB, n int) {
 	t.Helper()
@@ -308,7 +314,7 @@ func (c *Cluster) WaitWorkers(t testing.TB, n int) {
 		state, err := c.GroupState()
 		if err == nil {
 			last = state.String()
-			if state.Stable(n, c.Partitions) {
+			if state.Stable(c.GroupMembers(n), c.Partitions) {
 				return
 			}
 		} else {
@@ -321,6 +327,9 @@ func (c *Cluster) WaitWorkers(t testing.TB, n int) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// GroupMembers is how many consumer-group members n running workers make.
+func (c *Cluster) GroupMembers(workers int) int { return workers * c.opts.Consumers }
 
 // GroupState describes the workers' consumer group as the broker sees it.
 type GroupState struct {
@@ -399,7 +408,8 @@ func (c *Cluster) Args(role, node string) []string {
 	args := []string{"--role", role, "--node", node, "--log-level", c.opts.LogLevel,
 		"--postgres-url", c.PostgresURL, "--redis-url", c.RedisURL, "--redis-prefix", c.RedisPrefix,
 		"--kafka-brokers", c.BrokerAddr, "--kafka-topic", c.Topic, "--kafka-group", c.Group,
-		"--kafka-partitions", strconv.Itoa(c.Partitions), "--kafka-session-timeout", c.opts.SessionTimeout.String()}
+		"--kafka-partitions", strconv.Itoa(c.Partitions), "--kafka-session-timeout", c.opts.SessionTimeout.String(),
+		"--sequencer-consumers", strconv.Itoa(c.opts.Consumers)}
 	return append(args, c.opts.Args...)
 }
 

@@ -23,7 +23,7 @@ func TestHarnessControls(t *testing.T) {
 	require.NotNil(t, c.Postgres())
 	st, err := c.GroupState()
 	require.NoError(t, err)
-	require.True(t, st.Stable(2, c.Partitions), "%s", st)
+	require.True(t, st.Stable(c.GroupMembers(2), c.Partitions), "%s", st)
 
 	api := client(t, c.Gateway(0).BaseURL, "")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
