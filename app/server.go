@@ -50,17 +50,17 @@ func (s *Server) Run(ctx context.Context) error {
 	consumerCtx, stopConsumer := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopConsumer()
 	var wg sync.WaitGroup
-	errc := make(chan error, 2+max(1, s.cfg.SequencerConsumers))
+	// Each Consume call is one member of the workers' consumer group with its share of the partitions, so
+	// several of them sequence different conversations' batches at once (their round trips to the store
+	// overlap) while each partition, and so each conversation, stays in order. The standalone log has a
+	// single queue: one consumer.
+	consumers := s.cfg.SequencerConsumers
+	if !s.cfg.Distributed() {
+		consumers = 1
+	}
+	errc := make(chan error, 2+consumers)
 	if s.seq != nil {
-		// Each Consume call is one member of the workers' consumer group with its share of the partitions, so
-		// several of them sequence different conversations' batches at once (their round trips to the store
-		// overlap) while each partition, and so each conversation, stays in order. The standalone log has a
-		// single queue: one consumer.
-		n := s.cfg.SequencerConsumers
-		if !s.cfg.Distributed() {
-			n = 1
-		}
-		for range n {
+		for range consumers {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()

@@ -140,12 +140,8 @@ func (t *wsTransport) read() {
 		case websocket.TextMessage:
 			// "3" is a pong. One that answers no written ping is dropped: the engine then closes a socket
 			// whose pings stay stuck behind a backlog it does not read.
-			if len(data) == 1 && data[0] == '3' {
-				if !t.answerPing() {
-					t.w.metrics.unsolicitedPongs.Inc()
-					continue
-				}
-				t.handle(types.NewStringBuffer(data))
+			if len(data) == 1 && data[0] == '3' && !t.answerPing() {
+				t.w.metrics.unsolicitedPongs.Inc()
 				continue
 			}
 			t.handle(types.NewStringBuffer(data))

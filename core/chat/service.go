@@ -52,7 +52,7 @@ func (c Config) withDefaults() (Config, error) {
 		c.SendRate = d.SendRate
 	}
 	if c.SessionTTL < 0 || c.AckTimeout < 0 || c.SendRate.Limit < 1 || c.SendRate.Per <= 0 || c.SendAuthTTL < 0 {
-		return c, errors.New("chat: SessionTTL, AckTimeout and SendRate must be positive")
+		return c, errors.New("chat: SessionTTL, AckTimeout and SendRate must be positive, SendAuthTTL not negative")
 	}
 	return c, nil
 }

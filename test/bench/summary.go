@@ -91,47 +91,40 @@ func atSaturation(steps []*StepResult, sat float64) *StepResult {
 	return nil
 }
 
-func fanoutFigures(members int) []figure {
-	label := fmt.Sprintf("fan-out %s members: ", num(float64(members), 0))
-	return []figure{
-		{label + "deliveries/s, all delivered live", 0, func(t *TargetResult) (float64, bool) {
-			if f := fanoutOf(t, members); f != nil && len(f.Steps) > 0 {
-				return f.SaturationDeliveries, true
-			}
+// ofFanout reads a figure of the members-sized fan-out, when the run stepped it at all.
+func ofFanout(members int, get func(f *FanoutResult) (float64, bool)) func(*TargetResult) (float64, bool) {
+	return func(t *TargetResult) (float64, bool) {
+		f := fanoutOf(t, members)
+		if f == nil || len(f.Steps) == 0 {
 			return 0, false
-		}},
-		{label + "server µs per delivery there", 2, func(t *TargetResult) (float64, bool) {
-			f := fanoutOf(t, members)
-			if f == nil || len(f.Steps) == 0 {
-				return 0, false
-			}
-			s := atSaturation(f.Steps, f.SaturationMsgs)
-			return stepCPU(s)
-		}},
-		{label + "p99 ms at ≤ 80% of that rate", 1, func(t *TargetResult) (float64, bool) {
-			f := fanoutOf(t, members)
-			if f == nil || len(f.Steps) == 0 {
-				return 0, false
-			}
-			s := belowSaturation(f.Steps, f.SaturationMsgs, 0.8)
-			return stepP99(s)
-		}},
+		}
+		return get(f)
 	}
 }
 
-// stepAt reads a figure of the fan-out step offered exactly rate msg/s, if the run got that far with every
-// delivery in.
-func stepAt(t *TargetResult, members int, rate float64, get func(*StepResult) (float64, bool)) (float64, bool) {
-	f := fanoutOf(t, members)
-	if f == nil {
-		return 0, false
+func fanoutFigures(members int) []figure {
+	label := fmt.Sprintf("fan-out %s members: ", num(float64(members), 0))
+	return []figure{
+		{label + "deliveries/s, all delivered live", 0, ofFanout(members, func(f *FanoutResult) (float64, bool) {
+			return f.SaturationDeliveries, true
+		})},
+		{label + "server µs per delivery there", 2, ofFanout(members, func(f *FanoutResult) (float64, bool) {
+			return stepCPU(atSaturation(f.Steps, f.SaturationMsgs))
+		})},
+		{label + "p99 ms at ≤ 80% of that rate", 1, ofFanout(members, func(f *FanoutResult) (float64, bool) {
+			return stepP99(belowSaturation(f.Steps, f.SaturationMsgs, 0.8))
+		})},
 	}
-	for _, s := range f.Steps {
+}
+
+// stepAt is the step offered exactly rate msg/s, if the run got that far with every delivery in.
+func stepAt(steps []*StepResult, rate float64) *StepResult {
+	for _, s := range steps {
 		if s.OfferedMsgs == rate && s.DeliveredPct >= 99.99 {
-			return get(s)
+			return s
 		}
 	}
-	return 0, false
+	return nil
 }
 
 func stepCPU(s *StepResult) (float64, bool) {
@@ -160,9 +153,9 @@ func atRates(members int, rates ...float64) []figure {
 	var out []figure
 	for _, r := range rates {
 		out = append(out, figure{fmt.Sprintf("fan-out %s members: server µs per delivery at %s msg/s",
-			num(float64(members), 0), num(r, 0)), 2, func(t *TargetResult) (float64, bool) {
-			return stepAt(t, members, r, stepCPU)
-		}})
+			num(float64(members), 0), num(r, 0)), 2, ofFanout(members, func(f *FanoutResult) (float64, bool) {
+			return stepCPU(stepAt(f.Steps, r))
+		})})
 	}
 	return out
 }
