@@ -190,18 +190,32 @@ func (s *Server) authenticate(sock *socket.Socket, next func(*socket.ExtendedErr
 			return
 		}
 		sock.SetData(socketData{userID: u.ID})
+		if ws, ok := sock.Conn().Transport().(*wsTransport); ok {
+			ws.hold() // the CONNECT written now goes out once the socket is set up (connected releases it)
+		}
 		next(nil)
 	}()
 }
 
+// release writes a held CONNECT (and what followed it) to a websocket client; a no-op on long-polling.
+func release(sock *socket.Socket) {
+	if ws, ok := sock.Conn().Transport().(*wsTransport); ok {
+		ws.release()
+	}
+}
+
 // connected sets up an authenticated socket: event handlers at once, then on its queue its rooms, their
-// fan-out topics and presence. Requests queue up behind the set-up.
+// fan-out topics and presence. Requests queue up behind the set-up. A websocket client receives its CONNECT
+// only once the set-up is done: from then on it misses no event of its conversations. (A long-polling client
+// may hear of its CONNECT sooner; its requests, a sync first, still queue behind the set-up.)
 func (s *Server) connected(sock *socket.Socket) {
 	// The library answers CONNECT before it files the socket under its client, and closes the transport when a
 	// packet arrives in between (servers/socket v3.0.6: namespace.go:342-344, client.go:216-224). Such a socket
-	// never hears of its close: set up nothing for it, or it would stay in the hub, online, for good.
+	// never hears of its close: set up nothing for it, or it would stay in the hub, online, for good. (On
+	// websocket it cannot happen: the CONNECT is held until the socket is set up, see wsTransport.hold.)
 	if sock.Conn().ReadyState() != "open" {
 		sock.Disconnect(true) // drops the library's own record of the socket
+		release(sock)
 		return
 	}
 	data, _ := sock.Data().(socketData)
@@ -218,6 +232,7 @@ func (s *Server) connected(sock *socket.Socket) {
 	if !added {
 		// Lost a race with another handshake of the same user: a disconnect packet stops the client retrying.
 		sock.Disconnect(false)
+		release(sock)
 		return
 	}
 	s.watchEngine(c)
@@ -234,7 +249,8 @@ func (s *Server) connected(sock *socket.Socket) {
 		s.closeConn(c, true)
 	})
 	s.handle(c)
-	c.enqueueControl(func() {
+	queued := c.enqueueControl(func() {
+		defer release(sock)
 		ctx, cancel := context.WithTimeout(s.ctx, setUpTimeout)
 		defer cancel()
 		if err := s.setUp(ctx, c); err != nil {
@@ -242,6 +258,9 @@ func (s *Server) connected(sock *socket.Socket) {
 			sock.Disconnect(true)
 		}
 	})
+	if !queued { // closed already
+		release(sock)
+	}
 	// The same library race can close the transport after the check above but before the disconnect handler
 	// was registered; heartbeats sweep any such connection later, this catches the common case now.
 	if sock.Conn().ReadyState() != "open" {

@@ -47,6 +47,8 @@ type wsTransport struct {
 
 	mu       sync.Mutex
 	q        []outFrame // waiting to be written
+	held     []outFrame // queued while holding: not written until release
+	holding  bool       // set by hold, cleared by release (or a close)
 	spare    []outFrame // the other buffer: q and spare swap at every flush
 	bytes    int        // bytes in q (and in a write under way)
 	state    writeState
@@ -240,21 +242,64 @@ func (t *wsTransport) push(frames ...outFrame) (schedule, ok bool) {
 		return false, false
 	}
 	// A single packet larger than the bound still goes to a socket that has nothing queued (a big sync ack).
-	if (t.bytes > 0 && t.bytes+n > t.w.cfg.MaxOutboundBytes) || len(t.q)+len(frames) > t.w.cfg.MaxOutboundFrames {
-		lost := len(t.q) + len(frames)
+	if (t.bytes > 0 && t.bytes+n > t.w.cfg.MaxOutboundBytes) ||
+		len(t.q)+len(t.held)+len(frames) > t.w.cfg.MaxOutboundFrames {
+		lost := len(t.q) + len(t.held) + len(frames)
 		t.shutLocked()
 		t.mu.Unlock()
 		t.w.metrics.dropped.WithLabelValues(closeOverflow).Add(float64(lost))
 		go t.hangUp(closeOverflow)
 		return false, false
 	}
-	t.q = append(t.q, frames...)
 	t.bytes += n
+	if t.holding {
+		t.held = append(t.held, frames...)
+		t.mu.Unlock()
+		return false, true
+	}
+	t.q = append(t.q, frames...)
 	if t.state == stateIdle {
 		t.state, schedule = stateScheduled, true
 	}
 	t.mu.Unlock()
 	return schedule, true
+}
+
+// hold keeps what is queued from now on (the Socket.IO CONNECT first) unwritten until release: the server
+// writes a socket's CONNECT only once the socket is in its rooms, and the client cannot send a request before
+// its handlers are registered (the library files a socket only after writing its CONNECT, and closes a client
+// whose packet arrives in between: servers/socket v3.0.6, namespace.go _doConnect, client.go _onpacket).
+func (t *wsTransport) hold() {
+	t.mu.Lock()
+	if !t.closed && !t.closing {
+		t.holding = true
+	}
+	t.mu.Unlock()
+}
+
+// release writes what was held, in order, and lets later frames through; a no-op when not holding.
+func (t *wsTransport) release() {
+	t.mu.Lock()
+	schedule := t.releaseLocked()
+	t.mu.Unlock()
+	if schedule {
+		t.fl.schedule(t)
+	}
+}
+
+// releaseLocked ends holding under t.mu; true when the caller must hand the transport to its flusher.
+func (t *wsTransport) releaseLocked() (schedule bool) {
+	if !t.holding {
+		return false
+	}
+	t.holding = false
+	t.q = append(t.q, t.held...)
+	t.held = nil
+	if t.state == stateIdle && len(t.q) > 0 {
+		t.state = stateScheduled
+		return true
+	}
+	return false
 }
 
 // take moves the queue out for writing; pings in it are on their way from now on (a fast client may answer
@@ -275,7 +320,7 @@ func (t *wsTransport) take() []outFrame {
 // ping left the server (then the client did not answer) or was still queued.
 func (t *wsTransport) diagnose() []any {
 	t.mu.Lock()
-	queued, bytes, state := len(t.q), t.bytes, t.state
+	queued, bytes, state := len(t.q)+len(t.held), t.bytes, t.state
 	t.mu.Unlock()
 	since := "never"
 	if at := t.pingAt.Load(); at > 0 {
@@ -349,8 +394,12 @@ func (t *wsTransport) DoClose(fn types.Callable) {
 		return
 	}
 	t.closing, t.onClosed = true, fn
+	schedule := t.releaseLocked() // what was held (a disconnect packet, say) goes out before the close
 	now := t.state == stateIdle && len(t.q) == 0
 	t.mu.Unlock()
+	if schedule {
+		t.fl.schedule(t)
+	}
 	if now {
 		t.finish()
 	}
@@ -386,8 +435,8 @@ func (t *wsTransport) abort(reason string) {
 
 // shutLocked marks the transport closed and drops its queue; the caller holds t.mu, then calls hangUp.
 func (t *wsTransport) shutLocked() {
-	t.closed = true
-	t.q, t.spare, t.bytes = nil, nil, 0
+	t.closed, t.holding = true, false
+	t.q, t.spare, t.held, t.bytes = nil, nil, nil, 0
 }
 
 // hangUp closes the connection of a transport just shut, and tells the engine.
