@@ -109,3 +109,46 @@ type Rate struct {
 	Limit int
 	Per   time.Duration
 }
+
+// SendKey is the idempotency key of a send within its conversation.
+type SendKey struct{ SenderID, ClientMsgID string }
+
+// SendState is what the sequencer reads about one conversation, under its lock, to sequence a batch of sends
+// to it: the conversation, which of the batch's senders are members, which of its keys were sent before, and
+// which of the messages it replies to exist.
+type SendState struct {
+	Conversation Conversation
+	Found        bool                // the conversation exists
+	Members      map[string]bool     // sender id -> is a member
+	Sent         map[SendKey]Message // messages stored before under the batch's keys
+	Messages     map[string]bool     // message id -> exists in this conversation (the batch's replyTo ids)
+}
+
+// GroupByConversation splits events by conversation, in order of each conversation's first event, keeping
+// the order of each one's events.
+func GroupByConversation(events []Event) [][]Event {
+	if len(events) > 0 && events[0].ConversationID == events[len(events)-1].ConversationID {
+		same := true
+		for _, e := range events {
+			if e.ConversationID != events[0].ConversationID {
+				same = false
+				break
+			}
+		}
+		if same {
+			return [][]Event{events}
+		}
+	}
+	at := map[string]int{}
+	var groups [][]Event
+	for _, e := range events {
+		i, ok := at[e.ConversationID]
+		if !ok {
+			i = len(groups)
+			at[e.ConversationID] = i
+			groups = append(groups, nil)
+		}
+		groups[i] = append(groups[i], e)
+	}
+	return groups
+}

@@ -24,13 +24,25 @@ type LedgerTx interface {
 	Member(ctx context.Context, conversationID, userID string) (core.Member, error)
 	// Message returns a message or core.ErrNotFound.
 	Message(ctx context.Context, conversationID, messageID string) (core.Message, error)
-	// MessageByClientMsgID returns the message a sender sent with that clientMsgId, or core.ErrNotFound.
-	MessageByClientMsgID(ctx context.Context, conversationID, senderID, clientMsgID string) (core.Message, error)
-	// Append stores events of one conversation, whose seqs must continue its lastSeq densely (else
-	// core.ErrConflict), and applies each one's state: message.created inserts Event.Message
+	// LoadSends locks the conversations of reads, in the order given (callers sort them by id, so that
+	// transactions lock in one order), and reads for each what sequencing sends to it needs (see
+	// core.SendState), in one round trip to the store. A conversation that does not exist has Found false.
+	LoadSends(ctx context.Context, reads []SendReads) ([]core.SendState, error)
+	// Append stores events of one or more conversations. Each conversation's events, in the order given,
+	// must continue its lastSeq densely (else core.ErrConflict); a refused Append writes nothing. It applies
+	// each event's state: message.created inserts Event.Message
 	// (core.ErrAlreadyExists if its id or (sender, clientMsgId) exists); message.edited/deleted replace the
 	// stored message with Event.Message; member.joined inserts Event.Member; member.updated replaces its role;
 	// member.left deletes the membership; conversation.updated stores Event.Conversation's title and topic.
-	// The conversation's lastSeq becomes the last event's seq and its LastActivityAt that event's At.
+	// Each conversation's lastSeq becomes its last event's seq and its LastActivityAt that event's At.
 	Append(ctx context.Context, events ...core.Event) error
+}
+
+// SendReads names what LoadSends reads about one conversation: the memberships of Senders, the messages
+// stored under Keys, and which of ReplyTo exist in it.
+type SendReads struct {
+	ConversationID string
+	Senders        []string
+	Keys           []core.SendKey
+	ReplyTo        []string
 }

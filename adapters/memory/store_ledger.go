@@ -81,17 +81,36 @@ func (tx *ledgerTx) Message(ctx context.Context, conversationID, messageID strin
 	return cloneMessage(m), nil
 }
 
-// MessageByClientMsgID returns the message with that idempotency key as this transaction sees it.
-func (tx *ledgerTx) MessageByClientMsgID(ctx context.Context, conversationID, senderID, clientMsgID string) (core.Message, error) {
+// LoadSends reads what sequencing needs about each conversation as this transaction sees it; transactions
+// are serialised, so nothing needs a lock.
+func (tx *ledgerTx) LoadSends(ctx context.Context, reads []ports.SendReads) ([]core.SendState, error) {
 	if err := tx.check(ctx); err != nil {
-		return core.Message{}, err
+		return nil, err
 	}
-	id, ok := tx.layer.messageID(clientKey{conversationID, senderID, clientMsgID})
-	if !ok {
-		return core.Message{}, core.Errorf(core.CodeNotFound, "message not found")
+	states := make([]core.SendState, len(reads))
+	for i, r := range reads {
+		st := core.SendState{Members: map[string]bool{}, Sent: map[core.SendKey]core.Message{},
+			Messages: map[string]bool{}}
+		st.Conversation, st.Found = tx.layer.conversation(r.ConversationID)
+		for _, u := range r.Senders {
+			if _, ok := tx.layer.member(memberKey{r.ConversationID, u}); ok {
+				st.Members[u] = true
+			}
+		}
+		for _, k := range r.Keys {
+			if id, ok := tx.layer.messageID(clientKey{r.ConversationID, k.SenderID, k.ClientMsgID}); ok {
+				m, _ := tx.layer.message(id)
+				st.Sent[k] = cloneMessage(m)
+			}
+		}
+		for _, id := range r.ReplyTo {
+			if m, ok := tx.layer.message(id); ok && m.ConversationID == r.ConversationID {
+				st.Messages[id] = true
+			}
+		}
+		states[i] = st
 	}
-	m, _ := tx.layer.message(id)
-	return cloneMessage(m), nil
+	return states, nil
 }
 
 // Append checks density, then applies the events in a child layer merged only on success, so a refused
@@ -100,24 +119,21 @@ func (tx *ledgerTx) Append(ctx context.Context, events ...core.Event) error {
 	if err := tx.check(ctx); err != nil {
 		return err
 	}
-	if len(events) == 0 {
-		return nil
-	}
-	convID := events[0].ConversationID
-	c, ok := tx.layer.conversation(convID)
-	if !ok {
-		return core.Errorf(core.CodeNotFound, "conversation not found")
-	}
-	for i, e := range events {
-		if e.ConversationID != convID {
-			return core.Invalid("events", "events of one Append must belong to one conversation")
-		}
-		if e.Seq != c.LastSeq+1+int64(i) {
-			return core.Errorf(core.CodeConflict, "event seq %d does not follow lastSeq %d", e.Seq, c.LastSeq+int64(i))
-		}
-	}
 	child := newTxLayer(tx.layer)
+	next := map[string]int64{} // conversation -> the seq its next event must have
 	for _, e := range events {
+		want, seen := next[e.ConversationID]
+		if !seen {
+			c, ok := tx.layer.conversation(e.ConversationID)
+			if !ok {
+				return core.Errorf(core.CodeNotFound, "conversation not found")
+			}
+			want = c.LastSeq + 1
+		}
+		if e.Seq != want {
+			return core.Errorf(core.CodeConflict, "event seq %d does not follow lastSeq %d", e.Seq, want-1)
+		}
+		next[e.ConversationID] = want + 1
 		if err := child.applyEvent(e); err != nil {
 			return err
 		}

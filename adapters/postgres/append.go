@@ -11,20 +11,26 @@ import (
 	"github.com/scalechat/scalechat/core"
 )
 
-// Append stores events of one conversation and applies their state changes (see ports.LedgerTx.Append).
-// The events are folded per table (appendplan.go) and written by one pipelined batch of multi-row
-// statements inside a savepoint, so a refused Append leaves the transaction as it was. The batch's first
-// statement advances the conversation only if its lastSeq is the one the events continue, which also locks
-// the row.
+// Append stores events of one or more conversations and applies their state changes (see
+// ports.LedgerTx.Append). Each conversation's events are folded per table (appendplan.go); the statements of
+// all of them — one per table for the conversations, new messages and events, one per kind of change for the
+// rest — go in one pipelined batch inside a savepoint, so a refused Append leaves the transaction as it was.
+// The batch's first statement advances every conversation only if its lastSeq is the one its events
+// continue, which also locks the rows.
 func (t *ledgerTx) Append(ctx context.Context, events ...core.Event) error {
 	if len(events) == 0 {
 		return nil
 	}
-	p, err := planAppend(events)
-	if err != nil {
-		return err
+	groups := core.GroupByConversation(events)
+	plans := make([]*appendPlan, len(groups))
+	for i, g := range groups {
+		p, err := planAppend(g)
+		if err != nil {
+			return err
+		}
+		plans[i] = p
 	}
-	steps, err := p.steps()
+	steps, err := appendSteps(plans)
 	if err != nil {
 		return err
 	}
@@ -34,7 +40,7 @@ func (t *ledgerTx) Append(ctx context.Context, events ...core.Event) error {
 			return err // the transaction is lost (Update rolls it back): report the first failure
 		}
 		if errors.Is(err, errNotAdvanced) {
-			return t.seqError(ctx, p.convID, events[0].Seq)
+			return t.seqError(ctx, plans)
 		}
 		return err
 	}
@@ -89,54 +95,75 @@ func (t *ledgerTx) writeBatch(ctx context.Context, steps []step) error {
 	return translate(br.Close(), "")
 }
 
-// seqError explains why the conversation did not advance: it is missing, or the events do not continue it.
-func (t *ledgerTx) seqError(ctx context.Context, convID string, first int64) error {
-	var lastSeq int64
-	err := t.tx.QueryRow(ctx, `SELECT last_seq FROM conversations WHERE id = $1`, convID).Scan(&lastSeq)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return notFound("conversation")
+// seqError explains why a conversation did not advance: it is missing, or its events do not continue it.
+func (t *ledgerTx) seqError(ctx context.Context, plans []*appendPlan) error {
+	for _, p := range plans {
+		var lastSeq int64
+		err := t.tx.QueryRow(ctx, `SELECT last_seq FROM conversations WHERE id = $1`, p.convID).Scan(&lastSeq)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return notFound("conversation")
+		}
+		if err != nil {
+			return translate(err, "conversation")
+		}
+		if first := p.events[0].Seq; first != lastSeq+1 {
+			return core.Errorf(core.CodeConflict, "event seq %d does not follow lastSeq %d", first, lastSeq)
+		}
 	}
-	if err != nil {
-		return translate(err, "conversation")
-	}
-	return core.Errorf(core.CodeConflict, "event seq %d does not follow lastSeq %d", first, lastSeq)
+	return errNotAdvanced // another transaction moved a conversation in between: the caller's retry sees it
 }
 
-// steps turns the plan into statements: the conversation first (it locks the row and checks density), then
-// the memberships and messages that must already exist, then the inserts.
-func (p *appendPlan) steps() ([]step, error) {
-	first, last := p.events[0], p.events[len(p.events)-1]
-	var title, titleLower, topic *string
-	if c := p.conv; c != nil {
-		lower := strings.ToLower(c.Title)
-		title, titleLower, topic = &c.Title, &lower, &c.Topic
+// appendSteps turns the plans into statements: the conversations first (it locks the rows and checks
+// density), then the memberships and messages that must already exist, then the inserts.
+func appendSteps(plans []*appendPlan) ([]step, error) {
+	n := len(plans)
+	ids, prev, last, at := make([]string, n), make([]int64, n), make([]int64, n), make([]time.Time, n)
+	titles, lowers, topics := make([]*string, n), make([]*string, n), make([]*string, n)
+	for i, p := range plans {
+		first, end := p.events[0], p.events[len(p.events)-1]
+		ids[i], prev[i], last[i], at[i] = p.convID, first.Seq-1, end.Seq, ts(end.At)
+		if c := p.conv; c != nil {
+			lower := strings.ToLower(c.Title)
+			titles[i], lowers[i], topics[i] = &c.Title, &lower, &c.Topic
+		}
 	}
-	steps := []step{{what: "conversation", sql: `UPDATE conversations SET last_seq = $3, last_activity_at = $4,
-		title = coalesce($5, title), title_lower = coalesce($6, title_lower), topic = coalesce($7, topic)
-		WHERE id = $1 AND last_seq = $2`,
-		args: []any{p.convID, first.Seq - 1, last.Seq, ts(last.At), title, titleLower, topic}, want: 1,
-		fail: errNotAdvanced}}
-	steps = append(steps, p.memberSteps()...)
-	steps = append(steps, p.messageSteps()...)
-	data, err := p.eventColumns()
+	steps := []step{{what: "conversation", sql: `UPDATE conversations c SET last_seq = v.last_seq,
+		last_activity_at = v.at, title = coalesce(v.title, c.title), title_lower = coalesce(v.title_lower, c.title_lower),
+		topic = coalesce(v.topic, c.topic)
+		FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::timestamptz[], $5::text[], $6::text[], $7::text[])
+			AS v (id, prev_seq, last_seq, at, title, title_lower, topic)
+		WHERE c.id = v.id AND c.last_seq = v.prev_seq`,
+		args: []any{ids, prev, last, at, titles, lowers, topics}, want: int64(n), fail: errNotAdvanced}}
+	for _, p := range plans {
+		steps = append(steps, p.memberSteps()...)
+		steps = append(steps, p.editSteps()...)
+	}
+	if s, ok := insertMessagesStep(plans); ok {
+		steps = append(steps, s)
+	}
+	s, err := insertEventsStep(plans)
 	if err != nil {
 		return nil, err
 	}
-	return append(steps, step{what: "event", sql: `INSERT INTO events (conversation_id, seq, type, at, actor_id, data)
-		SELECT $1::text, * FROM unnest($2::bigint[], $3::text[], $4::timestamptz[], $5::text[], $6::jsonb[])`,
-		args: append([]any{p.convID}, data...), want: -1}), nil
+	return append(steps, s), nil
 }
 
-// eventColumns returns the events as column arrays: seq, type, at, actor, data.
-func (p *appendPlan) eventColumns() ([]any, error) {
-	n := len(p.events)
-	seqs, types, ats, actors, data := make([]int64, n), make([]string, n), make([]time.Time, n), make([]string, n), make([]string, n)
-	for i, e := range p.events {
-		d, err := encodeEventData(e)
-		if err != nil {
-			return nil, core.Wrap(core.CodeInternal, err, "cannot encode event")
+// insertEventsStep inserts the events of every plan in one statement.
+func insertEventsStep(plans []*appendPlan) (step, error) {
+	var convs, types, actors, data []string
+	var seqs []int64
+	var ats []time.Time
+	for _, p := range plans {
+		for _, e := range p.events {
+			d, err := encodeEventData(e)
+			if err != nil {
+				return step{}, core.Wrap(core.CodeInternal, err, "cannot encode event")
+			}
+			convs, seqs, types = append(convs, p.convID), append(seqs, e.Seq), append(types, string(e.Type))
+			ats, actors, data = append(ats, ts(e.At)), append(actors, e.ActorID), append(data, d)
 		}
-		seqs[i], types[i], ats[i], actors[i], data[i] = e.Seq, string(e.Type), ts(e.At), e.ActorID, d
 	}
-	return []any{seqs, types, ats, actors, data}, nil
+	return step{what: "event", sql: `INSERT INTO events (conversation_id, seq, type, at, actor_id, data)
+		SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::timestamptz[], $5::text[], $6::jsonb[])`,
+		args: []any{convs, seqs, types, ats, actors, data}, want: -1}, nil
 }

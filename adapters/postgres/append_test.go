@@ -141,9 +141,9 @@ func TestAppendFoldedErrorsFollowSeqOrder(t *testing.T) {
 		"message payload missing": {[]core.Event{{ConversationID: "c1", Seq: 2, Type: core.EventMessageCreated}},
 			core.ErrInvalidArgument},
 		"unknown type": {[]core.Event{{ConversationID: "c1", Seq: 2, Type: "message.liked"}}, core.ErrInvalidArgument},
-		"two conversations": {[]core.Event{created(foldMsg("x", "u1", 2)),
-			{ConversationID: "c2", Seq: 3, Type: core.EventMessageCreated, Message: new(foldMsg("y", "u1", 3))}},
-			core.ErrInvalidArgument},
+		"a second conversation that does not exist": {[]core.Event{created(foldMsg("x", "u1", 2)),
+			{ConversationID: "c2", Seq: 1, Type: core.EventMessageCreated, Message: new(foldMsg("y", "u1", 1))}},
+			core.ErrNotFound},
 	} {
 		assert.ErrorIs(t, appendAll(s, tc.events...), tc.want, name)
 	}

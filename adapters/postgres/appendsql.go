@@ -58,41 +58,46 @@ func insertMembersStep(convID string, members []core.Member) step {
 		args: []any{convID, users, roles, reads, joined}, want: -1}
 }
 
-// messageSteps replaces the messages edited or deleted (they must exist), then inserts the new ones, whose
-// primary key and (conversation, sender, clientMsgId) key refuse duplicates.
-func (p *appendPlan) messageSteps() []step {
-	var steps []step
-	if n := len(p.editedMsgs); n > 0 {
-		ids, bodies, replies := make([]string, n), make([]string, n), make([]string, n)
-		edited, deleted := make([]*time.Time, n), make([]*time.Time, n)
-		for i, m := range p.editedMsgs {
-			ids[i], bodies[i], replies[i], edited[i], deleted[i] = m.id, m.body, m.replyTo, m.editedAt, m.deletedAt
-		}
-		steps = append(steps, step{what: "message", sql: `UPDATE messages m
-			SET body = v.body, reply_to = v.reply_to, edited_at = v.edited_at, deleted_at = v.deleted_at
-			FROM unnest($2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[])
-				AS v (id, body, reply_to, edited_at, deleted_at)
-			WHERE m.conversation_id = $1 AND m.id = v.id`,
-			args: []any{p.convID, ids, bodies, replies, edited, deleted}, want: int64(n),
-			fail: notFound("message")})
+// editSteps replaces the messages edited or deleted; they must exist.
+func (p *appendPlan) editSteps() []step {
+	n := len(p.editedMsgs)
+	if n == 0 {
+		return nil
 	}
-	if n := len(p.newMsgs); n > 0 {
-		ids, senders, clients, bodies, replies := make([]string, n), make([]string, n), make([]string, n),
-			make([]string, n), make([]string, n)
-		seqs, created := make([]int64, n), make([]time.Time, n)
-		edited, deleted := make([]*time.Time, n), make([]*time.Time, n)
-		for i, m := range p.newMsgs {
-			ids[i], senders[i], clients[i], bodies[i], replies[i] = m.id, m.sender, m.clientMsgID, m.body, m.replyTo
-			seqs[i], created[i], edited[i], deleted[i] = m.seq, m.createdAt, m.editedAt, m.deletedAt
-		}
-		steps = append(steps, step{what: "message", sql: `INSERT INTO messages (id, conversation_id, seq, sender_id, client_msg_id,
-				body, reply_to, created_at, edited_at, deleted_at)
-			SELECT v.id, $1::text, v.seq, v.sender_id, v.client_msg_id, v.body, v.reply_to, v.created_at,
-				v.edited_at, v.deleted_at
-			FROM unnest($2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[],
-				$8::timestamptz[], $9::timestamptz[], $10::timestamptz[])
-				AS v (id, seq, sender_id, client_msg_id, body, reply_to, created_at, edited_at, deleted_at)`,
-			args: []any{p.convID, ids, seqs, senders, clients, bodies, replies, created, edited, deleted}, want: -1})
+	ids, bodies, replies := make([]string, n), make([]string, n), make([]string, n)
+	edited, deleted := make([]*time.Time, n), make([]*time.Time, n)
+	for i, m := range p.editedMsgs {
+		ids[i], bodies[i], replies[i], edited[i], deleted[i] = m.id, m.body, m.replyTo, m.editedAt, m.deletedAt
 	}
-	return steps
+	return []step{{what: "message", sql: `UPDATE messages m
+		SET body = v.body, reply_to = v.reply_to, edited_at = v.edited_at, deleted_at = v.deleted_at
+		FROM unnest($2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[])
+			AS v (id, body, reply_to, edited_at, deleted_at)
+		WHERE m.conversation_id = $1 AND m.id = v.id`,
+		args: []any{p.convID, ids, bodies, replies, edited, deleted}, want: int64(n), fail: notFound("message")}}
+}
+
+// insertMessagesStep inserts the new messages of every plan in one statement, whose primary key and
+// (conversation, sender, clientMsgId) key refuse duplicates; ok is false when there are none.
+func insertMessagesStep(plans []*appendPlan) (s step, ok bool) {
+	var ids, convs, senders, clients, bodies, replies []string
+	var seqs []int64
+	var created []time.Time
+	var edited, deleted []*time.Time
+	for _, p := range plans {
+		for _, m := range p.newMsgs {
+			ids, convs, senders = append(ids, m.id), append(convs, p.convID), append(senders, m.sender)
+			clients, bodies, replies = append(clients, m.clientMsgID), append(bodies, m.body), append(replies, m.replyTo)
+			seqs, created = append(seqs, m.seq), append(created, m.createdAt)
+			edited, deleted = append(edited, m.editedAt), append(deleted, m.deletedAt)
+		}
+	}
+	if len(ids) == 0 {
+		return step{}, false
+	}
+	return step{what: "message", sql: `INSERT INTO messages (id, conversation_id, seq, sender_id, client_msg_id,
+			body, reply_to, created_at, edited_at, deleted_at)
+		SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[],
+			$8::timestamptz[], $9::timestamptz[], $10::timestamptz[])`,
+		args: []any{ids, convs, seqs, senders, clients, bodies, replies, created, edited, deleted}, want: -1}, true
 }

@@ -81,7 +81,83 @@ func (t *ledgerTx) Message(ctx context.Context, conversationID, messageID string
 	return getMessage(ctx, t.tx, conversationID, messageID)
 }
 
-// MessageByClientMsgID returns the message with that idempotency key as this transaction sees it.
-func (t *ledgerTx) MessageByClientMsgID(ctx context.Context, conversationID, senderID, clientMsgID string) (core.Message, error) {
-	return getMessageByKey(ctx, t.tx, conversationID, senderID, clientMsgID)
+// LoadSends locks the conversations (SELECT ... ORDER BY id FOR UPDATE: one lock order for every batch) and
+// reads the batch's memberships, stored keys and replied-to messages, four statements in one pipelined round
+// trip. Under READ COMMITTED each statement sees what was committed before it started, so the reads after
+// the lock see every change made to the conversations by transactions that held it before.
+func (t *ledgerTx) LoadSends(ctx context.Context, reads []ports.SendReads) ([]core.SendState, error) {
+	states := make([]core.SendState, len(reads))
+	at := make(map[string]int, len(reads))
+	var convIDs, memberConvs, memberUsers, keyConvs, keySenders, keyClients, replyConvs, replyIDs []string
+	for i, r := range reads {
+		states[i] = core.SendState{Members: map[string]bool{}, Sent: map[core.SendKey]core.Message{},
+			Messages: map[string]bool{}}
+		at[r.ConversationID] = i
+		convIDs = append(convIDs, r.ConversationID)
+		for _, u := range r.Senders {
+			memberConvs, memberUsers = append(memberConvs, r.ConversationID), append(memberUsers, u)
+		}
+		for _, k := range r.Keys {
+			keyConvs, keySenders = append(keyConvs, r.ConversationID), append(keySenders, k.SenderID)
+			keyClients = append(keyClients, k.ClientMsgID)
+		}
+		for _, id := range r.ReplyTo {
+			replyConvs, replyIDs = append(replyConvs, r.ConversationID), append(replyIDs, id)
+		}
+	}
+	b := &pgx.Batch{}
+	b.Queue(`SELECT `+convCols+` FROM conversations c WHERE c.id = ANY($1) ORDER BY c.id FOR UPDATE`, convIDs).
+		Query(func(rows pgx.Rows) error {
+			for rows.Next() {
+				c, err := scanConv(rows)
+				if err != nil {
+					return err
+				}
+				st := &states[at[c.ID]]
+				st.Conversation, st.Found = c, true
+			}
+			return rows.Err()
+		})
+	b.Queue(`SELECT mb.conversation_id, mb.user_id FROM members mb
+		JOIN unnest($1::text[], $2::text[]) AS k (conversation_id, user_id)
+			ON mb.conversation_id = k.conversation_id AND mb.user_id = k.user_id`, memberConvs, memberUsers).
+		Query(func(rows pgx.Rows) error {
+			var conv, user string
+			_, err := pgx.ForEachRow(rows, []any{&conv, &user}, func() error {
+				states[at[conv]].Members[user] = true
+				return nil
+			})
+			return err
+		})
+	b.Queue(`SELECT `+msgCols+` FROM messages m
+		JOIN unnest($1::text[], $2::text[], $3::text[]) AS k (conversation_id, sender_id, client_msg_id)
+			ON m.conversation_id = k.conversation_id AND m.sender_id = k.sender_id AND m.client_msg_id = k.client_msg_id`,
+		keyConvs, keySenders, keyClients).
+		Query(func(rows pgx.Rows) error {
+			for rows.Next() {
+				m, err := scanMessage(rows)
+				if err != nil {
+					return err
+				}
+				states[at[m.ConversationID]].Sent[core.SendKey{SenderID: m.SenderID, ClientMsgID: m.ClientMsgID}] = m
+			}
+			return rows.Err()
+		})
+	if len(replyIDs) > 0 {
+		b.Queue(`SELECT m.conversation_id, m.id FROM messages m
+			JOIN unnest($1::text[], $2::text[]) AS k (conversation_id, id) ON m.conversation_id = k.conversation_id AND m.id = k.id`,
+			replyConvs, replyIDs).
+			Query(func(rows pgx.Rows) error {
+				var conv, id string
+				_, err := pgx.ForEachRow(rows, []any{&conv, &id}, func() error {
+					states[at[conv]].Messages[id] = true
+					return nil
+				})
+				return err
+			})
+	}
+	if err := t.tx.SendBatch(ctx, b).Close(); err != nil {
+		return nil, translate(err, "")
+	}
+	return states, nil
 }

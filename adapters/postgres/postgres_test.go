@@ -37,7 +37,7 @@ var server struct {
 }
 
 // testURL returns the URL of the test server, failing t with instructions when it cannot be reached.
-func testURL(t *testing.T) string {
+func testURL(t testing.TB) string {
 	t.Helper()
 	server.once.Do(func() { server.url, server.err = findServer() })
 	if server.err != nil {
@@ -77,7 +77,7 @@ func pingURL(url string) error {
 }
 
 // testConfig returns a Config for a fresh schema, dropped when t ends.
-func testConfig(t *testing.T) Config {
+func testConfig(t testing.TB) Config {
 	t.Helper()
 	url := testURL(t)
 	b := make([]byte, 6)
@@ -100,7 +100,7 @@ func testConfig(t *testing.T) Config {
 }
 
 // openTest opens a store on cfg, closed when t ends.
-func openTest(t *testing.T, cfg Config) *Store {
+func openTest(t testing.TB, cfg Config) *Store {
 	t.Helper()
 	s, err := Open(context.Background(), cfg)
 	require.NoError(t, err)
@@ -109,7 +109,7 @@ func openTest(t *testing.T, cfg Config) *Store {
 }
 
 // newTestStore returns a migrated store on a fresh schema.
-func newTestStore(t *testing.T) *Store {
+func newTestStore(t testing.TB) *Store {
 	t.Helper()
 	s := openTest(t, testConfig(t))
 	require.NoError(t, s.Migrate(context.Background()))

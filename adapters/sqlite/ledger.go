@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -73,9 +74,47 @@ func (t *ledgerTx) Message(ctx context.Context, conversationID, messageID string
 	return getMessage(ctx, t.tx, conversationID, messageID)
 }
 
-// MessageByClientMsgID returns the message with that idempotency key as this transaction sees it.
-func (t *ledgerTx) MessageByClientMsgID(ctx context.Context, conversationID, senderID, clientMsgID string) (core.Message, error) {
-	return getMessageByKey(ctx, t.tx, conversationID, senderID, clientMsgID)
+// LoadSends reads what sequencing needs about each conversation; the transaction holds the database's write
+// lock already, and the reads are prepared statements on an in-process database.
+func (t *ledgerTx) LoadSends(ctx context.Context, reads []ports.SendReads) ([]core.SendState, error) {
+	states := make([]core.SendState, len(reads))
+	for i, r := range reads {
+		st := core.SendState{Members: map[string]bool{}, Sent: map[core.SendKey]core.Message{},
+			Messages: map[string]bool{}}
+		c, err := getConversation(ctx, t.tx, r.ConversationID)
+		switch {
+		case err == nil:
+			st.Conversation, st.Found = c, true
+		case !errors.Is(err, core.ErrNotFound):
+			return nil, err
+		}
+		for _, u := range r.Senders {
+			if _, err := getMember(ctx, t.tx, r.ConversationID, u); err == nil {
+				st.Members[u] = true
+			} else if !errors.Is(err, core.ErrNotFound) {
+				return nil, err
+			}
+		}
+		for _, k := range r.Keys {
+			if m, err := getMessageByKey(ctx, t.tx, r.ConversationID, k.SenderID, k.ClientMsgID); err == nil {
+				st.Sent[k] = m
+			} else if !errors.Is(err, core.ErrNotFound) {
+				return nil, err
+			}
+		}
+		for _, id := range r.ReplyTo {
+			var one int
+			err := t.tx.QueryRowContext(ctx, `SELECT 1 FROM messages WHERE id = ? AND conversation_id = ?`,
+				id, r.ConversationID).Scan(&one)
+			if err == nil {
+				st.Messages[id] = true
+			} else if err = translate(err, "message"); !errors.Is(err, core.ErrNotFound) {
+				return nil, err
+			}
+		}
+		states[i] = st
+	}
+	return states, nil
 }
 
 // Append checks density, then applies the events inside a savepoint, so a refused Append changes nothing
@@ -84,27 +123,28 @@ func (t *ledgerTx) Append(ctx context.Context, events ...core.Event) error {
 	if len(events) == 0 {
 		return nil
 	}
-	convID := events[0].ConversationID
-	var lastSeq int64
-	if err := t.tx.QueryRowContext(ctx, `SELECT last_seq FROM conversations WHERE id = ?`, convID).Scan(&lastSeq); err != nil {
-		return translate(err, "conversation")
-	}
-	for i, e := range events {
-		if e.ConversationID != convID {
-			return core.Invalid("events", "events of one Append must belong to one conversation")
+	groups := core.GroupByConversation(events)
+	for _, g := range groups {
+		var lastSeq int64
+		if err := t.tx.QueryRowContext(ctx, `SELECT last_seq FROM conversations WHERE id = ?`, g[0].ConversationID).Scan(&lastSeq); err != nil {
+			return translate(err, "conversation")
 		}
-		if e.Seq != lastSeq+1+int64(i) {
-			return core.Errorf(core.CodeConflict, "event seq %d does not follow lastSeq %d", e.Seq, lastSeq+int64(i))
+		for i, e := range g {
+			if e.Seq != lastSeq+1+int64(i) {
+				return core.Errorf(core.CodeConflict, "event seq %d does not follow lastSeq %d", e.Seq, lastSeq+int64(i))
+			}
 		}
 	}
 	if _, err := t.tx.ExecContext(ctx, `SAVEPOINT append_events`); err != nil {
 		return translate(err, "")
 	}
-	if err := t.apply(ctx, convID, events); err != nil {
-		undo := context.WithoutCancel(ctx) // undo even when ctx is what failed
-		_, _ = t.tx.ExecContext(undo, `ROLLBACK TO append_events`)
-		_, _ = t.tx.ExecContext(undo, `RELEASE append_events`)
-		return err
+	for _, g := range groups {
+		if err := t.apply(ctx, g[0].ConversationID, g); err != nil {
+			undo := context.WithoutCancel(ctx) // undo even when ctx is what failed
+			_, _ = t.tx.ExecContext(undo, `ROLLBACK TO append_events`)
+			_, _ = t.tx.ExecContext(undo, `RELEASE append_events`)
+			return err
+		}
 	}
 	_, err := t.tx.ExecContext(ctx, `RELEASE append_events`)
 	return translate(err, "")

@@ -14,7 +14,7 @@ import (
 	"github.com/scalechat/scalechat/ports/porttest"
 )
 
-func openTest(t *testing.T, path string) *Store {
+func openTest(t testing.TB, path string) *Store {
 	t.Helper()
 	s, err := Open(context.Background(), Config{Path: path})
 	require.NoError(t, err)

@@ -2,18 +2,21 @@ package chat
 
 import (
 	"context"
-	"errors"
 	"log/slog"
+	"slices"
+	"strings"
 
 	"github.com/scalechat/scalechat/core"
 	"github.com/scalechat/scalechat/ports"
 )
 
-// Sequencer turns send commands into stored messages: in one ledger transaction per batch it dedupes each
-// command by (conversation, sender, clientMsgId), checks the sender is still a member, and gives each new
-// message the conversation's next seq. After the commit it publishes the events and routes each result to the
-// node that accepted the command. A crash between commit and publish replays the batch, which dedupe makes
-// harmless (the replay answers with the stored messages).
+// Sequencer turns send commands into stored messages. Per batch it runs one ledger transaction: one read
+// (LoadSends) locks the batch's conversations and loads what deciding needs, DecideSends dedupes each command
+// by (conversation, sender, clientMsgId), checks the sender is still a member and gives each new message its
+// conversation's next seq, and one Append writes the messages and events of every conversation. After the
+// commit it publishes the events and routes each result to the node that accepted the command. A crash
+// between commit and publish replays the batch, which dedupe makes harmless (the replay answers with the
+// stored messages).
 type Sequencer struct {
 	ledger ports.Ledger
 	fanout ports.Fanout
@@ -31,21 +34,27 @@ func NewSequencer(ledger ports.Ledger, fanout ports.Fanout, log *slog.Logger) *S
 // Handle sequences one batch. It returns an error only when the batch must be delivered again (storage failed);
 // commands refused on their merits get a result carrying the error.
 func (q *Sequencer) Handle(ctx context.Context, batch []core.SendCommand) error {
-	var results []core.SendResult
+	groups := groupSends(batch)
+	reads := make([]ports.SendReads, len(groups))
+	for i, g := range groups {
+		reads[i] = g.reads
+	}
+	results := make([]core.SendResult, len(batch))
 	var events []core.Event
 	err := q.ledger.Update(ctx, func(ctx context.Context, tx ports.LedgerTx) error {
-		results, events = results[:0], events[:0]
-		for _, cmd := range batch {
-			r, ev, err := q.apply(ctx, tx, cmd)
-			if err != nil {
-				return err
-			}
-			results = append(results, r)
-			if ev != nil {
-				events = append(events, *ev)
-			}
+		states, err := tx.LoadSends(ctx, reads)
+		if err != nil {
+			return err
 		}
-		return nil
+		events = events[:0]
+		for i, g := range groups {
+			rs, evs := DecideSends(states[i], g.cmds)
+			for j, r := range rs {
+				results[g.index[j]] = r
+			}
+			events = append(events, evs...)
+		}
+		return tx.Append(ctx, events...)
 	})
 	if err != nil {
 		return err
@@ -55,43 +64,40 @@ func (q *Sequencer) Handle(ctx context.Context, batch []core.SendCommand) error 
 	return nil
 }
 
-// apply sequences one command inside the transaction. A returned error aborts the batch.
-func (q *Sequencer) apply(ctx context.Context, tx ports.LedgerTx, cmd core.SendCommand) (core.SendResult, *core.Event, error) {
-	r := core.SendResult{CommandID: cmd.ID}
-	refuse := func(err *core.Error) (core.SendResult, *core.Event, error) { r.Err = err; return r, nil, nil }
-	if m, err := tx.MessageByClientMsgID(ctx, cmd.ConversationID, cmd.SenderID, cmd.ClientMsgID); err == nil {
-		r.Message, r.Duplicate = m, true
-		return r, nil, nil
-	} else if !errors.Is(err, core.ErrNotFound) {
-		return r, nil, err
-	}
-	conv, err := tx.Conversation(ctx, cmd.ConversationID)
-	if errors.Is(err, core.ErrNotFound) {
-		return refuse(core.Errorf(core.CodeNotFound, "conversation not found"))
-	} else if err != nil {
-		return r, nil, err
-	}
-	if _, err := tx.Member(ctx, cmd.ConversationID, cmd.SenderID); errors.Is(err, core.ErrNotFound) {
-		return refuse(core.Errorf(core.CodePermissionDenied, "you are not a member of this conversation"))
-	} else if err != nil {
-		return r, nil, err
-	}
-	if cmd.ReplyTo != "" {
-		if _, err := tx.Message(ctx, cmd.ConversationID, cmd.ReplyTo); errors.Is(err, core.ErrNotFound) {
-			return refuse(core.Invalid("replyTo", "replyTo must name a message of this conversation"))
-		} else if err != nil {
-			return r, nil, err
+// sendGroup is the part of a batch that goes to one conversation, in batch order.
+type sendGroup struct {
+	reads ports.SendReads
+	cmds  []core.SendCommand
+	index []int           // position of each command in the batch
+	seen  map[string]bool // senders and replyTo ids in reads already ("s:"/"r:" + id)
+}
+
+// groupSends splits a batch by conversation, sorted by conversation id: the order in which LoadSends locks
+// them, the same in every transaction.
+func groupSends(batch []core.SendCommand) []*sendGroup {
+	byConv := map[string]*sendGroup{}
+	var groups []*sendGroup
+	for i, cmd := range batch {
+		g := byConv[cmd.ConversationID]
+		if g == nil {
+			g = &sendGroup{reads: ports.SendReads{ConversationID: cmd.ConversationID}, seen: map[string]bool{}}
+			byConv[cmd.ConversationID] = g
+			groups = append(groups, g)
+		}
+		g.cmds, g.index = append(g.cmds, cmd), append(g.index, i)
+		r := &g.reads
+		r.Keys = append(r.Keys, core.SendKey{SenderID: cmd.SenderID, ClientMsgID: cmd.ClientMsgID})
+		if !g.seen["s:"+cmd.SenderID] {
+			g.seen["s:"+cmd.SenderID] = true
+			r.Senders = append(r.Senders, cmd.SenderID)
+		}
+		if cmd.ReplyTo != "" && !g.seen["r:"+cmd.ReplyTo] {
+			g.seen["r:"+cmd.ReplyTo] = true
+			r.ReplyTo = append(r.ReplyTo, cmd.ReplyTo)
 		}
 	}
-	msg := core.Message{ID: cmd.MessageID, ConversationID: conv.ID, Seq: conv.LastSeq + 1, SenderID: cmd.SenderID,
-		ClientMsgID: cmd.ClientMsgID, Body: cmd.Body, ReplyTo: cmd.ReplyTo, CreatedAt: cmd.At}
-	ev := core.Event{ConversationID: conv.ID, Seq: msg.Seq, Type: core.EventMessageCreated, At: cmd.At,
-		ActorID: cmd.SenderID, Message: &msg}
-	if err := tx.Append(ctx, ev); err != nil {
-		return r, nil, err
-	}
-	r.Message = msg
-	return r, &ev, nil
+	slices.SortFunc(groups, func(a, b *sendGroup) int { return strings.Compare(a.reads.ConversationID, b.reads.ConversationID) })
+	return groups
 }
 
 // reply routes results to the nodes waiting for them.

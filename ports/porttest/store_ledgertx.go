@@ -75,9 +75,17 @@ func testLedgerTx(t *testing.T, newStore func(t *testing.T) Stores) {
 			got, err := tx.Message(ctx, "c1", "m1")
 			require.NoError(t, err)
 			assert.Equal(t, stNormMessage(m), stNormMessage(got))
-			got, err = tx.MessageByClientMsgID(ctx, "c1", "u1", m.ClientMsgID)
+			sts, err := tx.LoadSends(ctx, []ports.SendReads{{ConversationID: "c1", Senders: []string{"u1", "u2"},
+				Keys:    []core.SendKey{{SenderID: "u1", ClientMsgID: m.ClientMsgID}, {SenderID: "u1", ClientMsgID: "other"}},
+				ReplyTo: []string{"m1", "nope"}}})
 			require.NoError(t, err)
-			assert.Equal(t, stNormMessage(m), stNormMessage(got))
+			require.Len(t, sts, 1)
+			assert.True(t, sts[0].Found)
+			assert.Equal(t, int64(1), sts[0].Conversation.LastSeq)
+			assert.Equal(t, map[string]bool{"u1": true}, sts[0].Members)
+			require.Len(t, sts[0].Sent, 1)
+			assert.Equal(t, stNormMessage(m), stNormMessage(sts[0].Sent[core.SendKey{SenderID: "u1", ClientMsgID: m.ClientMsgID}]))
+			assert.Equal(t, map[string]bool{"m1": true}, sts[0].Messages)
 
 			m.Body, m.EditedAt = "edited", stPtr(stAt(2))
 			require.NoError(t, tx.Append(ctx, stMsgEvent(core.EventMessageEdited, 2, "u1", m)))
@@ -120,8 +128,17 @@ func testLedgerTx(t *testing.T, newStore func(t *testing.T) Stores) {
 			assert.ErrorIs(t, err, core.ErrNotFound, "Member")
 			_, err = tx.Message(ctx, "c1", "nope")
 			assert.ErrorIs(t, err, core.ErrNotFound, "Message")
-			_, err = tx.MessageByClientMsgID(ctx, "c1", "u1", "nope")
-			assert.ErrorIs(t, err, core.ErrNotFound, "MessageByClientMsgID")
+			sts, err := tx.LoadSends(ctx, []ports.SendReads{{ConversationID: "c1", Senders: []string{"u9"},
+				Keys: []core.SendKey{{SenderID: "u1", ClientMsgID: "nope"}}, ReplyTo: []string{"nope"}},
+				{ConversationID: "nope", Senders: []string{"u1"}, Keys: []core.SendKey{{SenderID: "u1", ClientMsgID: "x"}}}})
+			require.NoError(t, err, "LoadSends")
+			require.Len(t, sts, 2)
+			assert.True(t, sts[0].Found)
+			assert.Empty(t, sts[0].Members)
+			assert.Empty(t, sts[0].Sent)
+			assert.Empty(t, sts[0].Messages)
+			assert.False(t, sts[1].Found, "a conversation that does not exist")
+			assert.Empty(t, sts[1].Members)
 			m, err := tx.Member(ctx, "c1", "u1")
 			require.NoError(t, err)
 			assert.Equal(t, core.RoleOwner, m.Role)
@@ -150,6 +167,85 @@ func testLedgerTx(t *testing.T, newStore func(t *testing.T) Stores) {
 		stAssertEvents(f, "c1", stCreated(stMessage("c1", "m1", "u1", "a", 1)), stCreated(stMessage("c1", "m9", "u1", "c", 2)))
 		_, err = f.s.History.Message(f.ctx, "c1", "m2")
 		assert.ErrorIs(t, err, core.ErrNotFound)
+	})
+
+	t.Run("one append writes several conversations, or none of them", func(t *testing.T) {
+		t.Parallel()
+		f := newStFixture(t, newStore)
+		f.conv("c1", core.KindGroup, "One", stAt(0), "u1")
+		f.conv("c2", core.KindGroup, "Two", stAt(0), "u1")
+		a1, b1, a2 := stMessage("c1", "a1", "u1", "a1", 1), stMessage("c2", "b1", "u1", "b1", 1), stMessage("c1", "a2", "u1", "a2", 2)
+		require.NoError(t, f.update(func(ctx context.Context, tx ports.LedgerTx) error {
+			return tx.Append(ctx, stCreated(a1), stCreated(b1), stCreated(a2))
+		}))
+		stAssertConv(f, "c1", 2, stAt(2))
+		stAssertConv(f, "c2", 1, stAt(1))
+		stAssertEvents(f, "c1", stCreated(a1), stCreated(a2))
+		stAssertEvents(f, "c2", stCreated(b1))
+
+		for name, bad := range map[string]core.Event{
+			"a seq that does not follow":         stCreated(stMessage("c2", "b9", "u1", "b9", 5)),
+			"a conversation that does not exist": stCreated(stMessage("nope", "n1", "u1", "n1", 1)),
+		} {
+			err := f.update(func(ctx context.Context, tx ports.LedgerTx) error {
+				err := tx.Append(ctx, stCreated(stMessage("c1", "a3", "u1", "a3", 3)), bad)
+				require.Error(t, err, name)
+				if bad.ConversationID == "nope" {
+					assert.ErrorIs(t, err, core.ErrNotFound, name)
+				} else {
+					assert.ErrorIs(t, err, core.ErrConflict, name)
+				}
+				return nil // commit: the refused Append must have written nothing
+			})
+			require.NoError(t, err)
+			stAssertConv(f, "c1", 2, stAt(2))
+			_, err = f.s.History.Message(f.ctx, "c1", "a3")
+			assert.ErrorIs(t, err, core.ErrNotFound, name)
+		}
+	})
+
+	t.Run("LoadSends locks: concurrent batches over shared conversations stay dense", func(t *testing.T) {
+		t.Parallel()
+		f := newStFixture(t, newStore)
+		f.conv("c1", core.KindGroup, "One", stAt(0), "u1")
+		f.conv("c2", core.KindGroup, "Two", stAt(0), "u1")
+		const writers, each = 6, 15
+		var wg sync.WaitGroup
+		errs := make(chan error, writers*each)
+		for w := range writers {
+			wg.Go(func() {
+				for i := range each {
+					errs <- f.s.Ledger.Update(context.Background(), func(ctx context.Context, tx ports.LedgerTx) error {
+						sts, err := tx.LoadSends(ctx, []ports.SendReads{{ConversationID: "c1"}, {ConversationID: "c2"}})
+						if err != nil {
+							return err
+						}
+						var evs []core.Event
+						for j, st := range sts {
+							id := fmt.Sprintf("w%d-%02d-%d", w, i, j)
+							evs = append(evs, stCreated(stMessage(st.Conversation.ID, id, "u1", id, st.Conversation.LastSeq+1)))
+						}
+						return tx.Append(ctx, evs...)
+					})
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			require.NoError(t, err)
+		}
+		for _, id := range []string{"c1", "c2"} {
+			c, err := f.s.Conversations.Conversation(f.ctx, id)
+			require.NoError(t, err)
+			assert.Equal(t, int64(writers*each), c.LastSeq, id)
+			evs, _, err := f.s.History.Events(f.ctx, id, 0, writers*each)
+			require.NoError(t, err)
+			require.Len(t, evs, writers*each, id)
+			for i, e := range evs {
+				require.Equal(t, int64(i+1), e.Seq, "%s: seqs must be dense", id)
+			}
+		}
 	})
 
 	t.Run("concurrent updates produce dense seqs", func(t *testing.T) {
