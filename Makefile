@@ -5,7 +5,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/scalechat/scalechat/app.Version=$(VERSION)
 PORT    ?= 8080
 
-.PHONY: build web run test test-go test-node test-web node-deps lint generate cluster bench bench-quick clean
+.PHONY: build web run test test-go test-node test-web node-deps lint generate cluster bench bench-quick bench-sequencer clean
 
 # The binary embeds the web app (web/dist/app), so building it builds the app first (needs Node 20.19+ and npm).
 build: web
@@ -75,6 +75,11 @@ bench-quick: build
 	$(GO) build -o bin/bench ./test/bench
 	bin/bench --quick --bin $(BIN) --out bin/bench-quick $(BENCH_FLAGS)
 	bin/bench summary bin/bench-quick
+
+# The sequencer's store stage alone (ports/porttest.BenchSequencer): batches of sends over conversations,
+# sequenced into SQLite and PostgreSQL, three runs each, in msg/s.
+bench-sequencer:
+	$(GO) test -run '^$$' -bench BenchmarkSequencer -benchtime 2s -count 3 ./adapters/sqlite ./adapters/postgres
 
 # Regenerates committed generated code: Wire injectors, the OpenAPI document, the Go SDK and the web app's TS types.
 generate:

@@ -81,10 +81,15 @@ func (t *ledgerTx) Message(ctx context.Context, conversationID, messageID string
 	return getMessage(ctx, t.tx, conversationID, messageID)
 }
 
-// LoadSends locks the conversations (SELECT ... ORDER BY id FOR UPDATE: one lock order for every batch) and
-// reads the batch's memberships, stored keys and replied-to messages, four statements in one pipelined round
-// trip. Under READ COMMITTED each statement sees what was committed before it started, so the reads after
-// the lock see every change made to the conversations by transactions that held it before.
+// LoadSends locks the conversations (in the order of reads: callers sort them) and reads the batch's
+// memberships, stored keys and replied-to messages, four statements in one pipelined round trip. Under READ
+// COMMITTED each statement sees what was committed before it started, so the reads after the lock see every
+// change made to the conversations by transactions that held it before.
+//
+// Each lookup is a LATERAL subquery with LIMIT 1 on a unique key, never a join: a join's cached generic plan,
+// made while a table was small (a fresh database), hash-joins a sequential scan, and keeps doing it as the
+// table grows (seen in the bench: the key lookup became the worker's hottest statement within 10 seconds). A
+// subquery with a LIMIT cannot be turned into a join, so every row is an index lookup whatever the stats.
 func (t *ledgerTx) LoadSends(ctx context.Context, reads []ports.SendReads) ([]core.SendState, error) {
 	states := make([]core.SendState, len(reads))
 	at := make(map[string]int, len(reads))
@@ -106,7 +111,8 @@ func (t *ledgerTx) LoadSends(ctx context.Context, reads []ports.SendReads) ([]co
 		}
 	}
 	b := &pgx.Batch{}
-	b.Queue(`SELECT `+convCols+` FROM conversations c WHERE c.id = ANY($1) ORDER BY c.id FOR UPDATE`, convIDs).
+	b.Queue(`SELECT c.* FROM unnest($1::text[]) AS k (id),
+		LATERAL (SELECT `+convCols+` FROM conversations c WHERE c.id = k.id LIMIT 1 FOR UPDATE) c`, convIDs).
 		Query(func(rows pgx.Rows) error {
 			for rows.Next() {
 				c, err := scanConv(rows)
@@ -118,9 +124,9 @@ func (t *ledgerTx) LoadSends(ctx context.Context, reads []ports.SendReads) ([]co
 			}
 			return rows.Err()
 		})
-	b.Queue(`SELECT mb.conversation_id, mb.user_id FROM members mb
-		JOIN unnest($1::text[], $2::text[]) AS k (conversation_id, user_id)
-			ON mb.conversation_id = k.conversation_id AND mb.user_id = k.user_id`, memberConvs, memberUsers).
+	b.Queue(`SELECT mb.* FROM unnest($1::text[], $2::text[]) AS k (conversation_id, user_id),
+		LATERAL (SELECT mb.conversation_id, mb.user_id FROM members mb
+			WHERE mb.conversation_id = k.conversation_id AND mb.user_id = k.user_id LIMIT 1) mb`, memberConvs, memberUsers).
 		Query(func(rows pgx.Rows) error {
 			var conv, user string
 			_, err := pgx.ForEachRow(rows, []any{&conv, &user}, func() error {
@@ -129,9 +135,9 @@ func (t *ledgerTx) LoadSends(ctx context.Context, reads []ports.SendReads) ([]co
 			})
 			return err
 		})
-	b.Queue(`SELECT `+msgCols+` FROM messages m
-		JOIN unnest($1::text[], $2::text[], $3::text[]) AS k (conversation_id, sender_id, client_msg_id)
-			ON m.conversation_id = k.conversation_id AND m.sender_id = k.sender_id AND m.client_msg_id = k.client_msg_id`,
+	b.Queue(`SELECT m.* FROM unnest($1::text[], $2::text[], $3::text[]) AS k (conversation_id, sender_id, client_msg_id),
+		LATERAL (SELECT `+msgCols+` FROM messages m WHERE m.conversation_id = k.conversation_id
+			AND m.sender_id = k.sender_id AND m.client_msg_id = k.client_msg_id LIMIT 1) m`,
 		keyConvs, keySenders, keyClients).
 		Query(func(rows pgx.Rows) error {
 			for rows.Next() {
@@ -144,8 +150,9 @@ func (t *ledgerTx) LoadSends(ctx context.Context, reads []ports.SendReads) ([]co
 			return rows.Err()
 		})
 	if len(replyIDs) > 0 {
-		b.Queue(`SELECT m.conversation_id, m.id FROM messages m
-			JOIN unnest($1::text[], $2::text[]) AS k (conversation_id, id) ON m.conversation_id = k.conversation_id AND m.id = k.id`,
+		b.Queue(`SELECT m.* FROM unnest($1::text[], $2::text[]) AS k (conversation_id, id),
+			LATERAL (SELECT m.conversation_id, m.id FROM messages m
+				WHERE m.id = k.id AND m.conversation_id = k.conversation_id LIMIT 1) m`,
 			replyConvs, replyIDs).
 			Query(func(rows pgx.Rows) error {
 				var conv, id string

@@ -1,6 +1,7 @@
 package socketio_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -252,7 +253,9 @@ func TestPollingClientThatStopsPollingIsClosed(t *testing.T) {
 // unsolicited one, and nobody hits the ping timeout.
 func TestAnsweredPingsKeepBusySockets(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, socketio.Config{PingInterval: 30 * time.Millisecond, PingTimeout: 500 * time.Millisecond})
+	// The timeout is short enough that a pong mistaken for none closes a socket within the test, and long
+	// enough that a loaded CI machine (the race detector, other packages' tests) answers every ping in it.
+	e := newEnv(t, socketio.Config{PingInterval: 30 * time.Millisecond, PingTimeout: time.Second})
 	owner, _ := e.user("owner")
 	const members = 30
 	var users []core.User
@@ -264,7 +267,8 @@ func TestAnsweredPingsKeepBusySockets(t *testing.T) {
 	}
 	conv := e.group(owner, users...)
 	var readers sync.WaitGroup
-	for _, c := range clients {
+	got := make([]atomic.Int64, members)
+	for i, c := range clients {
 		readers.Go(func() {
 			_ = c.ws.SetReadDeadline(time.Time{})
 			for {
@@ -272,15 +276,33 @@ func TestAnsweredPingsKeepBusySockets(t *testing.T) {
 				if err != nil {
 					return // closed at the end of the test
 				}
-				if string(data) == "2" {
+				switch {
+				case string(data) == "2":
 					_ = c.ws.WriteMessage(1, []byte("3"))
+				case bytes.HasPrefix(data, []byte(`42["event",`)):
+					got[i].Add(1)
 				}
 			}
 		})
 	}
+	slowest := func() int64 {
+		low := got[0].Load()
+		for i := range got {
+			low = min(low, got[i].Load())
+		}
+		return low
+	}
+	// The sender stays within 32 events of the slowest member: every socket keeps up, so its pings wait
+	// behind a short backlog only, however the test's goroutines are scheduled.
+	var sent int64
 	deadline := time.Now().Add(3 * time.Second)
 	for time.Now().Before(deadline) {
+		for sent-slowest() >= 32 {
+			require.True(t, time.Now().Before(deadline.Add(10*time.Second)), "a member stopped at %d of %d", slowest(), sent)
+			time.Sleep(time.Millisecond)
+		}
 		e.send(owner, conv, "busy")
+		sent++
 	}
 	assert.Zero(t, e.counter("scalechat_socket_disconnects_total", nil), "no socket was lost")
 	assert.Zero(t, e.counter("scalechat_socket_unsolicited_pongs_total", nil), "every pong answered a ping")
