@@ -15,9 +15,19 @@ type Fanout interface {
 	// PublishMany sends the same envelopes to each of topics, as Publish would topic by topic but in as few
 	// round trips as the transport allows (a presence change reaches a user's every contact at once).
 	PublishMany(ctx context.Context, topics []string, envs ...core.Envelope) error
+	// PublishAll sends each publication as Publish would, in order, in as few round trips as the transport
+	// allows (a sequencer batch's events of many conversations and its results, at once). An error may come
+	// after some of them were sent.
+	PublishAll(ctx context.Context, pubs ...Publication) error
 	// Subscribe opens a subscription whose handler receives every envelope of the topics it joins. The handler
 	// is called from one goroutine per subscription, in order, and must not block for long.
 	Subscribe(ctx context.Context, handler func(topic string, env core.Envelope)) (Subscription, error)
+}
+
+// Publication is envelopes for one topic, for PublishAll.
+type Publication struct {
+	Topic string
+	Envs  []core.Envelope
 }
 
 // Subscription is a changing set of topics feeding one handler.

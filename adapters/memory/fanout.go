@@ -65,6 +65,24 @@ func (f *Fanout) PublishMany(ctx context.Context, topics []string, envs ...core.
 	return nil
 }
 
+// PublishAll queues each publication as Publish would, in order.
+func (f *Fanout) PublishAll(ctx context.Context, pubs ...ports.Publication) error {
+	if err := ctx.Err(); err != nil {
+		return core.Wrap(core.CodeUnavailable, err, "fanout: publish abandoned")
+	}
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	for _, p := range pubs {
+		if len(p.Envs) == 0 {
+			continue
+		}
+		for s := range f.topics[p.Topic] {
+			s.enqueue(p.Topic, p.Envs)
+		}
+	}
+	return nil
+}
+
 // Subscribe starts a subscription, joined to no topic. Close it to stop its goroutine. Close must not be
 // called from the handler: it waits for the running handler call to return.
 func (f *Fanout) Subscribe(ctx context.Context, handler func(topic string, env core.Envelope)) (ports.Subscription, error) {

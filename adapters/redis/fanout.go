@@ -87,6 +87,37 @@ func (f *Fanout) PublishMany(ctx context.Context, topics []string, envs ...core.
 	return nil
 }
 
+// PublishAll sends each publication as one message on its topic, pipelined in order: publishBatch of them
+// per round trip.
+func (f *Fanout) PublishAll(ctx context.Context, pubs ...ports.Publication) error {
+	payloads := make([][]byte, len(pubs))
+	for i, p := range pubs {
+		if len(p.Envs) == 0 {
+			continue
+		}
+		payload, err := encodeEnvelopes(p.Envs)
+		if err != nil {
+			return core.Wrap(core.CodeInternal, err, "redis: cannot encode envelopes")
+		}
+		payloads[i] = payload
+	}
+	for start := 0; start < len(pubs); start += publishBatch {
+		end := min(len(pubs), start+publishBatch)
+		_, err := f.c.rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
+			for i := start; i < end; i++ {
+				if payloads[i] != nil {
+					p.Publish(ctx, f.c.key(pubs[i].Topic), payloads[i])
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return unavailable(err, "publish")
+		}
+	}
+	return nil
+}
+
 // Subscribe starts a subscription joined to no topic; it connects lazily and retries until Close. Close must
 // not be called from the handler: it waits for the running handler call to return.
 func (f *Fanout) Subscribe(ctx context.Context, handler func(topic string, env core.Envelope)) (ports.Subscription, error) {

@@ -285,12 +285,24 @@ func TestAnsweredPingsKeepBusySockets(t *testing.T) {
 			}
 		})
 	}
+	var base [members]int64
 	slowest := func() int64 {
-		low := got[0].Load()
+		low := got[0].Load() - base[0]
 		for i := range got {
-			low = min(low, got[i].Load())
+			low = min(low, got[i].Load()-base[i])
 		}
 		return low
+	}
+	// A member's socket joins the group's room once the membership change reaches it, after the group is
+	// created: until every member has had an event, messages are sent one at a time (the first ones may
+	// reach a member before it joined, and are then its to sync, not to receive live).
+	for warm := 0; slowest() == 0; warm++ {
+		require.Less(t, warm, 500, "a member never joined the group's room")
+		e.send(owner, conv, "warm")
+		time.Sleep(10 * time.Millisecond)
+	}
+	for i := range got {
+		base[i] = got[i].Load()
 	}
 	// The sender stays within 32 events of the slowest member: every socket keeps up, so its pings wait
 	// behind a short backlog only, however the test's goroutines are scheduled.

@@ -59,8 +59,13 @@ func (q *Sequencer) Handle(ctx context.Context, batch []core.SendCommand) error 
 	if err != nil {
 		return err
 	}
-	publishEvents(ctx, q.fanout, q.log, events)
-	q.reply(ctx, batch, results)
+	// The events, then the results: one pipelined publish for the whole batch, not a round trip per
+	// conversation and per node.
+	pubs := append(eventPublications(events), resultPublications(batch, results)...)
+	if err := q.fanout.PublishAll(ctx, pubs...); err != nil {
+		q.log.WarnContext(ctx, "fan-out publish failed: events and send results not delivered",
+			"events", len(events), "results", len(results), "err", err)
+	}
 	return nil
 }
 
@@ -100,17 +105,22 @@ func groupSends(batch []core.SendCommand) []*sendGroup {
 	return groups
 }
 
-// reply routes results to the nodes waiting for them.
-func (q *Sequencer) reply(ctx context.Context, batch []core.SendCommand, results []core.SendResult) {
-	byNode := map[string][]core.Envelope{}
+// resultPublications route results to the nodes waiting for them, one publication per node.
+func resultPublications(batch []core.SendCommand, results []core.SendResult) []ports.Publication {
+	var pubs []ports.Publication
+	at := map[string]int{} // node -> index in pubs
 	for i := range results {
-		if origin := batch[i].Origin; origin != "" {
-			byNode[origin] = append(byNode[origin], core.Envelope{Result: &results[i]})
+		origin := batch[i].Origin
+		if origin == "" {
+			continue
 		}
-	}
-	for node, envs := range byNode {
-		if err := q.fanout.Publish(ctx, core.NodeTopic(node), envs...); err != nil {
-			q.log.WarnContext(ctx, "send results not delivered", "node", node, "err", err)
+		k, ok := at[origin]
+		if !ok {
+			k = len(pubs)
+			at[origin] = k
+			pubs = append(pubs, ports.Publication{Topic: core.NodeTopic(origin)})
 		}
+		pubs[k].Envs = append(pubs[k].Envs, core.Envelope{Result: &results[i]})
 	}
+	return pubs
 }

@@ -158,29 +158,34 @@ func (s *Service) publishEvents(ctx context.Context, events []core.Event) {
 }
 
 func publishEvents(ctx context.Context, f ports.Fanout, log *slog.Logger, events []core.Event) {
-	byConv := map[string][]core.Envelope{}
-	var order []string
-	for i := range events {
-		e := events[i]
-		if _, ok := byConv[e.ConversationID]; !ok {
-			order = append(order, e.ConversationID)
-		}
-		byConv[e.ConversationID] = append(byConv[e.ConversationID], core.Envelope{Event: &e})
+	if err := f.PublishAll(ctx, eventPublications(events)...); err != nil {
+		log.WarnContext(ctx, "fan-out publish failed", "events", len(events), "err", err)
 	}
-	for _, id := range order {
-		if err := f.Publish(ctx, core.ConversationTopic(id), byConv[id]...); err != nil {
-			log.WarnContext(ctx, "fan-out publish failed", "conversation", id, "err", err)
+}
+
+// eventPublications are what announces committed events: each conversation's events, in order, on its topic,
+// then each membership change on its user's topic.
+func eventPublications(events []core.Event) []ports.Publication {
+	var pubs []ports.Publication
+	at := map[string]int{} // conversation id -> index in pubs
+	for i := range events {
+		e := &events[i]
+		k, ok := at[e.ConversationID]
+		if !ok {
+			k = len(pubs)
+			at[e.ConversationID] = k
+			pubs = append(pubs, ports.Publication{Topic: core.ConversationTopic(e.ConversationID)})
 		}
+		pubs[k].Envs = append(pubs[k].Envs, core.Envelope{Event: e})
 	}
 	for _, e := range events {
 		if e.Member == nil || (e.Type != core.EventMemberJoined && e.Type != core.EventMemberLeft) {
 			continue
 		}
 		mc := core.MembershipChange{UserID: e.Member.UserID, ConversationID: e.ConversationID, Joined: e.Type == core.EventMemberJoined}
-		if err := f.Publish(ctx, core.UserTopic(mc.UserID), core.Envelope{Membership: &mc}); err != nil {
-			log.WarnContext(ctx, "fan-out publish failed", "user", mc.UserID, "err", err)
-		}
+		pubs = append(pubs, ports.Publication{Topic: core.UserTopic(mc.UserID), Envs: []core.Envelope{{Membership: &mc}}})
 	}
+	return pubs
 }
 
 // membership returns the conversation and the actor's membership. Non-members of private conversations are told

@@ -61,6 +61,7 @@ type dropFanout struct{}
 
 func (dropFanout) Publish(context.Context, string, ...core.Envelope) error       { return nil }
 func (dropFanout) PublishMany(context.Context, []string, ...core.Envelope) error { return nil }
+func (dropFanout) PublishAll(context.Context, ...ports.Publication) error        { return nil }
 func (dropFanout) Subscribe(context.Context, func(string, core.Envelope)) (ports.Subscription, error) {
 	return nil, core.Errorf(core.CodeUnavailable, "no subscriptions")
 }

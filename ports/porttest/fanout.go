@@ -126,6 +126,35 @@ func TestFanout(t *testing.T, newFanout func(t *testing.T) ports.Fanout) {
 		c2.never(t, other)
 	})
 
+	t.Run("PublishAllKeepsOrderPerTopic", func(t *testing.T) {
+		t.Parallel()
+		f := newFanout(t)
+		names := make([]string, 600) // more than one pipelined batch
+		for i := range names {
+			names[i] = fanTopic(fmt.Sprintf("all%d", i))
+		}
+		c, _ := fanSubscribe(t, f, names[0], names[599])
+		other := fanTopic("not-published")
+		c2, _ := fanSubscribe(t, f, other)
+		require.NoError(t, f.PublishAll(t.Context()), "nothing to publish is not an error")
+		var pubs []ports.Publication
+		for i, name := range names {
+			pubs = append(pubs, ports.Publication{Topic: name, Envs: []core.Envelope{fanMark(int64(i))}})
+		}
+		// A topic twice in one call (a batch's events, then a result on the same node topic), and an empty
+		// publication, which sends nothing.
+		pubs = append(pubs, ports.Publication{Topic: names[0], Envs: []core.Envelope{fanMark(1000), fanMark(1001)}},
+			ports.Publication{Topic: names[599]})
+		require.NoError(t, f.Publish(t.Context(), names[0], fanMark(-1)))
+		require.NoError(t, f.PublishAll(t.Context(), pubs...))
+		require.NoError(t, f.Publish(t.Context(), names[599], fanMark(2000)))
+		c.waitCount(t, names[0], 4)
+		c.waitCount(t, names[599], 2)
+		assert.Equal(t, []int64{-1, 0, 1000, 1001}, c.marks(names[0]), "in order, within and across calls")
+		assert.Equal(t, []int64{599, 2000}, c.marks(names[599]))
+		c2.never(t, other)
+	})
+
 	t.Run("EverySubscriptionGetsACopy", func(t *testing.T) {
 		t.Parallel()
 		f := newFanout(t)

@@ -141,6 +141,7 @@ type silentFanout struct{}
 
 func (silentFanout) Publish(context.Context, string, ...core.Envelope) error       { return nil }
 func (silentFanout) PublishMany(context.Context, []string, ...core.Envelope) error { return nil }
+func (silentFanout) PublishAll(context.Context, ...ports.Publication) error        { return nil }
 func (silentFanout) Subscribe(context.Context, func(string, core.Envelope)) (ports.Subscription, error) {
 	return nil, errors.New("silentFanout: no subscriptions")
 }
