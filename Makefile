@@ -5,7 +5,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/scalechat/scalechat/app.Version=$(VERSION)
 PORT    ?= 8080
 
-.PHONY: build web run test test-go test-node test-web node-deps lint generate cluster bench bench-quick bench-sequencer clean
+.PHONY: build web run test test-go test-node test-web node-deps lint generate cluster bench bench-quick bench-sequencer bench-history bench-pipeline clean
 
 # The binary embeds the web app (web/dist/app), so building it builds the app first (needs Node 20.19+ and npm).
 build: web
@@ -80,6 +80,18 @@ bench-quick: build
 # sequenced into SQLite and PostgreSQL, three runs each, in msg/s.
 bench-sequencer:
 	$(GO) test -run '^$$' -bench BenchmarkSequencer -benchtime 2s -count 3 ./adapters/sqlite ./adapters/postgres
+
+# History and sync pages at size: SQLite filled with 1 million messages, PostgreSQL with 10 million (in a
+# schema of the test database, dropped at the end; SCALECHAT_BENCH_HISTORY_MESSAGES overrides both), page read
+# p50/p99 and the query plans. Takes about 4 minutes (most of it filling PostgreSQL at ~65,000 messages/s).
+bench-history:
+	$(GO) test -v -run '^$$' -bench BenchmarkHistory -benchtime 3s -timeout 90m ./adapters/sqlite ./adapters/postgres
+
+# The workers' half of the pipeline at full speed: 100,000 commands already in a 12-partition topic (kfake over
+# TCP) drained by 1-12 consumer-group members through chat.Sequencer into PostgreSQL, results to Redis
+# (SCALECHAT_BENCH_PIPELINE_COMMANDS overrides the count).
+bench-pipeline:
+	$(GO) test -v -run '^$$' -bench BenchmarkPipeline -benchtime 1x -timeout 60m ./test/pipeline
 
 # Regenerates committed generated code: Wire injectors, the OpenAPI document, the Go SDK and the web app's TS types.
 generate:

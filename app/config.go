@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/scalechat/scalechat/adapters/kafka"
 )
 
 // Roles a process can run.
@@ -63,6 +65,10 @@ type Config struct {
 	KafkaPartitions     int
 	KafkaGroup          string
 	KafkaSessionTimeout time.Duration
+	KafkaProduceLinger  time.Duration
+	KafkaMaxBatch       int
+	KafkaBatchLinger    time.Duration
+	KafkaBatchGap       time.Duration
 }
 
 // Distributed reports whether the role runs on Kafka, Redis and PostgreSQL.
@@ -95,7 +101,7 @@ func Parse(args []string, getenv func(string) string) (Config, error) {
 		fs.Int64Var(p, name, v, help)
 	}
 	host, _ := os.Hostname()
-	var rate, mem, sockets, partitions, outBytes, outFrames, flushers, shards, dqueue, setups, pgConns, consumers int64
+	var rate, mem, sockets, partitions, outBytes, outFrames, flushers, shards, dqueue, setups, pgConns, consumers, maxBatch int64
 	var brokers string
 	str(&c.Role, "role", RoleStandalone, "role to run: standalone, gateway, worker or all")
 	str(&c.Addr, "addr", ":8080", "HTTP listen address (REST, Socket.IO, web app)")
@@ -131,6 +137,10 @@ func Parse(args []string, getenv func(string) string) (Config, error) {
 	num(&partitions, "kafka-partitions", 12, "partitions of the topic when scalechat creates it")
 	str(&c.KafkaGroup, "kafka-group", "scalechat-workers", "consumer group of the workers")
 	dur(&c.KafkaSessionTimeout, "kafka-session-timeout", 10*time.Second, "how long before a silent worker's partitions move")
+	dur(&c.KafkaProduceLinger, "kafka-produce-linger", kafka.DefaultBatchTimeout, "distributed roles: how long a gateway's producer waits for more commands before sending a batch")
+	num(&maxBatch, "kafka-max-batch", kafka.DefaultMaxBatch, "distributed roles: most commands a worker sequences in one batch (one database transaction)")
+	dur(&c.KafkaBatchLinger, "kafka-batch-linger", kafka.DefaultBatchLinger, "distributed roles: longest a worker waits for more commands after a batch's first")
+	dur(&c.KafkaBatchGap, "kafka-batch-gap", kafka.DefaultBatchGap, "distributed roles: a worker's batch goes when no command came for this long")
 	if err := errors.Join(errs...); err != nil {
 		return c, err
 	}
@@ -141,7 +151,7 @@ func Parse(args []string, getenv func(string) string) (Config, error) {
 		return c, fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
 	c.SendRateLimit, c.PasswordMemKiB, c.MaxSocketsPerUser = int(rate), uint32(mem), int(sockets)
-	c.KafkaPartitions = int(partitions)
+	c.KafkaPartitions, c.KafkaMaxBatch = int(partitions), int(min(max(maxBatch, -1), 1<<20))
 	c.SequencerConsumers = int(min(max(consumers, -1), 1024))
 	c.SocketOutboundBytes, c.SocketOutboundFrames = int(outBytes), int(outFrames)
 	c.SocketFlushers, c.DeliveryShards, c.DeliveryQueue = int(flushers), int(shards), int(dqueue)
@@ -169,8 +179,9 @@ func (c Config) validate() error {
 	if c.PostgresMaxConns < 1 {
 		errs = append(errs, errors.New("--postgres-max-conns must be positive"))
 	}
-	if c.KafkaPartitions < 1 || c.KafkaSessionTimeout <= 0 {
-		errs = append(errs, errors.New("--kafka-partitions and --kafka-session-timeout must be positive"))
+	if c.KafkaPartitions < 1 || c.KafkaSessionTimeout <= 0 || c.KafkaMaxBatch < 1 || c.KafkaProduceLinger <= 0 ||
+		c.KafkaBatchLinger <= 0 || c.KafkaBatchGap <= 0 {
+		errs = append(errs, errors.New("--kafka-partitions, --kafka-session-timeout, --kafka-max-batch, --kafka-produce-linger, --kafka-batch-linger and --kafka-batch-gap must be positive"))
 	}
 	if c.Addr == "" {
 		errs = append(errs, errors.New("--addr is required"))

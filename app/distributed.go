@@ -66,7 +66,8 @@ func ProvideRedis(ctx context.Context, cfg Config, log *slog.Logger) (*redis.Cli
 // ProvideKafkaConfig maps process configuration onto the Kafka adapter's.
 func ProvideKafkaConfig(cfg Config, log *slog.Logger) kafka.Config {
 	return kafka.Config{Brokers: cfg.KafkaBrokers, Topic: cfg.KafkaTopic, Partitions: cfg.KafkaPartitions,
-		GroupID: cfg.KafkaGroup, SessionTimeout: cfg.KafkaSessionTimeout, Logger: log}
+		GroupID: cfg.KafkaGroup, SessionTimeout: cfg.KafkaSessionTimeout, BatchTimeout: cfg.KafkaProduceLinger,
+		MaxBatch: cfg.KafkaMaxBatch, BatchLinger: cfg.KafkaBatchLinger, BatchGap: cfg.KafkaBatchGap, Logger: log}
 }
 
 // ProvideKafkaLog creates the command topic if it is missing and opens the producer.

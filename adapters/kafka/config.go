@@ -19,8 +19,9 @@ const (
 	DefaultPartitions        = 12
 	DefaultBatchSize         = 100
 	DefaultBatchTimeout      = 2 * time.Millisecond
-	DefaultMaxBatch          = 100
+	DefaultMaxBatch          = 500
 	DefaultBatchLinger       = 5 * time.Millisecond
+	DefaultBatchGap          = time.Millisecond
 	DefaultSessionTimeout    = 10 * time.Second
 	DefaultHeartbeatInterval = time.Second
 	DefaultRebalanceTimeout  = 10 * time.Second
@@ -65,11 +66,15 @@ type Config struct {
 	// (default 2ms): each Append waits for it, so keep it low.
 	BatchTimeout time.Duration
 
-	// MaxBatch is the most commands handed to one handle call (default 100).
+	// MaxBatch is the most commands handed to one handle call (default 500).
 	MaxBatch int
-	// BatchLinger is how long the consumer waits for more commands after the first one of a batch
+	// BatchLinger is the longest the consumer waits for more commands after the first one of a batch
 	// (default 5ms).
 	BatchLinger time.Duration
+	// BatchGap ends a batch early: when no command arrived for this long, the batch goes (default 1ms). A
+	// lightly loaded worker does not wait out BatchLinger for every command; under load commands keep
+	// arriving within the gap and batches grow to MaxBatch or BatchLinger.
+	BatchGap time.Duration
 	// SessionTimeout is how long the group coordinator waits for a silent worker before handing its
 	// partitions to the others (default 10s). Brokers refuse values below group.min.session.timeout.ms
 	// (6s by default, also in kfake).
@@ -103,7 +108,7 @@ func (c Config) Validate() (Config, error) {
 		return c, core.Invalid("topic", "kafka: topic %q is not a valid Kafka topic name", c.Topic)
 	}
 	if c.Partitions < 0 || c.ReplicationFactor < 0 || c.BatchSize < 0 || c.BatchTimeout < 0 || c.MaxBatch < 0 ||
-		c.BatchLinger < 0 || c.SessionTimeout < 0 || c.HeartbeatInterval < 0 || c.RebalanceTimeout < 0 ||
+		c.BatchLinger < 0 || c.BatchGap < 0 || c.SessionTimeout < 0 || c.HeartbeatInterval < 0 || c.RebalanceTimeout < 0 ||
 		c.RetryBackoff < 0 {
 		return c, core.Invalid("config", "kafka: counts and durations must not be negative")
 	}
@@ -115,6 +120,7 @@ func (c Config) Validate() (Config, error) {
 	c.BatchTimeout = or(c.BatchTimeout, DefaultBatchTimeout)
 	c.MaxBatch = or(c.MaxBatch, DefaultMaxBatch)
 	c.BatchLinger = or(c.BatchLinger, DefaultBatchLinger)
+	c.BatchGap = min(or(c.BatchGap, DefaultBatchGap), c.BatchLinger)
 	c.SessionTimeout = or(c.SessionTimeout, DefaultSessionTimeout)
 	c.HeartbeatInterval = or(c.HeartbeatInterval, DefaultHeartbeatInterval)
 	c.RebalanceTimeout = or(c.RebalanceTimeout, DefaultRebalanceTimeout)

@@ -20,8 +20,9 @@ var _ ports.CommandConsumer = (*Consumer)(nil)
 // all members (of this process and others) and moves them when members come and go. Delivery is
 // at-least-once:
 //
-//   - A batch is up to MaxBatch commands, those available within BatchLinger of the first one, possibly from
-//     several partitions. Its offsets are committed only after handle returned nil for it.
+//   - A batch is up to MaxBatch commands, those that arrive within BatchLinger of the first one, each within
+//     BatchGap of the one before, possibly from several partitions. Its offsets are committed only after
+//     handle returned nil for it.
 //   - When handle fails, the same batch is handed again, after a doubling backoff, until handle succeeds or
 //     ctx ends; a batch is never skipped.
 //   - Commands whose batch was not committed (handle still running when ctx ended, the process died, the
@@ -114,22 +115,29 @@ func (c *Consumer) readerConfig() kafkago.ReaderConfig {
 	}
 }
 
-// fetch waits for one record, then gathers more for up to BatchLinger.
+// fetch waits for one record, then gathers more while they keep coming: until none came for BatchGap,
+// BatchLinger after the first, or MaxBatch.
 func (c *Consumer) fetch(ctx context.Context, r *kafkago.Reader) ([]kafkago.Message, error) {
 	m, err := r.FetchMessage(ctx)
 	if err != nil {
 		return nil, err
 	}
 	msgs := []kafkago.Message{m}
-	linger, cancel := context.WithTimeout(ctx, c.cfg.BatchLinger)
-	defer cancel()
+	end := time.Now().Add(c.cfg.BatchLinger)
 	for len(msgs) < c.cfg.MaxBatch {
-		m, err := r.FetchMessage(linger)
+		wait := min(c.cfg.BatchGap, time.Until(end))
+		if wait <= 0 {
+			break
+		}
+		gap, cancel := context.WithTimeout(ctx, wait)
+		m, err := r.FetchMessage(gap)
+		expired := gap.Err() != nil
+		cancel()
 		if err != nil {
-			if linger.Err() == nil {
+			if !expired {
 				c.cfg.Logger.Warn("kafka: fetching commands failed", "topic", c.cfg.Topic, "group", c.cfg.GroupID, "err", err)
 			}
-			break // a fetch cancelled by the linger consumes nothing
+			break // a fetch cancelled by the gap consumes nothing
 		}
 		msgs = append(msgs, m)
 	}

@@ -36,7 +36,7 @@ func (t *ledgerTx) Append(ctx context.Context, events ...core.Event) error {
 	}
 	if err := t.write(ctx, steps); err != nil {
 		undo := context.WithoutCancel(ctx) // undo even when ctx is what failed
-		if _, rbErr := t.tx.Exec(undo, `ROLLBACK TO SAVEPOINT append_events; RELEASE SAVEPOINT append_events`); rbErr != nil {
+		if _, rbErr := t.conn.Exec(undo, `ROLLBACK TO SAVEPOINT append_events; RELEASE SAVEPOINT append_events`); rbErr != nil {
 			return err // the transaction is lost (Update rolls it back): report the first failure
 		}
 		if errors.Is(err, errNotAdvanced) {
@@ -61,24 +61,20 @@ type step struct {
 	fail error
 }
 
-// write sends SAVEPOINT and the steps as one pipelined batch (one round trip), checks each step's result,
-// then releases the savepoint. The release is a second round trip: a row count checked here cannot stop
-// the statements queued after it, so only a fully checked batch may give up the savepoint.
+// write sends SAVEPOINT and the steps as one pipelined batch (one round trip) and checks each step's result.
+// The savepoint is left for COMMIT to release: a row count checked here cannot stop the statements queued
+// after it, so a refused Append rolls back to it, and releasing it on success would cost a round trip.
+// A later Append in the same transaction sets a new savepoint of the same name, which then shadows this one.
 func (t *ledgerTx) write(ctx context.Context, steps []step) error {
-	if err := t.writeBatch(ctx, steps); err != nil {
-		return err
-	}
-	_, err := t.tx.Exec(ctx, `RELEASE SAVEPOINT append_events`)
-	return translate(err, "")
-}
-
-func (t *ledgerTx) writeBatch(ctx context.Context, steps []step) error {
 	b := &pgx.Batch{}
 	b.Queue(`SAVEPOINT append_events`)
 	for _, s := range steps {
 		b.Queue(s.sql, s.args...)
 	}
-	br := t.tx.SendBatch(ctx, b)
+	br, err := t.sendBatch(ctx, b)
+	if err != nil {
+		return err
+	}
 	defer func() { _ = br.Close() }()
 	if _, err := br.Exec(); err != nil {
 		return translate(err, "")
@@ -99,7 +95,7 @@ func (t *ledgerTx) writeBatch(ctx context.Context, steps []step) error {
 func (t *ledgerTx) seqError(ctx context.Context, plans []*appendPlan) error {
 	for _, p := range plans {
 		var lastSeq int64
-		err := t.tx.QueryRow(ctx, `SELECT last_seq FROM conversations WHERE id = $1`, p.convID).Scan(&lastSeq)
+		err := t.conn.QueryRow(ctx, `SELECT last_seq FROM conversations WHERE id = $1`, p.convID).Scan(&lastSeq)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return notFound("conversation")
 		}

@@ -8,6 +8,16 @@ import (
 	"github.com/scalechat/scalechat/core"
 )
 
+// The history reads (BenchmarkHistory explains them): range scans of the (conversation_id, seq) indexes.
+const (
+	sqlMessagesAfter = `SELECT ` + msgCols + ` FROM messages m
+		WHERE m.conversation_id = $1 AND m.seq > $2 AND m.seq < $3 ORDER BY m.seq LIMIT $4`
+	sqlMessagesBefore = `SELECT ` + msgCols + ` FROM messages m
+		WHERE m.conversation_id = $1 AND m.seq < $2 ORDER BY m.seq DESC LIMIT $3`
+	sqlEventsAfter = `SELECT conversation_id, seq, type, at, actor_id, data FROM events
+		WHERE conversation_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`
+)
+
 // Messages returns a page of messages in ascending seq order, per core.HistoryQuery. Both directions are
 // range scans of the (conversation_id, seq) index.
 func (s *Store) Messages(ctx context.Context, conversationID string, q core.HistoryQuery) ([]core.Message, bool, error) {
@@ -21,14 +31,10 @@ func (s *Store) Messages(ctx context.Context, conversationID string, q core.Hist
 	}
 	// Fetch one row beyond the page to learn whether more exist in the direction of the query.
 	var msgs []core.Message
-	if q.After > 0 {
-		msgs, err = queryAll(ctx, s.pool, scanMessage, `SELECT `+msgCols+` FROM messages m
-			WHERE m.conversation_id = $1 AND m.seq > $2 AND m.seq < $3 ORDER BY m.seq LIMIT $4`,
-			conversationID, q.After, before, limit+1)
+	if q.Forwards() {
+		msgs, err = queryAll(ctx, s.pool, scanMessage, sqlMessagesAfter, conversationID, q.After, before, limit+1)
 	} else {
-		msgs, err = queryAll(ctx, s.pool, scanMessage, `SELECT `+msgCols+` FROM messages m
-			WHERE m.conversation_id = $1 AND m.seq < $2 ORDER BY m.seq DESC LIMIT $3`,
-			conversationID, before, limit+1)
+		msgs, err = queryAll(ctx, s.pool, scanMessage, sqlMessagesBefore, conversationID, before, limit+1)
 	}
 	if err != nil {
 		return nil, false, err
@@ -37,7 +43,7 @@ func (s *Store) Messages(ctx context.Context, conversationID string, q core.Hist
 	if more {
 		msgs = msgs[:limit]
 	}
-	if q.After <= 0 {
+	if !q.Forwards() {
 		slices.Reverse(msgs)
 	}
 	return msgs, more, nil
@@ -59,8 +65,7 @@ func (s *Store) Events(ctx context.Context, conversationID string, after int64, 
 	if err != nil {
 		return nil, false, err
 	}
-	evs, err := queryAll(ctx, s.pool, scanEvent, `SELECT conversation_id, seq, type, at, actor_id, data FROM events
-		WHERE conversation_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`, conversationID, after, limit+1)
+	evs, err := queryAll(ctx, s.pool, scanEvent, sqlEventsAfter, conversationID, after, limit+1)
 	if err != nil {
 		return nil, false, err
 	}

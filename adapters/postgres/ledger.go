@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/scalechat/scalechat/core"
 	"github.com/scalechat/scalechat/ports"
@@ -18,18 +19,56 @@ const (
 	retryMaxDelay  = 250 * time.Millisecond
 )
 
-// Update runs fn in one READ COMMITTED transaction; see inTx for retries.
+// Update runs fn in one READ COMMITTED transaction, retried as inTx retries. The transaction begins with
+// fn's first statement, in the same round trip when that is a pipelined batch (LoadSends): a sequencer batch
+// costs three round trips (BEGIN with its reads, its writes, COMMIT), not five.
 func (s *Store) Update(ctx context.Context, fn func(ctx context.Context, tx ports.LedgerTx) error) error {
-	return s.inTx(ctx, func(tx pgx.Tx) error { return fn(ctx, &ledgerTx{tx: tx}) })
+	return s.retrying(ctx, func() error { return s.updateOnce(ctx, fn) })
 }
 
-// inTx runs fn in one transaction and commits it. A serialization failure, a deadlock, or a connection that
-// failed before a statement was sent runs the whole fn again in a new transaction, up to UpdateRetries
-// times. fn's own errors come back unchanged.
+func (s *Store) updateOnce(ctx context.Context, fn func(ctx context.Context, tx ports.LedgerTx) error) error {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return translate(err, "")
+	}
+	// Release closes a connection left inside a transaction (TxStatus not idle) rather than pooling it.
+	defer conn.Release()
+	t := &ledgerTx{conn: conn}
+	committed := false
+	defer func() { // also on panic
+		if t.begun && !committed {
+			_, _ = conn.Exec(context.WithoutCancel(ctx), "rollback")
+		}
+	}()
+	if err := fn(ctx, t); err != nil {
+		return err
+	}
+	committed = true
+	if !t.begun {
+		return nil // fn sent nothing
+	}
+	tag, err := conn.Exec(ctx, "commit")
+	if err != nil {
+		return translate(err, "")
+	}
+	if tag.String() != "COMMIT" { // an aborted transaction "commits" by rolling back
+		return core.Errorf(core.CodeInternal, "postgres: the transaction was rolled back at commit (%s)", tag)
+	}
+	return nil
+}
+
+// inTx runs fn in one transaction and commits it, retried as retrying retries.
 func (s *Store) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	return s.retrying(ctx, func() error { return s.txOnce(ctx, fn) })
+}
+
+// retrying runs once until it succeeds or fails for good: a serialization failure, a deadlock, or a
+// connection that failed before a statement was sent runs it again (a new transaction), up to UpdateRetries
+// times. Other errors come back unchanged.
+func (s *Store) retrying(ctx context.Context, once func() error) error {
 	delay := retryBaseDelay
 	for attempt := 0; ; attempt++ {
-		err := s.txOnce(ctx, fn)
+		err := once()
 		if err == nil || !retryable(err) || attempt >= s.cfg.UpdateRetries {
 			return err
 		}
@@ -61,24 +100,67 @@ func (s *Store) txOnce(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	return translate(tx.Commit(ctx), "")
 }
 
-// ledgerTx is the ports.LedgerTx of one Update.
-type ledgerTx struct{ tx pgx.Tx }
+// ledgerTx is the ports.LedgerTx of one Update: a pooled connection whose transaction is begun by the
+// first statement sent on it.
+type ledgerTx struct {
+	conn  *pgxpool.Conn
+	begun bool
+}
 
 var _ ports.LedgerTx = (*ledgerTx)(nil)
 
+// q returns the connection inside the transaction, beginning it first if nothing was sent yet.
+func (t *ledgerTx) q(ctx context.Context) (querier, error) {
+	if !t.begun {
+		t.begun = true
+		if _, err := t.conn.Exec(ctx, "begin"); err != nil {
+			return nil, translate(err, "")
+		}
+	}
+	return t.conn, nil
+}
+
+// sendBatch sends b inside the transaction. When it is the transaction's first statement, BEGIN goes first in
+// the same pipeline, and its result is read here: the caller reads b's results as queued.
+func (t *ledgerTx) sendBatch(ctx context.Context, b *pgx.Batch) (pgx.BatchResults, error) {
+	if t.begun {
+		return t.conn.SendBatch(ctx, b), nil
+	}
+	t.begun = true
+	b.QueuedQueries = append([]*pgx.QueuedQuery{{SQL: "begin"}}, b.QueuedQueries...)
+	br := t.conn.SendBatch(ctx, b)
+	if _, err := br.Exec(); err != nil {
+		_ = br.Close()
+		return nil, translate(err, "")
+	}
+	return br, nil
+}
+
 // Conversation returns the conversation and locks its row (SELECT ... FOR UPDATE) until the transaction ends.
 func (t *ledgerTx) Conversation(ctx context.Context, id string) (core.Conversation, error) {
-	return getConversation(ctx, t.tx, id, true)
+	q, err := t.q(ctx)
+	if err != nil {
+		return core.Conversation{}, err
+	}
+	return getConversation(ctx, q, id, true)
 }
 
 // Member returns a membership as this transaction sees it.
 func (t *ledgerTx) Member(ctx context.Context, conversationID, userID string) (core.Member, error) {
-	return getMember(ctx, t.tx, conversationID, userID)
+	q, err := t.q(ctx)
+	if err != nil {
+		return core.Member{}, err
+	}
+	return getMember(ctx, q, conversationID, userID)
 }
 
 // Message returns a message as this transaction sees it.
 func (t *ledgerTx) Message(ctx context.Context, conversationID, messageID string) (core.Message, error) {
-	return getMessage(ctx, t.tx, conversationID, messageID)
+	q, err := t.q(ctx)
+	if err != nil {
+		return core.Message{}, err
+	}
+	return getMessage(ctx, q, conversationID, messageID)
 }
 
 // LoadSends locks the conversations (in the order of reads: callers sort them) and reads the batch's
@@ -163,7 +245,11 @@ func (t *ledgerTx) LoadSends(ctx context.Context, reads []ports.SendReads) ([]co
 				return err
 			})
 	}
-	if err := t.tx.SendBatch(ctx, b).Close(); err != nil {
+	br, err := t.sendBatch(ctx, b)
+	if err != nil {
+		return nil, err
+	}
+	if err := br.Close(); err != nil {
 		return nil, translate(err, "")
 	}
 	return states, nil

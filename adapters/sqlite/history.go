@@ -8,6 +8,16 @@ import (
 	"github.com/scalechat/scalechat/core"
 )
 
+// The history reads (BenchmarkHistory explains them): range scans of the (conversation_id, seq) indexes.
+const (
+	sqlMessagesAfter = `SELECT ` + msgCols + ` FROM messages m
+		WHERE m.conversation_id = ? AND m.seq > ? AND m.seq < ? ORDER BY m.seq LIMIT ?`
+	sqlMessagesBefore = `SELECT ` + msgCols + ` FROM messages m
+		WHERE m.conversation_id = ? AND m.seq < ? ORDER BY m.seq DESC LIMIT ?`
+	sqlEventsAfter = `SELECT conversation_id, seq, type, at, actor_id, data FROM events
+		WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?`
+)
+
 // Messages returns a page of messages in ascending seq order, per core.HistoryQuery.
 func (s *Store) Messages(ctx context.Context, conversationID string, q core.HistoryQuery) ([]core.Message, bool, error) {
 	limit, err := core.ClampLimit(q.Limit, core.DefaultPageLimit, core.MaxHistoryLimit)
@@ -21,13 +31,9 @@ func (s *Store) Messages(ctx context.Context, conversationID string, q core.Hist
 	// Fetch one row beyond the page to learn whether more exist in the direction of the query.
 	var msgs []core.Message
 	if q.Forwards() {
-		msgs, err = queryAll(ctx, s.r, scanMessage, `SELECT `+msgCols+` FROM messages m
-			WHERE m.conversation_id = ? AND m.seq > ? AND m.seq < ? ORDER BY m.seq LIMIT ?`,
-			conversationID, q.After, before, limit+1)
+		msgs, err = queryAll(ctx, s.r, scanMessage, sqlMessagesAfter, conversationID, q.After, before, limit+1)
 	} else {
-		msgs, err = queryAll(ctx, s.r, scanMessage, `SELECT `+msgCols+` FROM messages m
-			WHERE m.conversation_id = ? AND m.seq < ? ORDER BY m.seq DESC LIMIT ?`,
-			conversationID, before, limit+1)
+		msgs, err = queryAll(ctx, s.r, scanMessage, sqlMessagesBefore, conversationID, before, limit+1)
 	}
 	if err != nil {
 		return nil, false, err
@@ -61,8 +67,7 @@ func (s *Store) Events(ctx context.Context, conversationID string, after int64, 
 	if err != nil {
 		return nil, false, err
 	}
-	evs, err := queryAll(ctx, s.r, scanEvent, `SELECT conversation_id, seq, type, at, actor_id, data FROM events
-		WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?`, conversationID, after, limit+1)
+	evs, err := queryAll(ctx, s.r, scanEvent, sqlEventsAfter, conversationID, after, limit+1)
 	if err != nil {
 		return nil, false, err
 	}

@@ -37,7 +37,7 @@ func (s *Service) Send(ctx context.Context, actor string, in SendInput) (Sent, e
 type Pending struct {
 	s       *Service
 	cmd     core.SendCommand
-	known   *Sent // answered without a command (a retry of a stored message)
+	known   *Sent // answered without a command (a retry of a stored message, over the rate)
 	results <-chan core.SendResult
 	done    func()
 }
@@ -60,12 +60,6 @@ func (s *Service) Submit(ctx context.Context, actor string, in SendInput) (*Pend
 		}
 		s.auth.remember(in.ConversationID, actor, now)
 	}
-	// A retry of a message already stored is answered from storage: no rate cost, no new command.
-	if m, err := s.d.History.MessageByClientMsgID(ctx, in.ConversationID, actor, in.ClientMsgID); err == nil {
-		return &Pending{known: &Sent{Message: m, Duplicate: true}}, nil
-	} else if !errors.Is(err, core.ErrNotFound) {
-		return nil, err
-	}
 	if in.ReplyTo != "" {
 		if _, err := s.d.History.Message(ctx, in.ConversationID, in.ReplyTo); err != nil {
 			if errors.Is(err, core.ErrNotFound) {
@@ -79,6 +73,14 @@ func (s *Service) Submit(ctx context.Context, actor string, in SendInput) (*Pend
 		return nil, err
 	}
 	if !ok {
+		// A retry of a message already stored is answered from storage even over the rate. Other retries are
+		// not looked up here: the sequencer answers them with the stored message (Duplicate), so a send costs
+		// the gateway no storage read.
+		if m, err := s.d.History.MessageByClientMsgID(ctx, in.ConversationID, actor, in.ClientMsgID); err == nil {
+			return &Pending{known: &Sent{Message: m, Duplicate: true}}, nil
+		} else if !errors.Is(err, core.ErrNotFound) {
+			return nil, err
+		}
 		return nil, &core.Error{Code: core.CodeRateLimited, Message: "too many messages; slow down", RetryAfter: retry}
 	}
 	cmd := core.SendCommand{ID: s.d.IDs.NewID(), Origin: s.cfg.Node, ConversationID: in.ConversationID, SenderID: actor,

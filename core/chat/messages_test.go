@@ -96,12 +96,24 @@ func TestRateLimit(t *testing.T) {
 	ctx := context.Background()
 	alice := e.user("alice")
 	g := e.group(alice)
-	for i := 0; i < 3; i++ {
-		e.send(alice, g, "ok")
-	}
-	_, err := e.svc.Send(ctx, alice, chat.SendInput{ConversationID: g, Body: "too many"})
+	first, err := e.svc.Send(ctx, alice, chat.SendInput{ConversationID: g, ClientMsgID: "c-1", Body: "ok"})
+	require.NoError(t, err)
+	// A retry under the rate goes to the sequencer, which answers it with the stored message.
+	retry, err := e.svc.Send(ctx, alice, chat.SendInput{ConversationID: g, ClientMsgID: "c-1", Body: "ok"})
+	require.NoError(t, err)
+	assert.True(t, retry.Duplicate)
+	assert.Equal(t, first.Message, retry.Message)
+	e.send(alice, g, "ok")
+	_, err = e.svc.Send(ctx, alice, chat.SendInput{ConversationID: g, Body: "too many"})
 	require.ErrorIs(t, err, core.ErrRateLimited)
 	assert.Greater(t, core.AsError(err).RetryAfter, time.Duration(0))
+	// Over the rate, a retry of a stored message is still answered, from storage; nothing new is stored.
+	retry, err = e.svc.Send(ctx, alice, chat.SendInput{ConversationID: g, ClientMsgID: "c-1", Body: "ok"})
+	require.NoError(t, err)
+	assert.True(t, retry.Duplicate)
+	assert.Equal(t, first.Message, retry.Message)
+	_, err = e.svc.Send(ctx, alice, chat.SendInput{ConversationID: g, ClientMsgID: "c-new", Body: "ok"})
+	require.ErrorIs(t, err, core.ErrRateLimited)
 	e.clock.Advance(time.Minute)
 	e.send(alice, g, "allowed again")
 }

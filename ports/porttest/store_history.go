@@ -48,6 +48,7 @@ func TestHistoryStore(t *testing.T, newStore func(t *testing.T) Stores) {
 			{Before: msgs[1].Seq, Limit: 1}, {Before: msgs[2].Seq, Limit: 1},
 			{After: 1, Limit: 5}, {After: 5, Limit: 4}, {After: lastSeq - 3, Limit: 10},
 			{After: lastSeq, Limit: 5}, {After: 1000, Limit: 5}, {After: msgs[len(msgs)-3].Seq, Limit: 2},
+			{Forward: true, Limit: 3}, {Forward: true, Before: 10, Limit: 2}, {Forward: true, Limit: 1000},
 		} {
 			want, wantMore := stExpectMessages(msgs, q)
 			got, more, err := f.s.History.Messages(f.ctx, "c1", q)
@@ -193,7 +194,7 @@ func stExpectMessages(msgs []core.Message, q core.HistoryQuery) ([]core.Message,
 	if len(in) <= q.Limit {
 		return in, false
 	}
-	if q.After != 0 {
+	if q.Forwards() {
 		return in[:q.Limit], true
 	}
 	return in[len(in)-q.Limit:], true

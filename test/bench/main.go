@@ -69,6 +69,7 @@ func benchMain(args []string) int {
 	idle := fs.String("idle", "", "override the idle socket counts: n,n,... (cumulative)")
 	storm := fs.Int("storm", 0, "override the storm's socket count")
 	chatUsers := fs.Int("chat-users", 0, "override the chat mix's user count")
+	chatRates := fs.String("chat-rates", "", "override the chat mix's stepped rates: rate,rate,... (msg/s)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -97,6 +98,14 @@ func benchMain(args []string) int {
 	}
 	if *chatUsers > 0 {
 		sz.ChatUsers = *chatUsers
+	}
+	if *chatRates != "" {
+		r, err := parseRates(*chatRates)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench: --chat-rates:", err)
+			return 2
+		}
+		sz.ChatRates = r
 	}
 	if *fanout != "" {
 		f, err := parseFanout(*fanout)
@@ -204,15 +213,24 @@ func parseFanout(spec string) ([]fanoutSize, error) {
 		if !ok || err != nil || members < 2 {
 			return nil, fmt.Errorf("%q: want members:rate,rate,...", part)
 		}
-		fs := fanoutSize{Members: members}
-		for _, r := range strings.Split(rates, ",") {
-			v, err := strconv.ParseFloat(strings.TrimSpace(r), 64)
-			if err != nil || v <= 0 {
-				return nil, fmt.Errorf("%q: bad rate %q", part, r)
-			}
-			fs.Rates = append(fs.Rates, v)
+		r, err := parseRates(rates)
+		if err != nil {
+			return nil, fmt.Errorf("%q: %w", part, err)
 		}
-		out = append(out, fs)
+		out = append(out, fanoutSize{Members: members, Rates: r})
+	}
+	return out, nil
+}
+
+// parseRates reads rate,rate,... (positive numbers).
+func parseRates(list string) ([]float64, error) {
+	var out []float64
+	for _, r := range strings.Split(list, ",") {
+		v, err := strconv.ParseFloat(strings.TrimSpace(r), 64)
+		if err != nil || v <= 0 {
+			return nil, fmt.Errorf("bad rate %q", r)
+		}
+		out = append(out, v)
 	}
 	return out, nil
 }

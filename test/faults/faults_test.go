@@ -44,9 +44,11 @@ func TestWorkerKilled(t *testing.T) {
 
 	require.NoError(t, ld.waitAcked(before))
 	t.Logf("killing worker-1 (SIGKILL) after %d acknowledged sends", ld.acked())
+	killed := time.Now()
 	e.c.Worker(0).Kill()
 	e.c.WaitWorkers(t, 1)
-	t.Logf("worker-2 owns every partition after %d acknowledged sends", ld.acked())
+	t.Logf("worker-2 owns every partition %s after the kill (session timeout %s), after %d acknowledged sends",
+		time.Since(killed).Round(100*time.Millisecond), e.c.SessionTimeout(), ld.acked())
 	require.NoError(t, ld.waitAcked(ld.acked()+during))
 	e.c.Worker(0).Restart()
 	e.c.WaitWorkers(t, 2)

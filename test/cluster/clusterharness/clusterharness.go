@@ -331,6 +331,9 @@ func (c *Cluster) WaitWorkers(t testing.TB, n int) {
 // GroupMembers is how many consumer-group members n running workers make.
 func (c *Cluster) GroupMembers(workers int) int { return workers * c.opts.Consumers }
 
+// SessionTimeout is the workers' --kafka-session-timeout.
+func (c *Cluster) SessionTimeout() time.Duration { return c.opts.SessionTimeout }
+
 // GroupState describes the workers' consumer group as the broker sees it.
 type GroupState struct {
 	State   string  // Kafka's group state: Empty, PreparingRebalance, CompletingRebalance, Stable, Dead
