@@ -54,11 +54,8 @@ func (s *Service) Submit(ctx context.Context, actor string, in SendInput) (*Pend
 	} else if err := core.ValidateClientMsgID(in.ClientMsgID); err != nil {
 		return nil, err
 	}
-	if now := s.d.Clock.Now(); !s.auth.member(in.ConversationID, actor, now) {
-		if _, _, err := s.membership(ctx, actor, in.ConversationID); err != nil {
-			return nil, err
-		}
-		s.auth.remember(in.ConversationID, actor, now)
+	if err := s.trustedMember(ctx, actor, in.ConversationID); err != nil {
+		return nil, err
 	}
 	if in.ReplyTo != "" {
 		if _, err := s.d.History.Message(ctx, in.ConversationID, in.ReplyTo); err != nil {

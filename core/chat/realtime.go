@@ -2,7 +2,6 @@ package chat
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"time"
 
@@ -25,16 +24,17 @@ const (
 var typingRate = core.Rate{Limit: 1, Per: time.Second}
 
 // Typing tells a conversation that actor is (or stopped) typing. Notices beyond the throttle are dropped
-// silently: they are ephemeral hints, not data. Stopping is never throttled.
+// silently, before anything is read: they are ephemeral hints, not data. Stopping is never throttled.
+// Membership is checked as for sends (trustedMember), so a notice costs no storage read within SendAuthTTL.
 func (s *Service) Typing(ctx context.Context, actor, conversationID string, typing bool) error {
-	if _, _, err := s.membership(ctx, actor, conversationID); err != nil {
-		return err
-	}
 	if typing {
 		ok, _, err := s.d.Limiter.Allow(ctx, "typing:"+actor+":"+conversationID, typingRate)
 		if err != nil || !ok {
 			return err
 		}
+	}
+	if err := s.trustedMember(ctx, actor, conversationID); err != nil {
+		return err
 	}
 	n := core.Typing{ConversationID: conversationID, UserID: actor, Typing: typing}
 	s.publish(ctx, core.ConversationTopic(conversationID), core.Envelope{Typing: &n})
@@ -59,20 +59,29 @@ func (s *Service) Sync(ctx context.Context, actor string, cursors map[string]int
 		return out, err
 	}
 	order := make([]string, 0, len(cursors))
-	for id := range cursors {
-		order = append(order, id)
-	}
-	slices.Sort(order)
-	for _, id := range order {
-		after := cursors[id]
+	for id, after := range cursors {
 		if after < 0 {
 			return SyncResult{}, core.Invalid("cursors", "cursor of %q must not be negative", id)
 		}
-		if _, _, err := s.membership(ctx, actor, id); err != nil {
-			if errors.Is(err, core.ErrNotFound) || errors.Is(err, core.ErrPermissionDenied) {
-				continue
-			}
+		order = append(order, id)
+	}
+	slices.Sort(order)
+	// One read of the actor's conversations, not a membership read per cursor.
+	var mine map[string]bool
+	if len(order) > 0 {
+		ids, err := s.d.Members.ConversationIDsOf(ctx, actor)
+		if err != nil {
 			return SyncResult{}, err
+		}
+		mine = make(map[string]bool, len(ids))
+		for _, id := range ids {
+			mine[id] = true
+		}
+	}
+	for _, id := range order {
+		after := cursors[id]
+		if !mine[id] {
+			continue
 		}
 		room := limit - len(out.Events)
 		if room <= 0 {

@@ -205,6 +205,21 @@ func (s *Service) membership(ctx context.Context, actor, conversationID string) 
 	return conv, m, err
 }
 
+// trustedMember checks that actor is a member of the conversation, trusting what this node learnt within
+// SendAuthTTL (forgotten at once when this node hears the member leave): the check of sends and typing
+// notices, where the sequencer (for sends) stays the authority.
+func (s *Service) trustedMember(ctx context.Context, actor, conversationID string) error {
+	now := s.d.Clock.Now()
+	if s.auth.member(conversationID, actor, now) {
+		return nil
+	}
+	if _, _, err := s.membership(ctx, actor, conversationID); err != nil {
+		return err
+	}
+	s.auth.remember(conversationID, actor, now)
+	return nil
+}
+
 // notFoundAs replaces a not-found error's message with a client-facing one; other errors pass through.
 func notFoundAs(err error, msg string) error {
 	if errors.Is(err, core.ErrNotFound) {

@@ -22,19 +22,8 @@ func BenchSequencer(b *testing.B, newStore func(b *testing.B) (ports.Ledger, por
 			ctx := context.Background()
 			ledger, convStore := newStore(b)
 			const members = 10
-			convs := make([]string, tc.convs)
 			at := time.Now().UTC().Truncate(time.Millisecond)
-			for i := range convs {
-				id := fmt.Sprintf("c%04d", i)
-				ms := make([]core.Member, members)
-				for j := range ms {
-					ms[j] = core.Member{ConversationID: id, UserID: fmt.Sprintf("u%04d-%d", i, j), Role: core.RoleMember, JoinedAt: at}
-				}
-				_, _, err := convStore.CreateConversation(ctx, core.Conversation{ID: id, Kind: core.KindGroup, Title: id,
-					CreatedBy: ms[0].UserID, CreatedAt: at, LastActivityAt: at}, ms)
-				require.NoError(b, err)
-				convs[i] = id
-			}
+			convs := BenchGroups(b, convStore, "c", tc.convs, members, at)
 			q := chat.NewSequencer(ledger, dropFanout{}, nil)
 			batch := make([]core.SendCommand, tc.batch)
 			n := 0
@@ -43,7 +32,7 @@ func BenchSequencer(b *testing.B, newStore func(b *testing.B) (ports.Ledger, por
 				for k := range batch {
 					c := k % tc.convs
 					batch[k] = core.SendCommand{ID: fmt.Sprint("cmd", n), ConversationID: convs[c],
-						SenderID: fmt.Sprintf("u%04d-%d", c, n%members), MessageID: fmt.Sprint("m", n),
+						SenderID: BenchMember(convs[c], n%members), MessageID: fmt.Sprint("m", n),
 						ClientMsgID: fmt.Sprint("k", n), Body: "benchmark message", At: at}
 					n++
 				}
@@ -55,6 +44,27 @@ func BenchSequencer(b *testing.B, newStore func(b *testing.B) (ports.Ledger, por
 		})
 	}
 }
+
+// BenchGroups creates n group conversations (ids prefix0000, prefix0001, ...) of members members each,
+// BenchMember(id, 0) to BenchMember(id, members-1), and returns their ids.
+func BenchGroups(tb testing.TB, store ports.ConversationStore, prefix string, n, members int, at time.Time) []string {
+	ids := make([]string, n)
+	for i := range ids {
+		id := fmt.Sprintf("%s%04d", prefix, i)
+		ms := make([]core.Member, members)
+		for j := range ms {
+			ms[j] = core.Member{ConversationID: id, UserID: BenchMember(id, j), Role: core.RoleMember, JoinedAt: at}
+		}
+		_, _, err := store.CreateConversation(context.Background(), core.Conversation{ID: id, Kind: core.KindGroup,
+			Title: id, CreatedBy: ms[0].UserID, CreatedAt: at, LastActivityAt: at}, ms)
+		require.NoError(tb, err)
+		ids[i] = id
+	}
+	return ids
+}
+
+// BenchMember is member j of a conversation made by BenchGroups.
+func BenchMember(conv string, j int) string { return fmt.Sprintf("%s-u%d", conv, j) }
 
 // dropFanout is a fan-out with no subscribers.
 type dropFanout struct{}

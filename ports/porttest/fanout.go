@@ -106,10 +106,7 @@ func TestFanout(t *testing.T, newFanout func(t *testing.T) ports.Fanout) {
 	t.Run("PublishManyReachesEachTopicInOrder", func(t *testing.T) {
 		t.Parallel()
 		f := newFanout(t)
-		names := make([]string, 700) // more than one pipelined batch
-		for i := range names {
-			names[i] = fanTopic(fmt.Sprintf("many%d", i))
-		}
+		names := fanTopics("many", 700) // more than one pipelined batch
 		c, _ := fanSubscribe(t, f, names[0], names[350], names[699])
 		other := fanTopic("not-named")
 		c2, _ := fanSubscribe(t, f, other)
@@ -129,10 +126,7 @@ func TestFanout(t *testing.T, newFanout func(t *testing.T) ports.Fanout) {
 	t.Run("PublishAllKeepsOrderPerTopic", func(t *testing.T) {
 		t.Parallel()
 		f := newFanout(t)
-		names := make([]string, 600) // more than one pipelined batch
-		for i := range names {
-			names[i] = fanTopic(fmt.Sprintf("all%d", i))
-		}
+		names := fanTopics("all", 600) // more than one pipelined batch
 		c, _ := fanSubscribe(t, f, names[0], names[599])
 		other := fanTopic("not-published")
 		c2, _ := fanSubscribe(t, f, other)
@@ -290,6 +284,15 @@ func fanSubscribe(t *testing.T, f ports.Fanout, topics ...string) (*fanCollector
 // fanMark is a small envelope identified by n.
 func fanMark(n int64) core.Envelope {
 	return core.Envelope{Read: &core.ReadReceipt{ConversationID: "c", UserID: "u", Seq: n}}
+}
+
+// fanTopics is n distinct topics of this run.
+func fanTopics(prefix string, n int) []string {
+	names := make([]string, n)
+	for i := range names {
+		names[i] = fanTopic(fmt.Sprintf("%s%d", prefix, i))
+	}
+	return names
 }
 
 func fanTopic(name string) string { return "porttest:" + uniqueName(name) }

@@ -27,6 +27,7 @@ import (
 	"github.com/scalechat/scalechat/adapters/redis"
 	"github.com/scalechat/scalechat/core"
 	"github.com/scalechat/scalechat/core/chat"
+	"github.com/scalechat/scalechat/ports/porttest"
 )
 
 const (
@@ -65,19 +66,8 @@ func drain(b *testing.B, brokers []string, n, consumers, maxBatch int) {
 	b.StopTimer()
 	store, schema := openStore(b)
 	const convs, members = 2000, 10
-	ids := make([]string, convs)
 	at := time.Now().UTC().Truncate(time.Millisecond)
-	for i := range ids {
-		id := fmt.Sprintf("p%05d", i)
-		ms := make([]core.Member, members)
-		for j := range ms {
-			ms[j] = core.Member{ConversationID: id, UserID: fmt.Sprintf("u%05d-%d", i, j), Role: core.RoleMember, JoinedAt: at}
-		}
-		_, _, err := store.CreateConversation(ctx, core.Conversation{ID: id, Kind: core.KindGroup, Title: id,
-			CreatedBy: ms[0].UserID, CreatedAt: at, LastActivityAt: at}, ms)
-		require.NoError(b, err)
-		ids[i] = id
-	}
+	ids := porttest.BenchGroups(b, store, "p", convs, members, at)
 	kc := kafka.Config{Brokers: brokers, Topic: "commands-" + rand.Text()[:10], GroupID: "workers-" + rand.Text()[:10],
 		Partitions: 12, MaxBatch: maxBatch, SessionTimeout: 6 * time.Second, HeartbeatInterval: 500 * time.Millisecond,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
@@ -96,7 +86,7 @@ func drain(b *testing.B, brokers []string, n, consumers, maxBatch int) {
 			for k := int(next.Add(1)) - 1; k < n; k = int(next.Add(1)) - 1 {
 				c := k % convs
 				cmd := core.SendCommand{ID: fmt.Sprint("cmd", k), Origin: "bench", ConversationID: ids[c],
-					SenderID: fmt.Sprintf("u%05d-%d", c, k%members), MessageID: fmt.Sprint("m", k),
+					SenderID: porttest.BenchMember(ids[c], k%members), MessageID: fmt.Sprint("m", k),
 					ClientMsgID: fmt.Sprint("k", k), Body: "benchmark message", At: at}
 				if err := log.Append(ctx, cmd); err != nil {
 					errs <- err
@@ -115,6 +105,8 @@ func drain(b *testing.B, brokers []string, n, consumers, maxBatch int) {
 	defer func() { _ = rc.Close() }()
 	seq := chat.NewSequencer(store, redis.NewFanout(rc), nil)
 	var handled, batches atomic.Int64
+	var mu sync.Mutex
+	seen := make(map[string]bool, n)
 	done := make(chan struct{})
 	var once, first sync.Once // the time runs from the first batch: joining the group is not draining
 	b.StartTimer()
@@ -130,7 +122,16 @@ func drain(b *testing.B, brokers []string, n, consumers, maxBatch int) {
 					return err
 				}
 				batches.Add(1)
-				if handled.Add(int64(len(batch))) >= int64(n) {
+				handled.Add(int64(len(batch)))
+				// Done once every command was handled: a batch delivered again after the group moved
+				// partitions (its offsets not yet committed) counts once.
+				mu.Lock()
+				for _, c := range batch {
+					seen[c.ID] = true
+				}
+				all := len(seen) == n
+				mu.Unlock()
+				if all {
 					once.Do(func() { close(done) })
 				}
 				return nil
