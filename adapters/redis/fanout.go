@@ -167,6 +167,11 @@ func (s *subscription) Join(ctx context.Context, topics ...string) error {
 	if len(topics) == 0 {
 		return nil
 	}
+	// go-redis writes SUBSCRIBE and PING on the open connection whatever ctx says, and a confirmation that
+	// is back before confirm looks races ctx.Done there: a ctx already ended is refused here, always.
+	if err := ctx.Err(); err != nil {
+		return core.Wrap(core.CodeUnavailable, err, "redis: join abandoned")
+	}
 	if err := s.ps.Subscribe(ctx, s.channels(topics)...); err != nil {
 		return unavailable(err, "subscribe")
 	}
