@@ -93,8 +93,29 @@ func (b *bench) persist(ctx context.Context, t *target, fx *fixture, tr *TargetR
 	res.PerS = float64(res.Sequenced+res.Accepted) / elapsed.Seconds()
 	res.P50Ms, res.P99Ms = ms(lat.Quantile(0.5)), ms(lat.Quantile(0.99))
 	res.Server = figures(t, s0, s1, 0)
+	res.Batches, res.BatchSize, res.BatchMeanMs = batchFigures(t, s0, s1)
 	if stored := res.Sequenced + res.Accepted; stored > 0 {
 		res.Server.CPUUsPerDelivery = res.Server.CPUSeconds * 1e6 / float64(stored) // per persisted message
 	}
 	return res, nil
+}
+
+// batchFigures sums the servers' sequencer batch metrics between two samples: the batch count, their mean
+// size and mean duration.
+func batchFigures(t *target, a, z sample) (n int, size, meanMs float64) {
+	var count, sizes, seconds float64
+	for _, p := range t.servers {
+		before, after := a.metrics[p.Name], z.metrics[p.Name]
+		if before == nil || after == nil {
+			continue
+		}
+		d := func(name string) float64 { return after[name] - before[name] }
+		count += d("scalechat_sequencer_batch_seconds_count")
+		seconds += d("scalechat_sequencer_batch_seconds_sum")
+		sizes += d("scalechat_sequencer_batch_size_sum")
+	}
+	if count <= 0 {
+		return 0, 0, 0
+	}
+	return int(count), sizes / count, seconds * 1000 / count
 }

@@ -194,6 +194,11 @@ type PersistResult struct {
 	P50Ms     float64       `json:"p50Ms"`
 	P99Ms     float64       `json:"p99Ms"`
 	Server    ServerFigures `json:"server"`
+	// The sequencing stage, from the servers' scalechat_sequencer_batch_* metrics over the run: how many
+	// batches, their mean size and mean time (the database transaction and the fan-out publish).
+	Batches     int     `json:"batches"`
+	BatchSize   float64 `json:"batchSize"`
+	BatchMeanMs float64 `json:"batchMeanMs"`
 }
 
 // failures lists what went wrong in the run, for the exit status.
