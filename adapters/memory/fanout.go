@@ -39,33 +39,20 @@ func (f *Fanout) Dropped() int64 { return f.dropped.Load() }
 
 // Publish queues envs for every subscription joined to topic and returns without waiting for handlers.
 func (f *Fanout) Publish(ctx context.Context, topic string, envs ...core.Envelope) error {
-	if err := ctx.Err(); err != nil {
-		return core.Wrap(core.CodeUnavailable, err, "fanout: publish abandoned")
-	}
-	f.mu.RLock()
-	defer f.mu.RUnlock()
-	for s := range f.topics[topic] {
-		s.enqueue(topic, envs)
-	}
-	return nil
+	return f.PublishAll(ctx, ports.Publication{Topic: topic, Envs: envs})
 }
 
 // PublishMany queues envs for every subscription joined to any of topics, topic by topic.
 func (f *Fanout) PublishMany(ctx context.Context, topics []string, envs ...core.Envelope) error {
-	if err := ctx.Err(); err != nil {
-		return core.Wrap(core.CodeUnavailable, err, "fanout: publish abandoned")
+	pubs := make([]ports.Publication, len(topics))
+	for i, topic := range topics {
+		pubs[i] = ports.Publication{Topic: topic, Envs: envs}
 	}
-	f.mu.RLock()
-	defer f.mu.RUnlock()
-	for _, topic := range topics {
-		for s := range f.topics[topic] {
-			s.enqueue(topic, envs)
-		}
-	}
-	return nil
+	return f.PublishAll(ctx, pubs...)
 }
 
-// PublishAll queues each publication as Publish would, in order.
+// PublishAll queues each publication for every subscription joined to its topic, in order, and returns
+// without waiting for handlers.
 func (f *Fanout) PublishAll(ctx context.Context, pubs ...ports.Publication) error {
 	if err := ctx.Err(); err != nil {
 		return core.Wrap(core.CodeUnavailable, err, "fanout: publish abandoned")

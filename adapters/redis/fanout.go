@@ -59,7 +59,7 @@ func (f *Fanout) Publish(ctx context.Context, topic string, envs ...core.Envelop
 	return nil
 }
 
-// publishBatch bounds how many PUBLISH commands PublishMany pipelines in one round trip.
+// publishBatch bounds how many PUBLISH commands one pipelined round trip carries.
 const publishBatch = 512
 
 // PublishMany sends envs to each of topics as one message per topic, encoded once and pipelined.
@@ -71,27 +71,17 @@ func (f *Fanout) PublishMany(ctx context.Context, topics []string, envs ...core.
 	if err != nil {
 		return core.Wrap(core.CodeInternal, err, "redis: cannot encode envelopes")
 	}
-	for len(topics) > 0 {
-		batch := topics[:min(len(topics), publishBatch)]
-		topics = topics[len(batch):]
-		_, err := f.c.rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
-			for _, topic := range batch {
-				p.Publish(ctx, f.c.key(topic), payload)
-			}
-			return nil
-		})
-		if err != nil {
-			return unavailable(err, "publish")
-		}
+	msgs := make([]message, len(topics))
+	for i, topic := range topics {
+		msgs[i] = message{channel: f.c.key(topic), payload: payload}
 	}
-	return nil
+	return f.publishPipelined(ctx, msgs)
 }
 
-// PublishAll sends each publication as one message on its topic, pipelined in order: publishBatch of them
-// per round trip.
+// PublishAll sends each publication as one message on its topic, pipelined in order.
 func (f *Fanout) PublishAll(ctx context.Context, pubs ...ports.Publication) error {
-	payloads := make([][]byte, len(pubs))
-	for i, p := range pubs {
+	msgs := make([]message, 0, len(pubs))
+	for _, p := range pubs {
 		if len(p.Envs) == 0 {
 			continue
 		}
@@ -99,15 +89,25 @@ func (f *Fanout) PublishAll(ctx context.Context, pubs ...ports.Publication) erro
 		if err != nil {
 			return core.Wrap(core.CodeInternal, err, "redis: cannot encode envelopes")
 		}
-		payloads[i] = payload
+		msgs = append(msgs, message{channel: f.c.key(p.Topic), payload: payload})
 	}
-	for start := 0; start < len(pubs); start += publishBatch {
-		end := min(len(pubs), start+publishBatch)
+	return f.publishPipelined(ctx, msgs)
+}
+
+// message is one PUBLISH.
+type message struct {
+	channel string
+	payload []byte
+}
+
+// publishPipelined sends msgs in order, publishBatch of them per round trip.
+func (f *Fanout) publishPipelined(ctx context.Context, msgs []message) error {
+	for len(msgs) > 0 {
+		batch := msgs[:min(len(msgs), publishBatch)]
+		msgs = msgs[len(batch):]
 		_, err := f.c.rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
-			for i := start; i < end; i++ {
-				if payloads[i] != nil {
-					p.Publish(ctx, f.c.key(pubs[i].Topic), payloads[i])
-				}
+			for _, m := range batch {
+				p.Publish(ctx, m.channel, m.payload)
 			}
 			return nil
 		})

@@ -107,20 +107,11 @@ func groupSends(batch []core.SendCommand) []*sendGroup {
 
 // resultPublications route results to the nodes waiting for them, one publication per node.
 func resultPublications(batch []core.SendCommand, results []core.SendResult) []ports.Publication {
-	var pubs []ports.Publication
-	at := map[string]int{} // node -> index in pubs
+	var byNode publications
 	for i := range results {
-		origin := batch[i].Origin
-		if origin == "" {
-			continue
+		if origin := batch[i].Origin; origin != "" {
+			byNode.add(core.NodeTopic(origin), core.Envelope{Result: &results[i]})
 		}
-		k, ok := at[origin]
-		if !ok {
-			k = len(pubs)
-			at[origin] = k
-			pubs = append(pubs, ports.Publication{Topic: core.NodeTopic(origin)})
-		}
-		pubs[k].Envs = append(pubs[k].Envs, core.Envelope{Result: &results[i]})
 	}
-	return pubs
+	return byNode.pubs
 }

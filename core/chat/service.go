@@ -166,18 +166,11 @@ func publishEvents(ctx context.Context, f ports.Fanout, log *slog.Logger, events
 // eventPublications are what announces committed events: each conversation's events, in order, on its topic,
 // then each membership change on its user's topic.
 func eventPublications(events []core.Event) []ports.Publication {
-	var pubs []ports.Publication
-	at := map[string]int{} // conversation id -> index in pubs
+	var byConv publications
 	for i := range events {
-		e := &events[i]
-		k, ok := at[e.ConversationID]
-		if !ok {
-			k = len(pubs)
-			at[e.ConversationID] = k
-			pubs = append(pubs, ports.Publication{Topic: core.ConversationTopic(e.ConversationID)})
-		}
-		pubs[k].Envs = append(pubs[k].Envs, core.Envelope{Event: e})
+		byConv.add(core.ConversationTopic(events[i].ConversationID), core.Envelope{Event: &events[i]})
 	}
+	pubs := byConv.pubs
 	for _, e := range events {
 		if e.Member == nil || (e.Type != core.EventMemberJoined && e.Type != core.EventMemberLeft) {
 			continue
@@ -186,6 +179,26 @@ func eventPublications(events []core.Event) []ports.Publication {
 		pubs = append(pubs, ports.Publication{Topic: core.UserTopic(mc.UserID), Envs: []core.Envelope{{Membership: &mc}}})
 	}
 	return pubs
+}
+
+// publications gathers envelopes by topic: one publication per topic, topics in the order first seen,
+// envelopes in the order added.
+type publications struct {
+	pubs []ports.Publication
+	at   map[string]int // topic -> index in pubs
+}
+
+func (p *publications) add(topic string, env core.Envelope) {
+	k, ok := p.at[topic]
+	if !ok {
+		if p.at == nil {
+			p.at = map[string]int{}
+		}
+		k = len(p.pubs)
+		p.at[topic] = k
+		p.pubs = append(p.pubs, ports.Publication{Topic: topic})
+	}
+	p.pubs[k].Envs = append(p.pubs[k].Envs, env)
 }
 
 // membership returns the conversation and the actor's membership. Non-members of private conversations are told
