@@ -51,6 +51,7 @@ type Config struct {
 	SocketOutboundFrames int
 	SocketWriteTimeout   time.Duration
 	SocketFlushers       int
+	SocketPollers        int // -1: none
 	DeliveryShards       int
 	DeliveryQueue        int
 	TopicLinger          time.Duration
@@ -101,7 +102,7 @@ func Parse(args []string, getenv func(string) string) (Config, error) {
 		fs.Int64Var(p, name, v, help)
 	}
 	host, _ := os.Hostname()
-	var rate, mem, sockets, partitions, outBytes, outFrames, flushers, shards, dqueue, setups, pgConns, consumers, maxBatch int64
+	var rate, mem, sockets, partitions, outBytes, outFrames, flushers, pollers, shards, dqueue, setups, pgConns, consumers, maxBatch int64
 	var brokers string
 	str(&c.Role, "role", RoleStandalone, "role to run: standalone, gateway, worker or all")
 	str(&c.Addr, "addr", ":8080", "HTTP listen address (REST, Socket.IO, web app)")
@@ -122,6 +123,7 @@ func Parse(args []string, getenv func(string) string) (Config, error) {
 	num(&outFrames, "socket-outbound-frames", 16384, "packets queued for one socket before it is closed as too slow")
 	dur(&c.SocketWriteTimeout, "socket-write-timeout", 10*time.Second, "bound of a write to a socket whose buffer is full")
 	num(&flushers, "socket-flushers", 0, "goroutines writing socket queues (0: one per CPU)")
+	num(&pollers, "socket-pollers", 0, "epoll sets idle websockets wait in, Linux (0: one per CPU; -1: a reader goroutine per socket instead)")
 	num(&shards, "delivery-shards", 0, "goroutines broadcasting to rooms, by topic (0: two per CPU)")
 	num(&dqueue, "delivery-queue", 8192, "envelopes one delivery shard may have waiting before it drops (counted)")
 	dur(&c.TopicLinger, "topic-linger", 10*time.Second, "how long a node stays subscribed to a topic its sockets left")
@@ -155,6 +157,7 @@ func Parse(args []string, getenv func(string) string) (Config, error) {
 	c.SequencerConsumers = int(min(max(consumers, -1), 1024))
 	c.SocketOutboundBytes, c.SocketOutboundFrames = int(outBytes), int(outFrames)
 	c.SocketFlushers, c.DeliveryShards, c.DeliveryQueue = int(flushers), int(shards), int(dqueue)
+	c.SocketPollers = int(min(max(pollers, -1), 1024))
 	c.ConnectConcurrency = int(setups)
 	c.PostgresMaxConns = int32(min(max(pgConns, -1), 1<<20))
 	for _, b := range strings.Split(brokers, ",") {

@@ -138,7 +138,7 @@ func ProvideRealtime(cfg Config, log *slog.Logger, svc *chat.Service, fanout por
 	return socketio.New(socketio.Config{Node: cfg.Node, MaxPayloadBytes: cfg.MaxBodyBytes,
 		MaxSocketsPerUser: cfg.MaxSocketsPerUser, PresenceGrace: cfg.PresenceGrace,
 		MaxOutboundBytes: cfg.SocketOutboundBytes, MaxOutboundFrames: cfg.SocketOutboundFrames,
-		WriteTimeout: cfg.SocketWriteTimeout, Flushers: cfg.SocketFlushers, DeliveryShards: cfg.DeliveryShards,
+		WriteTimeout: cfg.SocketWriteTimeout, Flushers: cfg.SocketFlushers, Pollers: cfg.SocketPollers, DeliveryShards: cfg.DeliveryShards,
 		DeliveryQueue: cfg.DeliveryQueue, TopicLinger: cfg.TopicLinger, ConnectConcurrency: cfg.ConnectConcurrency,
 		Logger: log, Metrics: reg}, svc, fanout)
 }

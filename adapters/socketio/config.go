@@ -26,9 +26,12 @@ type Config struct {
 	MaxOutboundFrames int
 	WriteTimeout      time.Duration // bound of each write to a socket whose kernel buffer is full
 	Flushers          int           // goroutines writing socket queues (default GOMAXPROCS)
-	DeliveryShards    int           // goroutines broadcasting, by topic (default 2×GOMAXPROCS)
-	DeliveryQueue     int           // envelopes a shard may have waiting; beyond, they are dropped and counted
-	TopicLinger       time.Duration // how long a topic stays subscribed after its last local reader left
+	// Pollers is how many epoll sets idle websockets wait in for their clients to write (Linux; default
+	// GOMAXPROCS). Negative: none, every websocket has a reader goroutine of its own.
+	Pollers        int
+	DeliveryShards int           // goroutines broadcasting, by topic (default 2×GOMAXPROCS)
+	DeliveryQueue  int           // envelopes a shard may have waiting; beyond, they are dropped and counted
+	TopicLinger    time.Duration // how long a topic stays subscribed after its last local reader left
 	// ConnectConcurrency bounds connection set-ups (authentication, rooms, presence) running at once; a
 	// reconnect storm queues for them rather than starving the delivery of live conversations.
 	ConnectConcurrency int
@@ -43,7 +46,7 @@ func DefaultConfig() Config {
 	return Config{Node: "node", MaxPayloadBytes: 64 << 10, MaxSocketsPerUser: 20, PresenceGrace: 3 * time.Second,
 		HeartbeatEvery: 20 * time.Second, QueueDepth: 64, PingInterval: 25 * time.Second, PingTimeout: 20 * time.Second,
 		MaxOutboundBytes: 4 << 20, MaxOutboundFrames: 16384, WriteTimeout: 10 * time.Second,
-		Flushers: procs, DeliveryShards: 2 * procs, DeliveryQueue: 8192, TopicLinger: 10 * time.Second,
+		Flushers: procs, Pollers: procs, DeliveryShards: 2 * procs, DeliveryQueue: 8192, TopicLinger: 10 * time.Second,
 		ConnectConcurrency: 8 * procs}
 }
 
@@ -75,6 +78,7 @@ func (c Config) withDefaults() (Config, error) {
 	def(&c.MaxOutboundFrames, d.MaxOutboundFrames)
 	defDur(&c.WriteTimeout, d.WriteTimeout)
 	def(&c.Flushers, d.Flushers)
+	def(&c.Pollers, d.Pollers)
 	def(&c.DeliveryShards, d.DeliveryShards)
 	def(&c.DeliveryQueue, d.DeliveryQueue)
 	defDur(&c.TopicLinger, d.TopicLinger)

@@ -96,6 +96,7 @@ func New(cfg Config, svc *chat.Service, fanout ports.Fanout) (*Server, error) {
 	opts.SetTransports(types.NewSet[transports.TransportCtor](engine.Polling, &wsBuilder{w: s.writers}))
 	// Tokens travel in the handshake payload, never in cookies, so any origin may connect.
 	opts.SetCors(&types.Cors{Origin: "*"})
+	opts.SetAdapter(roomlessAdapters{})
 	s.io = socket.NewServer(nil, opts)
 	s.io.Use(s.authenticate)
 	s.io.On("connection", func(args ...any) {

@@ -9,7 +9,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/gorilla/websocket"
 	"github.com/zishang520/socket.io/parsers/engine/v3/packet"
 	"github.com/zishang520/socket.io/servers/engine/v3/transports"
 	"github.com/zishang520/socket.io/v3/pkg/types"
@@ -45,6 +44,16 @@ type wsTransport struct {
 	pingsOut atomic.Int32 // pings written to the client whose pongs are not back yet
 	pingAt   atomic.Int64 // when the last ping was taken for writing (unix nanoseconds), for diagnosis
 
+	// The read side (reading.go): what one read left for the next, when the client last wrote (unix
+	// nanoseconds), and the poller the socket waits in (nil: a reader goroutine of its own, which then hands
+	// each message to the engine on a goroutine of its own: hop).
+	fr       frameReader
+	rmu      sync.Mutex // held while reading
+	lastRead atomic.Int64
+	pl       *poller // set under mu
+	pollID   uint64
+	hop      bool
+
 	mu       sync.Mutex
 	q        []outFrame // waiting to be written
 	held     []outFrame // queued while holding: not written until release
@@ -53,6 +62,7 @@ type wsTransport struct {
 	bytes    int        // bytes in q (and in a write under way)
 	state    writeState
 	closing  bool           // the engine asked to close: write what is queued, then close
+	closeAs  string         // the close reason when it is not the engine's (a client's close frame)
 	closed   bool           // the connection is closed; nothing is queued any more
 	onClosed types.Callable // the engine's close callback, called once closed
 }
@@ -82,6 +92,8 @@ const (
 	closeOverflow     = "outbound_overflow" // over its outbound bound: a client that does not keep up
 	closeWriteTimeout = "write_timeout"     // a write did not finish within WriteTimeout
 	closeWriteError   = "write_error"       // a write failed
+	closeTooBig       = "message_too_big"   // the client sent a message over MaxPayloadBytes
+	closeProtocol     = "protocol_error"    // the client broke the websocket protocol
 )
 
 // wsBuilder makes the transports; the engine calls New for every websocket connection.
@@ -114,7 +126,7 @@ func (t *wsTransport) Construct(ctx *types.HttpContext) {
 	t.armed.Store(ctx.Query().Peek("sid") == "")
 	t.SetWritable(true) // always: Send only queues
 	t.w.track(t)
-	transports.StartReader(t, ctx.TransportReadPermission(), t.read)
+	transports.StartReader(t, ctx.TransportReadPermission(), t.startReading)
 }
 
 // Name is the transport's name in the protocol.
@@ -122,36 +134,6 @@ func (t *wsTransport) Name() string { return transports.WEBSOCKET }
 
 // HandlesUpgrades advertises that a polling socket may upgrade to this transport.
 func (t *wsTransport) HandlesUpgrades() bool { return true }
-
-// read passes incoming messages to the engine until the connection ends.
-func (t *wsTransport) read() {
-	for {
-		if t.idle > 0 {
-			_ = t.conn.SetReadDeadline(time.Now().Add(t.idle))
-		}
-		mt, data, err := t.ws.ReadMessage()
-		if err != nil {
-			reason := closeClient
-			if errors.Is(err, os.ErrDeadlineExceeded) {
-				reason = closeIdle
-			}
-			t.abort(reason)
-			return
-		}
-		switch mt {
-		case websocket.TextMessage:
-			// "3" is a pong. One that answers no written ping is dropped: the engine then closes a socket
-			// whose pings stay stuck behind a backlog it does not read.
-			if len(data) == 1 && data[0] == '3' && !t.answerPing() {
-				t.w.metrics.unsolicitedPongs.Inc()
-				continue
-			}
-			t.handle(types.NewStringBuffer(data))
-		case websocket.BinaryMessage:
-			t.handle(types.NewBytesBuffer(data))
-		}
-	}
-}
 
 // answerPing takes a pong as the answer to a ping written; false when no ping is waiting for one.
 func (t *wsTransport) answerPing() bool {
@@ -164,18 +146,6 @@ func (t *wsTransport) answerPing() bool {
 			return true
 		}
 	}
-}
-
-// handle passes one message to the engine, on a goroutine of its own that the reader waits for. The engine
-// and the library run deep call chains on it (a CONNECT runs the whole namespace set-up); on the reader they
-// would grow its stack for good, and every idle socket has a reader.
-func (t *wsTransport) handle(data types.BufferInterface) {
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		t.OnData(data)
-	}()
-	<-done
 }
 
 // Send queues packets written by the engine (handshake, pings, acks, the library's emits).
@@ -413,9 +383,12 @@ func (t *wsTransport) finish() {
 		return
 	}
 	t.shutLocked()
-	fn := t.onClosed
+	fn, reason := t.onClosed, t.closeAs
 	t.mu.Unlock()
-	t.hangUp(closeServer)
+	if reason == "" {
+		reason = closeServer
+	}
+	t.hangUp(reason)
 	if fn != nil {
 		fn()
 	}
@@ -433,6 +406,44 @@ func (t *wsTransport) abort(reason string) {
 	t.hangUp(reason)
 }
 
+// closeFromClient closes the connection of a client that sent a close frame, broke the protocol or sent too
+// much: what is queued for it is dropped, frame (the close frame that answers it) goes out after whatever is
+// being written, and then the connection closes, counted under reason.
+func (t *wsTransport) closeFromClient(reason string, frame []byte) {
+	t.mu.Lock()
+	if t.closed || t.closing {
+		t.mu.Unlock()
+		t.abort(reason)
+		return
+	}
+	for _, f := range t.q {
+		t.bytes -= len(f.b)
+	}
+	for _, f := range t.held {
+		t.bytes -= len(f.b)
+	}
+	clear(t.q)
+	t.q = append(t.q[:0], outFrame{b: frame})
+	t.bytes += len(frame)
+	t.held, t.holding = nil, false
+	t.closing, t.closeAs = true, reason
+	schedule := false
+	if t.state == stateIdle {
+		t.state, schedule = stateScheduled, true
+	}
+	t.mu.Unlock()
+	if schedule {
+		t.fl.schedule(t)
+	}
+}
+
+// isClosed reports whether the connection is closed.
+func (t *wsTransport) isClosed() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.closed
+}
+
 // shutLocked marks the transport closed and drops its queue; the caller holds t.mu, then calls hangUp.
 func (t *wsTransport) shutLocked() {
 	t.closed, t.holding = true, false
@@ -442,6 +453,12 @@ func (t *wsTransport) shutLocked() {
 // hangUp closes the connection of a transport just shut, and tells the engine.
 func (t *wsTransport) hangUp(reason string) {
 	t.w.untrack(t)
+	t.mu.Lock()
+	pl := t.pl
+	t.mu.Unlock()
+	if pl != nil {
+		pl.remove(t)
+	}
 	t.w.metrics.closed.WithLabelValues(reason).Inc()
 	if reason == closeOverflow || reason == closeWriteTimeout {
 		t.w.log.Info("closing a socket that does not keep up", "reason", reason,

@@ -14,6 +14,7 @@ type writers struct {
 	log      *slog.Logger
 	metrics  *metrics
 	flushers []*flusher
+	pollers  []*poller // where idle websockets wait for their clients (none: a reader goroutine per socket)
 	rr       atomic.Uint32
 	slow     atomic.Int64 // transports being written by a goroutine of their own
 	quit     chan struct{}
@@ -31,7 +32,23 @@ func newWriters(cfg Config, m *metrics) *writers {
 		w.flushers = append(w.flushers, f)
 		w.wg.Go(f.run)
 	}
+	for range cfg.Pollers {
+		p, err := newPoller(func(t *wsTransport) { t.abort(closeIdle) })
+		if err != nil {
+			w.log.Warn("websockets read by a goroutine each: no poller", "err", err)
+			break
+		}
+		w.pollers = append(w.pollers, p)
+	}
 	return w
+}
+
+// pollerFor is the poller a transport waits in (the one beside its flusher); nil when there is none.
+func (w *writers) pollerFor(t *wsTransport) *poller {
+	if len(w.pollers) == 0 {
+		return nil
+	}
+	return w.pollers[t.fl.idx%len(w.pollers)]
 }
 
 // next assigns a new transport to a flusher, round robin.
@@ -63,6 +80,9 @@ func (w *writers) sockets() int {
 func (w *writers) close() {
 	close(w.quit)
 	w.wg.Wait()
+	for _, p := range w.pollers {
+		p.close()
+	}
 	w.mu.Lock()
 	open := make([]*wsTransport, 0, len(w.open))
 	for t := range w.open {
