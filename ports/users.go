@@ -25,6 +25,9 @@ type SessionStore interface {
 	CreateSession(ctx context.Context, s core.Session) error
 	// Session returns the session with that token hash, expired or not, or core.ErrNotFound.
 	Session(ctx context.Context, tokenHash string) (core.Session, error)
+	// SessionUser returns the session with that token hash, expired or not, and its user, in one read (every
+	// connect and request authenticates with it); core.ErrNotFound if either is missing.
+	SessionUser(ctx context.Context, tokenHash string) (core.Session, core.User, error)
 	// DeleteSession removes the session; deleting a missing one is not an error.
 	DeleteSession(ctx context.Context, tokenHash string) error
 }

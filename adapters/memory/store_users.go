@@ -115,6 +115,24 @@ func (s *Store) Session(ctx context.Context, tokenHash string) (core.Session, er
 	return sess, nil
 }
 
+// SessionUser returns the session with that token hash and its user, or core.ErrNotFound.
+func (s *Store) SessionUser(ctx context.Context, tokenHash string) (core.Session, core.User, error) {
+	if err := checkCtx(ctx); err != nil {
+		return core.Session{}, core.User{}, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	sess, ok := s.d.sessions[tokenHash]
+	if !ok {
+		return core.Session{}, core.User{}, core.Errorf(core.CodeNotFound, "session not found")
+	}
+	u, ok := s.d.users[sess.UserID]
+	if !ok {
+		return core.Session{}, core.User{}, core.Errorf(core.CodeNotFound, "session's user not found")
+	}
+	return sess, u, nil
+}
+
 // DeleteSession removes the session, if any.
 func (s *Store) DeleteSession(ctx context.Context, tokenHash string) error {
 	if err := checkCtx(ctx); err != nil {

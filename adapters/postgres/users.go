@@ -69,6 +69,22 @@ func (s *Store) Session(ctx context.Context, tokenHash string) (core.Session, er
 	return sess, nil
 }
 
+// SessionUser returns the session with that token hash and its user, in one round trip.
+func (s *Store) SessionUser(ctx context.Context, tokenHash string) (core.Session, core.User, error) {
+	var sess core.Session
+	var u core.User
+	err := s.pool.QueryRow(ctx, `SELECT s.token_hash, s.user_id, s.created_at, s.expires_at,
+		u.id, u.username, u.display_name, u.password_hash, u.created_at
+		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1`, tokenHash).Scan(
+		&sess.TokenHash, &sess.UserID, &sess.CreatedAt, &sess.ExpiresAt,
+		&u.ID, &u.Username, &u.DisplayName, &u.PasswordHash, &u.CreatedAt)
+	if err != nil {
+		return core.Session{}, core.User{}, translate(err, "session")
+	}
+	sess.CreatedAt, sess.ExpiresAt, u.CreatedAt = sess.CreatedAt.UTC(), sess.ExpiresAt.UTC(), u.CreatedAt.UTC()
+	return sess, u, nil
+}
+
 // DeleteSession removes the session, if any.
 func (s *Store) DeleteSession(ctx context.Context, tokenHash string) error {
 	_, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE token_hash = $1`, tokenHash)

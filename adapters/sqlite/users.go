@@ -71,6 +71,23 @@ func (s *Store) Session(ctx context.Context, tokenHash string) (core.Session, er
 	return sess, nil
 }
 
+// SessionUser returns the session with that token hash and its user, in one statement.
+func (s *Store) SessionUser(ctx context.Context, tokenHash string) (core.Session, core.User, error) {
+	var sess core.Session
+	var u core.User
+	var created, expires, userCreated int64
+	err := s.r.QueryRowContext(ctx, `SELECT s.token_hash, s.user_id, s.created_at, s.expires_at,
+		u.id, u.username, u.display_name, u.password_hash, u.created_at
+		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`, tokenHash).Scan(
+		&sess.TokenHash, &sess.UserID, &created, &expires,
+		&u.ID, &u.Username, &u.DisplayName, &u.PasswordHash, &userCreated)
+	if err != nil {
+		return core.Session{}, core.User{}, translate(err, "session")
+	}
+	sess.CreatedAt, sess.ExpiresAt, u.CreatedAt = fromMS(created), fromMS(expires), fromMS(userCreated)
+	return sess, u, nil
+}
+
 // DeleteSession removes the session, if any.
 func (s *Store) DeleteSession(ctx context.Context, tokenHash string) error {
 	_, err := s.w.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = ?`, tokenHash)

@@ -97,7 +97,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (core.User, er
 	if token == "" || len(token) > 200 {
 		return core.User{}, bad
 	}
-	sess, err := s.d.Sessions.Session(ctx, HashToken(token))
+	sess, u, err := s.d.Sessions.SessionUser(ctx, HashToken(token)) // one read: every connect pays it
 	if errors.Is(err, core.ErrNotFound) {
 		return core.User{}, bad
 	}
@@ -108,11 +108,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (core.User, er
 		_ = s.d.Sessions.DeleteSession(ctx, sess.TokenHash)
 		return core.User{}, bad
 	}
-	u, err := s.d.Users.UserByID(ctx, sess.UserID)
-	if errors.Is(err, core.ErrNotFound) {
-		return core.User{}, bad
-	}
-	return u, err
+	return u, nil
 }
 
 // User returns a user by id.

@@ -33,6 +33,7 @@ func TestStores(t *testing.T, newStore func(t *testing.T) Stores) {
 	})
 	t.Run("SessionStore", func(t *testing.T) {
 		TestSessionStore(t, func(t *testing.T) ports.SessionStore { return newStore(t).Sessions })
+		t.Run("SessionUser", func(t *testing.T) { TestSessionUser(t, newStore) })
 	})
 	t.Run("ConversationStore", func(t *testing.T) { TestConversationStore(t, newStore) })
 	t.Run("MemberStore", func(t *testing.T) { TestMemberStore(t, newStore) })

@@ -180,3 +180,48 @@ func TestSessionStore(t *testing.T, newStore func(t *testing.T) ports.SessionSto
 		assert.NoError(t, s.DeleteSession(ctx, "never"), "deleting a missing session is not an error")
 	})
 }
+
+// TestSessionUser checks ports.SessionStore.SessionUser, which needs users and sessions of the same store.
+func TestSessionUser(t *testing.T, newStore func(t *testing.T) Stores) {
+	ctx := context.Background()
+	t.Run("a session and its user, exactly, expired or not", func(t *testing.T) {
+		t.Parallel()
+		st := newStore(t)
+		u := core.User{ID: "u1", Username: "alice", DisplayName: "Alice", PasswordHash: "hash-u1", CreatedAt: stAt(1)}
+		require.NoError(t, st.Users.CreateUser(ctx, u))
+		require.NoError(t, st.Users.CreateUser(ctx, core.User{ID: "u2", Username: "bob", DisplayName: "Bob",
+			PasswordHash: "hash-u2", CreatedAt: stAt(2)}))
+		live := core.Session{TokenHash: "h1", UserID: "u1", CreatedAt: stAt(3), ExpiresAt: stAt(3).Add(time.Hour)}
+		expired := core.Session{TokenHash: "h2", UserID: "u1", CreatedAt: time.Now().Add(-2 * time.Hour),
+			ExpiresAt: time.Now().Add(-time.Hour)}
+		require.NoError(t, st.Sessions.CreateSession(ctx, live))
+		require.NoError(t, st.Sessions.CreateSession(ctx, expired))
+		for _, want := range []core.Session{live, expired} {
+			sess, got, err := st.Sessions.SessionUser(ctx, want.TokenHash)
+			require.NoError(t, err)
+			assert.Equal(t, stNormSession(want), stNormSession(sess))
+			assert.Equal(t, stNormUser(u), stNormUser(got), "the session's user, not another")
+		}
+	})
+	t.Run("a missing session, or one whose user is gone, is not_found", func(t *testing.T) {
+		t.Parallel()
+		st := newStore(t)
+		_, _, err := st.Sessions.SessionUser(ctx, "nope")
+		assert.ErrorIs(t, err, core.ErrNotFound)
+		require.NoError(t, st.Sessions.CreateSession(ctx, core.Session{TokenHash: "h1", UserID: "ghost",
+			CreatedAt: stAt(1), ExpiresAt: stAt(1).Add(time.Hour)}))
+		_, _, err = st.Sessions.SessionUser(ctx, "h1")
+		assert.ErrorIs(t, err, core.ErrNotFound)
+	})
+	t.Run("a deleted session is not_found", func(t *testing.T) {
+		t.Parallel()
+		st := newStore(t)
+		require.NoError(t, st.Users.CreateUser(ctx, core.User{ID: "u1", Username: "alice", DisplayName: "Alice",
+			PasswordHash: "h", CreatedAt: stAt(1)}))
+		require.NoError(t, st.Sessions.CreateSession(ctx, core.Session{TokenHash: "h1", UserID: "u1",
+			CreatedAt: stAt(1), ExpiresAt: stAt(1).Add(time.Hour)}))
+		require.NoError(t, st.Sessions.DeleteSession(ctx, "h1"))
+		_, _, err := st.Sessions.SessionUser(ctx, "h1")
+		assert.ErrorIs(t, err, core.ErrNotFound)
+	})
+}
