@@ -28,6 +28,12 @@ var readBufs = sync.Pool{New: func() any { b := make([]byte, readBufSize); retur
 
 // startReading is the transport's reader, started by the library once the engine allows it.
 func (t *wsTransport) startReading() {
+	// gorilla/websocket's connection is of no use from here on (frames are read and written on the net.Conn),
+	// but it holds a 1 KiB read buffer and a 1 KiB write buffer (sizes the library sets) for as long as the
+	// engine keeps the session's HttpContext, which refers to it: let go of it, ~3 KiB per socket. The engine
+	// reads the connection only while it initializes the transport, and reading starts after that (the read
+	// permission is granted once the initialization has completed).
+	t.ws.Conn, t.ws = nil, nil
 	if p := t.w.pollerFor(t); p != nil && t.raw != nil {
 		t.lastRead.Store(time.Now().UnixNano())
 		if err := p.add(t); err == nil {

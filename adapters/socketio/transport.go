@@ -30,7 +30,7 @@ import (
 type wsTransport struct {
 	transports.Transport
 
-	ws   *types.WebSocketConn
+	ws   *types.WebSocketConn // until the reader starts (see startReading)
 	conn net.Conn
 	raw  syscall.RawConn // nil when the connection has no descriptor: then every write takes the slow path
 	idle time.Duration
@@ -464,6 +464,6 @@ func (t *wsTransport) hangUp(reason string) {
 		t.w.log.Info("closing a socket that does not keep up", "reason", reason,
 			"remote", t.conn.RemoteAddr().String())
 	}
-	_ = t.ws.Conn.Close() // the reader then ends
-	t.OnClose()           // the engine closes the socket
+	_ = t.conn.Close() // the reader then ends
+	t.OnClose()        // the engine closes the socket
 }
