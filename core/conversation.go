@@ -106,6 +106,9 @@ func ValidateTitle(k Kind, title string) (string, error) {
 		}
 		return "", nil
 	}
+	if Blank(t) {
+		return "", Invalid("title", "title must not be empty")
+	}
 	if err := checkText("title", t, 1, MaxTitleLen, false); err != nil {
 		return "", err
 	}
@@ -115,7 +118,7 @@ func ValidateTitle(k Kind, title string) (string, error) {
 // ValidateTopic checks a conversation topic.
 func ValidateTopic(k Kind, topic string) (string, error) {
 	t := strings.TrimSpace(topic)
-	if t == "" {
+	if Blank(t) {
 		return "", nil
 	}
 	if k == KindDirect {

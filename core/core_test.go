@@ -57,6 +57,10 @@ func TestValidateBody(t *testing.T) {
 		{"multiline", "line 1\nline 2", true},
 		{"control char", "bell\a", false},
 		{"invalid utf8", "\xff\xfe", false},
+		{"only zero-width and BOM", "\u200b\ufeff \u200b", false},
+		{"only a word joiner and soft hyphens", "\u2060\u00ad\u00ad", false},
+		{"only Hangul and braille fillers", "\u3164\u2800", false},
+		{"visible text around a zero-width space", "a\u200bb", true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -160,4 +164,29 @@ func TestErrors(t *testing.T) {
 	assert.Equal(t, 10, n)
 	n, _ = core.ClampLimit(1000, 10, 100)
 	assert.Equal(t, 100, n)
+}
+
+func TestCleanDisplayName(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ in, want string }{
+		{"Alice", "Alice"}, {"  Alice  ", "Alice"}, {"", "alice"}, {"\u200b\ufeff", "alice"}, {" \u3164 ", "alice"},
+		{"Zoë 李", "Zoë 李"},
+	} {
+		got, err := core.CleanDisplayName(c.in, "alice")
+		require.NoError(t, err, "%q", c.in)
+		assert.Equal(t, c.want, got, "%q", c.in)
+	}
+	for _, bad := range []string{"evil\u202egnp.exe", "a\u202ab", "a\u2066b\u2069", "mark\u200f", "\u061cx", "bell\a"} {
+		_, err := core.CleanDisplayName(bad, "alice")
+		assert.ErrorIs(t, err, core.ErrInvalidArgument, "%q", bad)
+	}
+}
+
+func TestInvisibleTitlesAreEmpty(t *testing.T) {
+	t.Parallel()
+	_, err := core.ValidateTitle(core.KindGroup, "\u200b\u200b")
+	assert.ErrorIs(t, err, core.ErrInvalidArgument)
+	topic, err := core.ValidateTopic(core.KindGroup, "\ufeff")
+	require.NoError(t, err)
+	assert.Equal(t, "", topic)
 }

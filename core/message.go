@@ -30,9 +30,10 @@ type Message struct {
 // Deleted reports whether the message is a tombstone.
 func (m Message) Deleted() bool { return m.DeletedAt != nil }
 
-// ValidateBody checks a message body: 1..4000 characters, not only white space, valid UTF-8.
+// ValidateBody checks a message body: 1..4000 characters, not only white space or invisible characters, valid
+// UTF-8.
 func ValidateBody(body string) error {
-	if strings.TrimSpace(body) == "" {
+	if Blank(body) {
 		return Invalid("body", "body must not be empty")
 	}
 	return checkText("body", body, 1, MaxBodyLen, true)

@@ -60,15 +60,45 @@ func ValidatePassword(p string) error {
 }
 
 // CleanDisplayName trims and validates a display name; empty means "use the username".
+// A name made only of invisible characters is empty; bidirectional controls, which can make a name read as
+// another (U+202E turns "evil‮gnp.exe" into "evilexe.png"), are refused.
 func CleanDisplayName(s, username string) (string, error) {
 	d := strings.TrimSpace(s)
-	if d == "" {
+	if Blank(d) {
 		return username, nil
 	}
 	if err := checkText("displayName", d, 1, MaxDisplayNameLen, false); err != nil {
 		return "", err
 	}
+	if strings.ContainsFunc(d, bidiControl) {
+		return "", Invalid("displayName", "displayName must not contain bidirectional control characters")
+	}
 	return d, nil
+}
+
+// Blank reports whether s has nothing visible: only white space and invisible characters (format characters
+// such as U+200B ZERO WIDTH SPACE and U+FEFF, and the blank fillers U+115F, U+1160, U+2800, U+3164, U+FFA0).
+func Blank(s string) bool {
+	for _, r := range s {
+		if !unicode.IsSpace(r) && !invisible(r) {
+			return false
+		}
+	}
+	return true
+}
+
+func invisible(r rune) bool {
+	switch r {
+	case 0x115F, 0x1160, 0x2800, 0x3164, 0xFFA0:
+		return true
+	}
+	return unicode.Is(unicode.Cf, r)
+}
+
+// bidiControl reports the characters that change the direction text is shown in: marks, embeddings,
+// overrides and isolates.
+func bidiControl(r rune) bool {
+	return r == 0x061C || r == 0x200E || r == 0x200F || (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069)
 }
 
 // checkText validates a piece of user-supplied text: valid UTF-8, length in runes, no control characters

@@ -54,7 +54,7 @@ func (c Config) withDefaults() (Config, error) {
 
 // API is the REST API, ready to serve.
 type API struct {
-	mux *http.ServeMux
+	mux http.Handler
 }
 
 // New builds the API over svc. ready answers /readyz; metrics (REST collectors on the process's registry) also
@@ -75,7 +75,7 @@ func New(cfg Config, svc *chat.Service, ready *telemetry.Checker, metrics *Metri
 	}
 	mux.Handle("GET /metrics", telemetry.MetricsHandler(metrics.reg))
 	mux.HandleFunc("/", notFound)
-	return &API{mux: mux}, nil
+	return &API{mux: textGuard(mux, cfg.MaxBodyBytes)}, nil
 }
 
 // Paths are the URL patterns the API serves (for http.ServeMux): the operations under /v1/, the OpenAPI

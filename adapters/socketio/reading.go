@@ -125,6 +125,8 @@ func (t *wsTransport) readFailed(err error) {
 	switch {
 	case errors.Is(err, errClientDone):
 		t.closeFromClient(closeClient, closeReply(t.fr.closePayload))
+	case errors.Is(err, errBadText):
+		t.closeFromClient(closeBadText, frameOf(opClose, []byte{0x03, 0xef})) // 1007: invalid payload data
 	case errors.Is(err, errTooBig):
 		t.closeFromClient(closeTooBig, frameOf(opClose, []byte{0x03, 0xf1})) // 1009: message too big
 	default:

@@ -123,7 +123,8 @@ func TestWebsocketControlFrames(t *testing.T) {
 }
 
 // A message over MaxPayloadBytes closes the connection with 1009 as soon as its header says so; so does a
-// frame that breaks the protocol (unmasked), with 1002. Each is counted by its reason.
+// frame that breaks the protocol (unmasked), with 1002, and a text message that is not UTF-8, with 1007. Each
+// is counted by its reason.
 func TestOversizedOrMalformedFramesCloseTheSocket(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, socketio.Config{MaxPayloadBytes: 1024})
@@ -146,6 +147,12 @@ func TestOversizedOrMalformedFramesCloseTheSocket(t *testing.T) {
 	require.NoError(t, err)
 	assertClosedWith(t, d, websocket.CloseProtocolError)
 	assert.Eventually(t, closedFor("protocol_error"), 5*time.Second, 5*time.Millisecond)
+
+	f := e.dial(token, 0)
+	_, err = f.ws.UnderlyingConn().Write(maskedFrame(0x1, "42[\"typing\",\"caf\xe9\"]")) // Latin-1, not UTF-8
+	require.NoError(t, err)
+	assertClosedWith(t, f, websocket.CloseInvalidFramePayloadData)
+	assert.Eventually(t, closedFor("invalid_utf8"), 5*time.Second, 5*time.Millisecond)
 }
 
 func assertClosedWith(t *testing.T, c *client, code int) {

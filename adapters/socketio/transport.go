@@ -94,6 +94,7 @@ const (
 	closeWriteError   = "write_error"       // a write failed
 	closeTooBig       = "message_too_big"   // the client sent a message over MaxPayloadBytes
 	closeProtocol     = "protocol_error"    // the client broke the websocket protocol
+	closeBadText      = "invalid_utf8"      // the client sent a text message that is not UTF-8
 )
 
 // wsBuilder makes the transports; the engine calls New for every websocket connection.

@@ -3,6 +3,7 @@ package socketio
 import (
 	"encoding/binary"
 	"errors"
+	"unicode/utf8"
 )
 
 // The read side of a websocket is scalechat's too (RFC 6455 §5): the transport reads client frames from the
@@ -27,6 +28,7 @@ const maxControlPayload = 125
 var (
 	errProtocol   = errors.New("websocket protocol error")
 	errTooBig     = errors.New("websocket message larger than the limit")
+	errBadText    = errors.New("websocket text message that is not UTF-8")
 	errClientDone = errors.New("websocket closed by the client")
 )
 
@@ -49,7 +51,8 @@ type frameHandler interface {
 // parse consumes the complete frames at the front of data, unmasking them in place, and hands each complete
 // message and control frame to h. It returns how many bytes it consumed and, when the frame that follows
 // is incomplete but its header is not, how many bytes that frame needs in all. limit bounds a message's
-// payload. After a close frame it returns errClientDone; after anything RFC 6455 forbids, errProtocol.
+// payload. After a close frame it returns errClientDone; after a text message that is not UTF-8, errBadText
+// (RFC 6455 §8.1); after anything else RFC 6455 forbids, errProtocol.
 func (r *frameReader) parse(data []byte, limit int, h frameHandler) (consumed, need int, err error) {
 	for {
 		rest := data[consumed:]
@@ -95,6 +98,9 @@ func (r *frameReader) parse(data []byte, limit int, h frameHandler) (consumed, n
 				return consumed, 0, errProtocol // a new message inside a fragmented one
 			}
 			if fin {
+				if op == opText && !utf8.Valid(payload) {
+					return consumed, 0, errBadText
+				}
 				h.message(op, payload)
 			} else {
 				r.fragOp, r.frag = op, append([]byte(nil), payload...)
@@ -107,6 +113,9 @@ func (r *frameReader) parse(data []byte, limit int, h frameHandler) (consumed, n
 			if fin {
 				op, msg := r.fragOp, r.frag
 				r.fragOp, r.frag = 0, nil
+				if op == opText && !utf8.Valid(msg) {
+					return consumed, 0, errBadText
+				}
 				h.message(op, msg)
 			}
 		case opPing, opPong:

@@ -121,6 +121,9 @@ func TestFrameReaderRefuses(t *testing.T) {
 		{"a message over the limit", clientFrame(true, opText, bytes.Repeat([]byte("a"), 1025), key), errTooBig},
 		{"fragments over the limit together", bigPieces, errTooBig},
 		{"a close frame", clientFrame(true, opClose, []byte{0x03, 0xe8}, key), errClientDone},
+		{"a text message that is not UTF-8", clientFrame(true, opText, []byte("caf\xe9"), key), errBadText},
+		{"fragments that are not UTF-8 together", append(clientFrame(false, opText, []byte("caf\xc3"), key),
+			clientFrame(true, opContinuation, []byte("x"), key)...), errBadText},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := feed(t, &frameReader{}, 1024, tc.data)
