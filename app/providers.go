@@ -78,7 +78,7 @@ func ProvideChecker(checks Checks, log *slog.Logger) (*telemetry.Checker, error)
 
 // ProvideSQLite opens (and migrates) the standalone database under cfg.DataDir.
 func ProvideSQLite(ctx context.Context, cfg Config, log *slog.Logger) (*sqlite.Store, func(), error) {
-	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, nil, err
 	}
 	store, err := sqlite.Open(ctx, sqlite.Config{Path: filepath.Join(cfg.DataDir, "scalechat.db")})

@@ -57,6 +57,15 @@ func TestServesTheApp(t *testing.T) {
 	if !strings.HasPrefix(r.header.Get("Content-Type"), "text/html") {
 		t.Errorf("index.html Content-Type = %q", r.header.Get("Content-Type"))
 	}
+	for k, want := range map[string]string{"Content-Security-Policy": appCSP, "X-Frame-Options": "DENY",
+		"X-Content-Type-Options": "nosniff"} {
+		if got := r.header.Get(k); got != want {
+			t.Errorf("index.html %s = %q, want %q", k, got, want)
+		}
+	}
+	if !strings.Contains(appCSP, "frame-ancestors 'none'") || strings.Contains(appCSP, "unsafe-") {
+		t.Errorf("CSP %q: want frame-ancestors 'none' and nothing unsafe", appCSP)
+	}
 	etag := r.header.Get("ETag")
 	if etag == "" {
 		t.Fatal("index.html has no ETag")

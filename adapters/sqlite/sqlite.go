@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -94,9 +95,12 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, err
 	}
 	if dir := filepath.Dir(cfg.Path); dir != "" {
-		if err := os.MkdirAll(dir, 0o750); err != nil {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, core.Wrap(core.CodeUnavailable, err, "sqlite: cannot create the data directory")
 		}
+	}
+	if err := ownerOnly(cfg.Path); err != nil {
+		return nil, core.Wrap(core.CodeUnavailable, err, "sqlite: cannot make the database file private")
 	}
 	w, err := sql.Open("sqlite", dsn(cfg, url.Values{
 		"_txlock":       {"immediate"},
@@ -158,6 +162,25 @@ func (s *Store) Ping(ctx context.Context) error {
 	var n int
 	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil {
 		return core.Wrap(core.CodeUnavailable, err, "sqlite: database unreachable")
+	}
+	return nil
+}
+
+// ownerOnly creates the database file readable and writable by its owner alone, or makes an existing one so,
+// before SQLite opens it: SQLite gives its WAL and shared-memory files the database file's permissions.
+// Messages and password hashes are not for the other users of the machine.
+func ownerOnly(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
 	}
 	return nil
 }

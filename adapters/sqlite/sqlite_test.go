@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -130,4 +131,37 @@ func TestUpdateRetriesWhenAnotherProcessWrites(t *testing.T) {
 	require.Len(t, evs, 2)
 	assert.Equal(t, "from-a", evs[0].Message.ID, "b waited for a")
 	assert.Equal(t, "from-b", evs[1].Message.ID)
+}
+
+// The database and its WAL and shared-memory files are the owner's alone, new or opened again after someone
+// made them readable to all.
+func TestDataFilesAreOwnerOnly(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "data")
+	path := filepath.Join(dir, "scalechat.db")
+	s, err := Open(ctx, Config{Path: path})
+	require.NoError(t, err)
+	require.NoError(t, s.CreateUser(ctx, core.User{ID: "u1", Username: "alice", DisplayName: "Alice",
+		PasswordHash: "h", CreatedAt: time.Now()}))
+	perms := func() map[string]os.FileMode {
+		out := map[string]os.FileMode{}
+		for _, p := range []string{path, path + "-wal", path + "-shm", dir} {
+			if fi, err := os.Stat(p); err == nil {
+				out[filepath.Base(p)] = fi.Mode().Perm()
+			}
+		}
+		return out
+	}
+	got := perms()
+	assert.Equal(t, os.FileMode(0o700), got["data"])
+	for _, f := range []string{"scalechat.db", "scalechat.db-wal", "scalechat.db-shm"} {
+		assert.Equal(t, os.FileMode(0o600), got[f], "%s: %v", f, got)
+	}
+	require.NoError(t, s.Close())
+
+	require.NoError(t, os.Chmod(path, 0o644))
+	s = openTest(t, path)
+	_, err = s.UserByUsername(ctx, "alice")
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), perms()["scalechat.db"])
 }

@@ -89,12 +89,18 @@ after(async () => {
   await stopServer(server)
 })
 
+/** What the page's Content-Security-Policy blocked: the app must need nothing it forbids. */
+const cspViolations = []
+
 /** A person with their own browser context (cookies, storage, network) and page. */
 async function person(viewport) {
   const context = await browser.newContext({ viewport, baseURL: server.url })
   context.setDefaultTimeout(WAIT)
   const page = await context.newPage()
   page.on('pageerror', (e) => console.error(`[page error] ${e.message}`))
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) cspViolations.push(m.text())
+  })
   return { context, page }
 }
 
@@ -346,6 +352,7 @@ test('two people chat in the browser, live, across a reload and an offline spell
       await page.getByRole('button', { name: 'Sign in' }).click()
       for (const name of [/^Tea party/, /^general/, /^Alice Liddell/]) await page.getByRole('link', { name }).waitFor()
     })
+    assert.deepEqual(cspViolations, [], 'the Content-Security-Policy blocked something the app uses')
   } catch (e) {
     await screenshot(alice.page, 'failure-alice.png').catch(() => {})
     await screenshot(bob.page, 'failure-bob.png').catch(() => {})
