@@ -4,13 +4,17 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
+	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/scalechat/scalechat/adapters/schema"
 	"github.com/scalechat/scalechat/core"
 )
 
@@ -158,9 +162,11 @@ func humaError(status int, msg string, errs ...error) huma.StatusError {
 		case err == nil:
 		case errors.As(err, &d):
 			detail := d.ErrorDetail()
-			p.Errors = append(p.Errors, FieldError{Location: detail.Location, Message: detail.Message})
+			loc, msg := withoutGoTypes(detail.Location, detail.Message)
+			p.Errors = append(p.Errors, FieldError{Location: loc, Message: msg})
 		default:
-			p.Errors = append(p.Errors, FieldError{Message: err.Error()})
+			loc, msg := withoutGoTypes("", err.Error())
+			p.Errors = append(p.Errors, FieldError{Location: loc, Message: msg})
 		}
 	}
 	return p
@@ -199,4 +205,25 @@ func writeHumaProblem(ctx huma.Context, p *Problem) {
 // notFound answers paths no route matches.
 func notFound(w http.ResponseWriter, _ *http.Request) {
 	writeProblem(w, problemOf(core.Errorf(core.CodeNotFound, "no such resource")))
+}
+
+// goUnmarshal matches encoding/json's type errors, which name Go types: "json: cannot unmarshal number 1e30 into
+// Go struct field MarkReadRequest.seq of type int64" (a value the schema lets through but the Go type cannot
+// hold, such as an integer beyond 64 bits).
+var goUnmarshal = regexp.MustCompile(`^json: cannot unmarshal (\w+)( \S+)? into Go (?:struct field \w+\.(\S+)|value) of type (\S+)$`)
+
+// withoutGoTypes rewrites a decoding error about location into one that names the field and JSON types only.
+func withoutGoTypes(location, msg string) (string, string) {
+	m := goUnmarshal.FindStringSubmatch(msg)
+	if m == nil {
+		return location, msg
+	}
+	got, value, field, want := m[1], strings.TrimSpace(m[2]), m[3], schema.JSONTypeNamed(m[4])
+	if field != "" && (location == "" || location == "body") {
+		location = "body." + field
+	}
+	if got == "number" && want == "an integer" && value != "" {
+		return location, fmt.Sprintf("expected an integer from -9223372036854775808 to 9223372036854775807, got %s", value)
+	}
+	return location, fmt.Sprintf("expected %s, got %s", want, got)
 }

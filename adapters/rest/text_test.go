@@ -57,3 +57,22 @@ func TestBodiesMustBeHonestText(t *testing.T) {
 	assert.Equal(t, "body.displayName", p.Errors[0].Location)
 	assert.True(t, strings.Contains(p.Detail, "bidirectional"), p.Detail)
 }
+
+// Errors name fields and JSON types, never Go types, also for a number the schema lets through but no integer
+// holds.
+func TestDecodingErrorsNameNoGoTypes(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{})
+	alice, bob := e.signUp("alice"), e.signUp("bob")
+	direct := decode[schema.Conversation](t, e.do("POST", "/v1/conversations", alice.token,
+		map[string]any{"kind": "direct", "memberIds": []string{bob.id}}), 201)
+	for _, raw := range []string{`{"seq":1e30}`, `{"seq":99999999999999999999}`, `{"seq":"x"}`} {
+		p := requireProblem(t, e.do("POST", "/v1/conversations/"+direct.ID+"/read", alice.token, raw), 400,
+			"invalid_argument")
+		require.Len(t, p.Errors, 1, raw)
+		assert.Equal(t, "body.seq", p.Errors[0].Location, raw)
+		for _, goWord := range []string{"Go ", "int64", "MarkReadRequest", "struct"} {
+			assert.NotContains(t, p.Errors[0].Message+p.Detail, goWord, raw)
+		}
+	}
+}

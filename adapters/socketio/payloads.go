@@ -124,7 +124,7 @@ func decode(payload any, v any) error {
 	if err := dec.Decode(v); err != nil {
 		var te *json.UnmarshalTypeError
 		if ok := asType(err, &te); ok {
-			return core.Invalid(te.Field, "%s must be a %s", te.Field, te.Type.Kind())
+			return core.Invalid(te.Field, "%s: expected %s, got %s", te.Field, schema.JSONType(te.Type), te.Value)
 		}
 		return core.Invalid("payload", "%s", cleanJSONError(err))
 	}

@@ -368,6 +368,8 @@ func TestMalformedPayloads(t *testing.T) {
 				{"sync cursors as string", "sync", map[string]any{"cursors": "all"}, "cursors"},
 				{"sync negative cursor", "sync", map[string]any{"cursors": map[string]any{conv.Id: -1}}, "negative"},
 				{"sync payload a string", "sync", "now", "object"},
+				{"sync cursor as string", "sync", map[string]any{"cursors": map[string]any{conv.Id: "5"}}, "an integer"},
+				{"read seq beyond 64 bits", "conversation:read", map[string]any{"conversationId": conv.Id, "seq": 1e30}, "seq"},
 			}
 			for _, c := range cases {
 				ack := a.ack(t, c.event, c.payload)
@@ -376,7 +378,9 @@ func TestMalformedPayloads(t *testing.T) {
 				}
 				msg, _ := ack["error"].(map[string]any)["message"].(string)
 				assert.Contains(t, msg, c.mention, "%s: the message says what is wrong", c.name)
-				assert.NotContains(t, msg, "main.", "%s: no Go type names", c.name)
+				for _, goWord := range []string{"main.", "Go ", "int64", "float64", "struct", "map["} {
+					assert.NotContains(t, msg, goWord, "%s: no Go type names", c.name)
+				}
 				require.True(t, a.sock.Connected(), "%s: still connected", c.name)
 			}
 			requireEmpty(t, a.disconnects, "disconnect")
