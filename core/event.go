@@ -83,6 +83,13 @@ type MembershipChange struct {
 	Joined         bool
 }
 
+// SessionEnded tells the nodes holding a user's connections that one of the user's sessions ended (logged out):
+// the connections it authenticated close.
+type SessionEnded struct {
+	UserID    string
+	TokenHash string
+}
+
 // Envelope is what travels through fan-out. Exactly one field is set.
 type Envelope struct {
 	Event      *Event
@@ -91,6 +98,7 @@ type Envelope struct {
 	Read       *ReadReceipt
 	Presence   *Presence
 	Membership *MembershipChange
+	Session    *SessionEnded
 }
 
 // Fan-out topics.

@@ -20,6 +20,7 @@ type wireEnvelope struct {
 	Read       *wireRead       `json:"read,omitzero"`
 	Presence   *wirePresence   `json:"presence,omitzero"`
 	Membership *wireMembership `json:"membership,omitzero"`
+	Session    *wireSession    `json:"session,omitzero"`
 }
 
 type wireEvent struct {
@@ -98,6 +99,11 @@ type wirePresence struct {
 	LastSeenAt time.Time `json:"lastSeenAt,omitzero"`
 }
 
+type wireSession struct {
+	UserID    string `json:"userId,omitzero"`
+	TokenHash string `json:"tokenHash,omitzero"`
+}
+
 type wireMembership struct {
 	UserID         string `json:"userId,omitzero"`
 	ConversationID string `json:"conversationId,omitzero"`
@@ -164,6 +170,9 @@ func toWire(e core.Envelope) wireEnvelope {
 	if v := e.Membership; v != nil {
 		w.Membership = &wireMembership{UserID: v.UserID, ConversationID: v.ConversationID, Joined: v.Joined}
 	}
+	if v := e.Session; v != nil {
+		w.Session = &wireSession{UserID: v.UserID, TokenHash: v.TokenHash}
+	}
 	return w
 }
 
@@ -204,6 +213,9 @@ func (w wireEnvelope) core() core.Envelope {
 	}
 	if v := w.Membership; v != nil {
 		e.Membership = &core.MembershipChange{UserID: v.UserID, ConversationID: v.ConversationID, Joined: v.Joined}
+	}
+	if v := w.Session; v != nil {
+		e.Session = &core.SessionEnded{UserID: v.UserID, TokenHash: v.TokenHash}
 	}
 	return e
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/zishang520/socket.io/servers/engine/v3"
 	"github.com/zishang520/socket.io/servers/socket/v3"
@@ -14,15 +15,17 @@ import (
 // membership changes) one at a time, in order, off the library's goroutines. The queue's goroutine exists
 // only while there is work: an idle connection costs no goroutine of its own.
 type conn struct {
-	srv    *Server
-	sock   *socket.Socket
-	eio    engine.Socket
-	userID string
-	id     string // presence connection id: node/socket id
+	srv     *Server
+	sock    *socket.Socket
+	eio     engine.Socket
+	userID  string
+	id      string // presence connection id: node/socket id
+	session string // token hash of the session that authenticated it
 
 	mu      sync.Mutex
 	topics  map[string]struct{} // rooms joined
 	closed  bool
+	expiry  *time.Timer // ends the connection when its session expires
 	work    []func()
 	running bool
 
@@ -55,6 +58,18 @@ func (c *conn) queue(fn func(), control bool) bool {
 		go c.run()
 	}
 	return true
+}
+
+// endsAt runs end at t (the session's expiry), unless the connection closed before.
+func (c *conn) endsAt(t time.Time, end func()) {
+	if t.IsZero() {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.closed {
+		c.expiry = time.AfterFunc(time.Until(t), end)
+	}
 }
 
 // run executes queued work until none is left.
@@ -122,6 +137,9 @@ func (c *conn) close() bool {
 	}
 	c.closed = true
 	c.work = nil
+	if c.expiry != nil {
+		c.expiry.Stop()
+	}
 	topics := make([]string, 0, len(c.topics))
 	for t := range c.topics {
 		topics = append(topics, t)

@@ -98,6 +98,8 @@ func (sh *shard) handle(topic string, env core.Envelope) {
 		sh.broadcast(topic, "presence", schema.PresenceOf(*env.Presence), "")
 	case env.Membership != nil && strings.HasPrefix(topic, "user:"):
 		s.onMembership(*env.Membership)
+	case env.Session != nil && strings.HasPrefix(topic, "user:"):
+		s.onSessionEnded(*env.Session)
 	}
 }
 

@@ -12,6 +12,7 @@ type metrics struct {
 	closed           *prometheus.CounterVec
 	disconnects      *prometheus.CounterVec
 	unsolicitedPongs prometheus.Counter
+	sessionsEnded    *prometheus.CounterVec
 	deliveries       prometheus.Counter
 	dropped          *prometheus.CounterVec
 	lag              prometheus.Histogram
@@ -23,13 +24,17 @@ func newMetrics() *metrics {
 	return &metrics{
 		closed: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "scalechat_socket_closed_total",
 			Help: "Websocket connections closed, by reason: client, server, idle_timeout, outbound_overflow " +
-				"(a client that does not keep up), write_timeout, write_error."}, []string{"reason"}),
+				"(a client that does not keep up), write_timeout, write_error, message_too_big, protocol_error, " +
+				"invalid_utf8."}, []string{"reason"}),
 		disconnects: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "scalechat_socket_disconnects_total",
 			Help: "Socket.IO connections ended, by the library's reason (transport close, ping timeout, " +
 				"server namespace disconnect, ...)."}, []string{"reason"}),
 		unsolicitedPongs: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "scalechat_socket_unsolicited_pongs_total",
 			Help: "Pongs ignored because they answered no ping written to the socket."}),
+		sessionsEnded: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "scalechat_socket_sessions_ended_total",
+			Help: "Connections disconnected because their session ended: logged_out (on any node) or expired."},
+			[]string{"reason"}),
 		deliveries: prometheus.NewCounter(prometheus.CounterOpts{Name: "scalechat_socket_deliveries_total",
 			Help: "Broadcast packets queued to sockets (one per recipient socket)."}),
 		dropped: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "scalechat_socket_dropped_total",
@@ -51,7 +56,7 @@ func (m *metrics) register(reg prometheus.Registerer, s *Server) error {
 	gauge := func(name, help string, f func() float64) prometheus.Collector {
 		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, f)
 	}
-	cs := []prometheus.Collector{m.closed, m.disconnects, m.unsolicitedPongs, m.deliveries, m.dropped, m.lag, m.writes,
+	cs := []prometheus.Collector{m.closed, m.disconnects, m.unsolicitedPongs, m.sessionsEnded, m.deliveries, m.dropped, m.lag, m.writes,
 		m.framesWritten,
 		gauge("scalechat_sockets", "Socket.IO connections on this node.",
 			func() float64 { return float64(s.hub.connCount()) }),

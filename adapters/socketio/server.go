@@ -148,8 +148,13 @@ func (s *Server) Close() error {
 	return err
 }
 
-// socketData is what the handshake leaves on the socket.
-type socketData struct{ userID string }
+// socketData is what the handshake leaves on the socket: the user, and the session that authenticated it
+// (the socket ends with it).
+type socketData struct {
+	userID  string
+	session string    // the session's token hash
+	expires time.Time // when the session expires
+}
 
 // authenticate is the handshake middleware: auth {token} must be a live session. It runs on a goroutine of its
 // own, so that the store lookup neither holds up nor grows the stack of the connection's reader.
@@ -172,7 +177,7 @@ func (s *Server) authenticate(sock *socket.Socket, next func(*socket.ExtendedErr
 			sock.Conn().Close(false) // this node is stopping or overloaded: the client retries
 			return
 		}
-		u, err := s.svc.Authenticate(ctx, token)
+		u, sess, err := s.svc.AuthenticateSession(ctx, token)
 		release()
 		if err != nil {
 			e := core.AsError(err)
@@ -190,7 +195,7 @@ func (s *Server) authenticate(sock *socket.Socket, next func(*socket.ExtendedErr
 				map[string]any{"code": string(core.CodeRateLimited)}))
 			return
 		}
-		sock.SetData(socketData{userID: u.ID})
+		sock.SetData(socketData{userID: u.ID, session: sess.TokenHash, expires: sess.ExpiresAt})
 		if ws, ok := sock.Conn().Transport().(*wsTransport); ok {
 			ws.hold() // the CONNECT written now goes out once the socket is set up (connected releases it)
 		}
@@ -221,6 +226,7 @@ func (s *Server) connected(sock *socket.Socket) {
 	}
 	data, _ := sock.Data().(socketData)
 	c := newConn(s, sock, data.userID)
+	c.session = data.session
 	s.mu.Lock()
 	if s.closing {
 		s.mu.Unlock()
@@ -250,6 +256,7 @@ func (s *Server) connected(sock *socket.Socket) {
 		s.closeConn(c, true)
 	})
 	s.handle(c)
+	c.endsAt(data.expires, func() { s.endSession(c, "expired") })
 	queued := c.enqueueControl(func() {
 		defer release(sock)
 		ctx, cancel := context.WithTimeout(s.ctx, setUpTimeout)
@@ -332,6 +339,28 @@ func (s *Server) setUp(ctx context.Context, c *conn) error {
 	}
 	defer release()
 	return s.svc.Connected(ctx, c.userID, c.id)
+}
+
+// endSession disconnects a connection whose session ended (logged out, or expired): the client is told (a
+// Socket.IO disconnect, so it does not reconnect by itself with the same token) and closes its connection;
+// one that does not is closed after sessionEndGrace. (Closing at once races the disconnect packet: clients
+// then see a transport close, and reconnect.)
+func (s *Server) endSession(c *conn, why string) {
+	s.metrics.sessionsEnded.WithLabelValues(why).Inc()
+	c.sock.Disconnect(false)
+	time.AfterFunc(sessionEndGrace, func() { c.eio.Close(false) })
+}
+
+// sessionEndGrace is how long a client whose session ended has to close its connection itself.
+const sessionEndGrace = time.Second
+
+// onSessionEnded ends this node's connections of a session that was logged out.
+func (s *Server) onSessionEnded(se core.SessionEnded) {
+	for _, c := range s.hub.conns(se.UserID) {
+		if c.session == se.TokenHash {
+			s.endSession(c, "logged_out")
+		}
+	}
 }
 
 // closeConn forgets a connection; presence drops it after the grace period (at once when the node stops).

@@ -86,29 +86,49 @@ func (s *Service) LogIn(ctx context.Context, username, password string) (Login, 
 	return Login{Token: token, ExpiresAt: sess.ExpiresAt, User: u}, nil
 }
 
-// LogOut ends the session of token.
+// LogOut ends the session of token, and with it the real-time connections it authenticated, on every node
+// (an announcement on the user's fan-out topic; best effort, as every publication).
 func (s *Service) LogOut(ctx context.Context, token string) error {
-	return s.d.Sessions.DeleteSession(ctx, HashToken(token))
+	hash := HashToken(token)
+	sess, err := s.d.Sessions.Session(ctx, hash)
+	if errors.Is(err, core.ErrNotFound) {
+		return nil // ended already
+	}
+	if err != nil {
+		return err
+	}
+	if err := s.d.Sessions.DeleteSession(ctx, hash); err != nil {
+		return err
+	}
+	s.publish(ctx, core.UserTopic(sess.UserID), core.Envelope{Session: &core.SessionEnded{UserID: sess.UserID,
+		TokenHash: hash}})
+	return nil
 }
 
 // Authenticate returns the user a bearer token belongs to, or unauthenticated.
 func (s *Service) Authenticate(ctx context.Context, token string) (core.User, error) {
+	u, _, err := s.AuthenticateSession(ctx, token)
+	return u, err
+}
+
+// AuthenticateSession is Authenticate that also returns the session: a real-time connection ends with it.
+func (s *Service) AuthenticateSession(ctx context.Context, token string) (core.User, core.Session, error) {
 	bad := core.Errorf(core.CodeUnauthenticated, "invalid or expired token")
 	if token == "" || len(token) > 200 {
-		return core.User{}, bad
+		return core.User{}, core.Session{}, bad
 	}
 	sess, u, err := s.d.Sessions.SessionUser(ctx, HashToken(token)) // one read: every connect pays it
 	if errors.Is(err, core.ErrNotFound) {
-		return core.User{}, bad
+		return core.User{}, core.Session{}, bad
 	}
 	if err != nil {
-		return core.User{}, err
+		return core.User{}, core.Session{}, err
 	}
 	if sess.Expired(s.d.Clock.Now()) {
 		_ = s.d.Sessions.DeleteSession(ctx, sess.TokenHash)
-		return core.User{}, bad
+		return core.User{}, core.Session{}, bad
 	}
-	return u, nil
+	return u, sess, nil
 }
 
 // User returns a user by id.

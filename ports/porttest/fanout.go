@@ -324,6 +324,7 @@ func fanAllKinds() []core.Envelope {
 		{Presence: &core.Presence{UserID: "u4", Online: false}},
 		{Membership: &core.MembershipChange{UserID: "u1", ConversationID: "c1", Joined: true}},
 		{Membership: &core.MembershipChange{UserID: "u1", ConversationID: "c2", Joined: false}},
+		{Session: &core.SessionEnded{UserID: "u1", TokenHash: "5f2b8c0d"}},
 	}
 }
 

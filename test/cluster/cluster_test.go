@@ -37,6 +37,28 @@ func TestCluster(t *testing.T) {
 		t.Run("AddedOnGateway1ConnectedToGateway2", func(t *testing.T) { testMembership(t, gw1, gw2) })
 		t.Run("AddedOnGateway2ConnectedToGateway1", func(t *testing.T) { testMembership(t, gw2, gw1) })
 	})
+	t.Run("LogOutOnOneGatewayEndsSocketsOnTheOther", func(t *testing.T) { testLogOutEverywhere(t, gw1, gw2) })
+}
+
+// Logging out through one gateway ends that session's sockets on every gateway within a second (an
+// announcement over the Redis fan-out), with a server disconnect the client does not retry.
+func testLogOutEverywhere(t *testing.T, g1, g2 *gateway) {
+	alice := signUp(t, g1, "alice")
+	far, near := alice.dial(t, g2, "websocket"), alice.dial(t, g1, "polling")
+	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+	defer cancel()
+	r, err := alice.on(t, g1).DeleteCurrentSessionWithResponse(ctx)
+	wantStatus(t, r, err, http.StatusNoContent)
+	loggedOut := time.Now()
+	for _, c := range []*client{far, near} {
+		select {
+		case reason := <-c.disconnects:
+			assert.Equal(t, "io server disconnect", reason, c.name)
+			assert.Less(t, time.Since(loggedOut), time.Second, "%s: ended within a second of the logout", c.name)
+		case <-time.After(waitFor):
+			t.Fatalf("%s: still connected %s after its session was logged out on %s", c.name, waitFor, g1.name)
+		}
+	}
 }
 
 // A gateway is ready when PostgreSQL, Redis and Kafka answer; a worker when PostgreSQL and Redis do. A worker

@@ -41,14 +41,15 @@ type server struct {
 	ids  atomic.Int64 // for unique names and clientMsgIds
 }
 
-// startServer runs `scalechat serve` on a fresh data directory with a short presence grace period.
-func startServer(t *testing.T) *server {
+// startServer runs `scalechat serve` on a fresh data directory with a short presence grace period, and the
+// flags of extra.
+func startServer(t *testing.T, extra ...string) *server {
 	t.Helper()
 	p := harness.Start(t, harness.Options{
 		// A send waits this long for its seq before the ack gives up: long enough that a loaded machine does
 		// not turn the sequenced ack these tests expect into an error.
-		Args: []string{"--data-dir", t.TempDir(), "--log-level", "warn", "--send-rate-limit", "100000",
-			"--ack-timeout", "12s"},
+		Args: append([]string{"--data-dir", t.TempDir(), "--log-level", "warn", "--send-rate-limit", "100000",
+			"--ack-timeout", "12s"}, extra...),
 		Env: []string{"SCALECHAT_PRESENCE_GRACE=300ms"},
 	})
 	s := &server{p: p, http: &http.Client{Transport: &http.Transport{}, Timeout: waitFor}}
