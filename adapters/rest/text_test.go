@@ -15,10 +15,7 @@ import (
 // text with nothing visible is empty; a display name cannot turn itself around with bidi controls.
 func TestBodiesMustBeHonestText(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, envOptions{})
-	alice, bob := e.signUp("alice"), e.signUp("bob")
-	direct := decode[schema.Conversation](t, e.do("POST", "/v1/conversations", alice.token,
-		map[string]any{"kind": "direct", "memberIds": []string{bob.id}}), 201)
+	e, alice, direct := aliceAndBob(t)
 	path := "/v1/conversations/" + direct.ID + "/messages"
 
 	for name, raw := range map[string]string{
@@ -62,10 +59,7 @@ func TestBodiesMustBeHonestText(t *testing.T) {
 // holds.
 func TestDecodingErrorsNameNoGoTypes(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, envOptions{})
-	alice, bob := e.signUp("alice"), e.signUp("bob")
-	direct := decode[schema.Conversation](t, e.do("POST", "/v1/conversations", alice.token,
-		map[string]any{"kind": "direct", "memberIds": []string{bob.id}}), 201)
+	e, alice, direct := aliceAndBob(t)
 	for _, raw := range []string{`{"seq":1e30}`, `{"seq":99999999999999999999}`, `{"seq":"x"}`} {
 		p := requireProblem(t, e.do("POST", "/v1/conversations/"+direct.ID+"/read", alice.token, raw), 400,
 			"invalid_argument")
@@ -75,4 +69,13 @@ func TestDecodingErrorsNameNoGoTypes(t *testing.T) {
 			assert.NotContains(t, p.Errors[0].Message+p.Detail, goWord, raw)
 		}
 	}
+}
+
+// aliceAndBob starts an API with two users and a direct conversation of theirs.
+func aliceAndBob(t *testing.T) (*env, user, schema.Conversation) {
+	e := newEnv(t, envOptions{})
+	alice, bob := e.signUp("alice"), e.signUp("bob")
+	direct := decode[schema.Conversation](t, e.do("POST", "/v1/conversations", alice.token,
+		map[string]any{"kind": "direct", "memberIds": []string{bob.id}}), 201)
+	return e, alice, direct
 }
