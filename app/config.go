@@ -35,6 +35,7 @@ type Config struct {
 	LogLevel           string
 	Node               string
 	SessionTTL         time.Duration
+	SessionSweepEvery  time.Duration // 0: expired sessions are not swept
 	AckTimeout         time.Duration
 	SendAuthTTL        time.Duration
 	SequencerConsumers int
@@ -110,6 +111,8 @@ func Parse(args []string, getenv func(string) string) (Config, error) {
 	str(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	str(&c.Node, "node", fmt.Sprintf("%s-%d", host, os.Getpid()), "this process's id in a cluster (default host-pid)")
 	dur(&c.SessionTTL, "session-ttl", 30*24*time.Hour, "how long a login lasts")
+	dur(&c.SessionSweepEvery, "session-sweep-every", 10*time.Minute,
+		"how often expired sessions are deleted, in the roles that sequence (0: never)")
 	dur(&c.AckTimeout, "ack-timeout", 5*time.Second, "how long a send waits to be sequenced")
 	dur(&c.SendAuthTTL, "send-auth-ttl", 5*time.Second, "how long a member may send without the gateway re-reading the membership (the sequencer always checks); 0: every send")
 	num(&rate, "send-rate-limit", 50, "messages a user may send per --send-rate-per")
@@ -195,7 +198,7 @@ func (c Config) validate() error {
 	if _, err := parseLevel(c.LogLevel); err != nil {
 		errs = append(errs, err)
 	}
-	if c.SendRateLimit < 1 || c.SendRatePer <= 0 || c.SessionTTL <= 0 || c.AckTimeout <= 0 || c.MaxBodyBytes < 1024 {
+	if c.SendRateLimit < 1 || c.SendRatePer <= 0 || c.SessionTTL <= 0 || c.SessionSweepEvery < 0 || c.AckTimeout <= 0 || c.MaxBodyBytes < 1024 {
 		errs = append(errs, errors.New("limits must be positive (and --max-body-bytes at least 1024)"))
 	}
 	if c.SendAuthTTL < 0 {

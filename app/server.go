@@ -29,11 +29,13 @@ type Server struct {
 	handler  http.Handler
 	seq      *Sequencing      // nil in roles that do not sequence
 	realtime *socketio.Server // nil in roles that serve no clients
+	sweep    *SessionSweep    // nil in roles that leave it to others
 }
 
 // NewServer assembles a server from its parts.
-func NewServer(cfg Config, log *slog.Logger, handler http.Handler, seq *Sequencing, realtime *socketio.Server) *Server {
-	return &Server{cfg: cfg, log: log, handler: handler, seq: seq, realtime: realtime}
+func NewServer(cfg Config, log *slog.Logger, handler http.Handler, seq *Sequencing, realtime *socketio.Server,
+	sweep *SessionSweep) *Server {
+	return &Server{cfg: cfg, log: log, handler: handler, seq: seq, realtime: realtime, sweep: sweep}
 }
 
 // Run serves until ctx is cancelled, then shuts down gracefully: the listener stops taking requests, in-flight
@@ -70,6 +72,11 @@ func (s *Server) Run(ctx context.Context) error {
 			}()
 		}
 	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		s.sweep.Run(consumerCtx)
+	}()
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			errc <- fmt.Errorf("http: %w", err)

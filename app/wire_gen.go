@@ -91,7 +91,8 @@ func InitStandalone(ctx context.Context, cfg Config, log *slog.Logger) (*Server,
 		cleanup()
 		return nil, nil, err
 	}
-	appServer := NewServer(cfg, log, handler, sequencing, server)
+	sessionSweep := ProvideSessionSweep(cfg, log, store)
+	appServer := NewServer(cfg, log, handler, sequencing, server, sessionSweep)
 	return appServer, func() {
 		cleanup2()
 		cleanup()
@@ -194,7 +195,8 @@ func InitGateway(ctx context.Context, cfg Config, log *slog.Logger) (*Server, fu
 		return nil, nil, err
 	}
 	sequencing := NoSequencing()
-	appServer := NewServer(cfg, log, handler, sequencing, server)
+	sessionSweep := NoSessionSweep()
+	appServer := NewServer(cfg, log, handler, sequencing, server, sessionSweep)
 	return appServer, func() {
 		cleanup4()
 		cleanup3()
@@ -238,7 +240,8 @@ func InitWorker(ctx context.Context, cfg Config, log *slog.Logger) (*Server, fun
 		return nil, nil, err
 	}
 	server := NoRealtime()
-	appServer := NewServer(cfg, log, handler, sequencing, server)
+	sessionSweep := ProvideSessionSweep(cfg, log, store)
+	appServer := NewServer(cfg, log, handler, sequencing, server, sessionSweep)
 	return appServer, func() {
 		cleanup2()
 		cleanup()
@@ -351,7 +354,8 @@ func InitAll(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func()
 		cleanup()
 		return nil, nil, err
 	}
-	appServer := NewServer(cfg, log, handler, sequencing, server)
+	sessionSweep := ProvideSessionSweep(cfg, log, store)
+	appServer := NewServer(cfg, log, handler, sequencing, server, sessionSweep)
 	return appServer, func() {
 		cleanup4()
 		cleanup3()

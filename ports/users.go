@@ -2,6 +2,7 @@ package ports
 
 import (
 	"context"
+	"time"
 
 	"github.com/scalechat/scalechat/core"
 )
@@ -30,6 +31,9 @@ type SessionStore interface {
 	SessionUser(ctx context.Context, tokenHash string) (core.Session, core.User, error)
 	// DeleteSession removes the session; deleting a missing one is not an error.
 	DeleteSession(ctx context.Context, tokenHash string) error
+	// DeleteExpiredSessions removes up to limit sessions that expired at or before now, oldest first, and says
+	// how many it removed.
+	DeleteExpiredSessions(ctx context.Context, now time.Time, limit int) (int, error)
 }
 
 // PasswordHasher hashes and verifies passwords.

@@ -2,8 +2,10 @@ package memory
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/scalechat/scalechat/core"
 )
@@ -131,6 +133,27 @@ func (s *Store) SessionUser(ctx context.Context, tokenHash string) (core.Session
 		return core.Session{}, core.User{}, core.Errorf(core.CodeNotFound, "session's user not found")
 	}
 	return sess, u, nil
+}
+
+// DeleteExpiredSessions removes up to limit sessions expired at or before now, oldest first.
+func (s *Store) DeleteExpiredSessions(ctx context.Context, now time.Time, limit int) (int, error) {
+	if err := checkCtx(ctx); err != nil {
+		return 0, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var expired []core.Session
+	for _, sess := range s.d.sessions {
+		if !sess.ExpiresAt.After(now) {
+			expired = append(expired, sess)
+		}
+	}
+	slices.SortFunc(expired, func(a, b core.Session) int { return a.ExpiresAt.Compare(b.ExpiresAt) })
+	expired = expired[:min(len(expired), max(limit, 0))]
+	for _, sess := range expired {
+		delete(s.d.sessions, sess.TokenHash)
+	}
+	return len(expired), nil
 }
 
 // DeleteSession removes the session, if any.

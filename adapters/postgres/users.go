@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/scalechat/scalechat/core"
 )
@@ -83,6 +84,16 @@ func (s *Store) SessionUser(ctx context.Context, tokenHash string) (core.Session
 	}
 	sess.CreatedAt, sess.ExpiresAt, u.CreatedAt = sess.CreatedAt.UTC(), sess.ExpiresAt.UTC(), u.CreatedAt.UTC()
 	return sess, u, nil
+}
+
+// DeleteExpiredSessions removes up to limit sessions expired at or before now (an index range scan).
+func (s *Store) DeleteExpiredSessions(ctx context.Context, now time.Time, limit int) (int, error) {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE token_hash IN
+		(SELECT token_hash FROM sessions WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2)`, now, limit)
+	if err != nil {
+		return 0, translate(err, "session")
+	}
+	return int(tag.RowsAffected()), nil
 }
 
 // DeleteSession removes the session, if any.

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/scalechat/scalechat/core"
 )
@@ -86,6 +87,17 @@ func (s *Store) SessionUser(ctx context.Context, tokenHash string) (core.Session
 	}
 	sess.CreatedAt, sess.ExpiresAt, u.CreatedAt = fromMS(created), fromMS(expires), fromMS(userCreated)
 	return sess, u, nil
+}
+
+// DeleteExpiredSessions removes up to limit sessions expired at or before now (an index range scan).
+func (s *Store) DeleteExpiredSessions(ctx context.Context, now time.Time, limit int) (int, error) {
+	res, err := s.w.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash IN
+		(SELECT token_hash FROM sessions WHERE expires_at <= ? ORDER BY expires_at LIMIT ?)`, toMS(now), limit)
+	if err != nil {
+		return 0, translate(err, "session")
+	}
+	n, err := res.RowsAffected()
+	return int(n), translate(err, "session")
 }
 
 // DeleteSession removes the session, if any.

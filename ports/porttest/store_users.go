@@ -2,6 +2,7 @@ package porttest
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -164,6 +165,32 @@ func TestSessionStore(t *testing.T, newStore func(t *testing.T) ports.SessionSto
 		s := newStore(t)
 		_, err := s.Session(ctx, "nope")
 		assert.ErrorIs(t, err, core.ErrNotFound)
+	})
+
+	t.Run("expired sessions are swept, oldest first, in batches", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		now := time.Now().UTC().Truncate(time.Millisecond)
+		for i, ttl := range []time.Duration{-3 * time.Hour, -2 * time.Hour, -time.Hour, 0, time.Hour} {
+			created := now.Add(-4 * time.Hour)
+			require.NoError(t, s.CreateSession(ctx, core.Session{TokenHash: fmt.Sprintf("h%d", i), UserID: "u1",
+				CreatedAt: created, ExpiresAt: now.Add(ttl)}))
+		}
+		n, err := s.DeleteExpiredSessions(ctx, now, 2)
+		require.NoError(t, err)
+		assert.Equal(t, 2, n, "at most the limit")
+		for _, h := range []string{"h0", "h1"} {
+			_, err := s.Session(ctx, h)
+			assert.ErrorIs(t, err, core.ErrNotFound, "%s: the oldest go first", h)
+		}
+		n, err = s.DeleteExpiredSessions(ctx, now, 100)
+		require.NoError(t, err)
+		assert.Equal(t, 2, n, "the rest of the expired ones, the one expiring exactly now included")
+		_, err = s.Session(ctx, "h4")
+		assert.NoError(t, err, "a live session stays")
+		n, err = s.DeleteExpiredSessions(ctx, now, 100)
+		require.NoError(t, err)
+		assert.Zero(t, n)
 	})
 
 	t.Run("delete", func(t *testing.T) {
