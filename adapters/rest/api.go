@@ -75,7 +75,7 @@ func New(cfg Config, svc *chat.Service, ready *telemetry.Checker, metrics *Metri
 	}
 	mux.Handle("GET /metrics", telemetry.MetricsHandler(metrics.reg))
 	mux.HandleFunc("/", notFound)
-	return &API{mux: textGuard(mux, cfg.MaxBodyBytes)}, nil
+	return &API{mux: mux}, nil
 }
 
 // Paths are the URL patterns the API serves (for http.ServeMux): the operations under /v1/, the OpenAPI
