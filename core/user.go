@@ -61,7 +61,7 @@ func ValidatePassword(p string) error {
 
 // CleanDisplayName trims and validates a display name; empty means "use the username".
 // A name made only of invisible characters is empty; bidirectional controls, which can make a name read as
-// another (U+202E turns "evil‮gnp.exe" into "evilexe.png"), are refused.
+// another ("evil" + U+202E + "gnp.exe" shows as "evilexe.png"), are refused.
 func CleanDisplayName(s, username string) (string, error) {
 	d := strings.TrimSpace(s)
 	if Blank(d) {

@@ -54,7 +54,7 @@ func (c Config) withDefaults() (Config, error) {
 
 // API is the REST API, ready to serve.
 type API struct {
-	mux http.Handler
+	mux *http.ServeMux
 }
 
 // New builds the API over svc. ready answers /readyz; metrics (REST collectors on the process's registry) also

@@ -133,6 +133,17 @@ type client struct {
 // (0: the system's), so that a client that stops reading fills up quickly.
 func (e *env) dial(token string, readBuf int) *client {
 	e.t.Helper()
+	c := e.open(readBuf)
+	auth, _ := json.Marshal(map[string]string{"token": token})
+	c.write("40" + string(auth))
+	connected := c.next()
+	require.True(e.t, strings.HasPrefix(connected, "40{"), "connect: %s", connected)
+	return c
+}
+
+// open opens an engine.io websocket session (its open packet read) without connecting to a namespace.
+func (e *env) open(readBuf int) *client {
+	e.t.Helper()
 	d := websocket.Dialer{NetDialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 		c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
 		if err == nil && readBuf > 0 {
@@ -147,10 +158,6 @@ func (e *env) dial(token string, readBuf int) *client {
 	c := &client{t: e.t, ws: ws}
 	open := c.next()
 	require.True(e.t, strings.HasPrefix(open, "0{"), "open packet: %s", open)
-	auth, _ := json.Marshal(map[string]string{"token": token})
-	c.write("40" + string(auth))
-	connected := c.next()
-	require.True(e.t, strings.HasPrefix(connected, "40{"), "connect: %s", connected)
 	return c
 }
 

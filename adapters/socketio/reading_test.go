@@ -44,14 +44,9 @@ func TestFramesArrivingPieceByPieceAreRead(t *testing.T) {
 	bob, bobToken := e.user("bob")
 	conv := e.group(alice, bob)
 
-	url := "ws" + strings.TrimPrefix(e.srv.URL, "http") + "/socket.io/?EIO=4&transport=websocket"
-	ws, _, err := websocket.DefaultDialer.Dial(url, nil)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = ws.Close() })
-	c := &client{t: t, ws: ws}
-	require.True(t, strings.HasPrefix(c.next(), "0{"))
+	c := e.open(0)
 	auth, _ := json.Marshal(map[string]string{"token": bobToken})
-	raw := ws.UnderlyingConn()
+	raw := c.ws.UnderlyingConn()
 	slowly := func(frame []byte) {
 		for i := range frame {
 			_, err := raw.Write(frame[i : i+1])

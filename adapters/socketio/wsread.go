@@ -18,9 +18,6 @@ const (
 	opPong         = 0xa
 )
 
-// maxClientHeader is the longest header of a client frame: 2 bytes, a 64-bit length and the 4-byte mask key.
-const maxClientHeader = 14
-
 // maxControlPayload is the largest payload of a control frame (RFC 6455 §5.5).
 const maxControlPayload = 125
 
@@ -98,10 +95,9 @@ func (r *frameReader) parse(data []byte, limit int, h frameHandler) (consumed, n
 				return consumed, 0, errProtocol // a new message inside a fragmented one
 			}
 			if fin {
-				if op == opText && !utf8.Valid(payload) {
-					return consumed, 0, errBadText
+				if err := deliver(h, op, payload); err != nil {
+					return consumed, 0, err
 				}
-				h.message(op, payload)
 			} else {
 				r.fragOp, r.frag = op, append([]byte(nil), payload...)
 			}
@@ -113,10 +109,9 @@ func (r *frameReader) parse(data []byte, limit int, h frameHandler) (consumed, n
 			if fin {
 				op, msg := r.fragOp, r.frag
 				r.fragOp, r.frag = 0, nil
-				if op == opText && !utf8.Valid(msg) {
-					return consumed, 0, errBadText
+				if err := deliver(h, op, msg); err != nil {
+					return consumed, 0, err
 				}
-				h.message(op, msg)
 			}
 		case opPing, opPong:
 			h.control(op, payload)
@@ -127,6 +122,15 @@ func (r *frameReader) parse(data []byte, limit int, h frameHandler) (consumed, n
 			return consumed, 0, errProtocol
 		}
 	}
+}
+
+// deliver hands a complete message to h; a text message must be UTF-8 (RFC 6455 §8.1).
+func deliver(h frameHandler, op byte, msg []byte) error {
+	if op == opText && !utf8.Valid(msg) {
+		return errBadText
+	}
+	h.message(op, msg)
+	return nil
 }
 
 // unmask applies a client frame's mask key to its payload (RFC 6455 §5.3).
