@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/scalechat/scalechat/adapters/kafka"
+	"github.com/scalechat/scalechat/core/chat"
 )
 
 // Roles a process can run.
@@ -21,6 +22,12 @@ const (
 	RoleGateway    = "gateway"    // REST + Socket.IO on Kafka, Redis and PostgreSQL
 	RoleWorker     = "worker"     // Kafka consumer: sequences, persists, fans out
 	RoleAll        = "all"        // gateway + worker in one process, external services
+)
+
+// Who sees a user's presence.
+const (
+	PresenceContacts = "contacts" // people who share a direct or group conversation with the user
+	PresenceEveryone = "everyone" // any signed-in user
 )
 
 // Roles lists every role.
@@ -47,6 +54,11 @@ type Config struct {
 	MaxSocketsPerUser  int
 	PresenceGrace      time.Duration
 	DebugAddr          string // loopback listener for net/http/pprof; empty: none
+	MetricsAddr        string // listener of /metrics alone; empty: /metrics is on Addr
+	ClientIPHeader     string // request header naming the client address (set by a trusted proxy); empty: the peer
+	Limits             chat.Limits
+	PasswordQueue      int    // password hashes that may wait for a slot
+	PresenceVisibility string // contacts or everyone
 
 	SocketOutboundBytes  int
 	SocketOutboundFrames int
@@ -104,7 +116,8 @@ func Parse(args []string, getenv func(string) string) (Config, error) {
 	}
 	host, _ := os.Hostname()
 	var rate, mem, sockets, partitions, outBytes, outFrames, flushers, pollers, shards, dqueue, setups, pgConns, consumers, maxBatch int64
-	var brokers string
+	var brokers, limits string
+	var hashQueue int64
 	str(&c.Role, "role", RoleStandalone, "role to run: standalone, gateway, worker or all")
 	str(&c.Addr, "addr", ":8080", "HTTP listen address (REST, Socket.IO, web app)")
 	str(&c.DataDir, "data-dir", "./data", "standalone: directory of the SQLite database")
@@ -131,6 +144,11 @@ func Parse(args []string, getenv func(string) string) (Config, error) {
 	num(&dqueue, "delivery-queue", 8192, "envelopes one delivery shard may have waiting before it drops (counted)")
 	dur(&c.TopicLinger, "topic-linger", 10*time.Second, "how long a node stays subscribed to a topic its sockets left")
 	num(&setups, "connect-concurrency", 0, "socket set-ups (auth, rooms, presence) run at once (0: eight per CPU)")
+	str(&c.MetricsAddr, "metrics-addr", "", "serve /metrics on this address alone instead of on --addr (e.g. 127.0.0.1:9100)")
+	str(&c.ClientIPHeader, "client-ip-header", "", "header a trusted proxy sets to the client address (e.g. X-Forwarded-For; its right-most entry is used); empty: the peer address")
+	str(&limits, "rate-limits", "", "override rate limits: name=N/duration,... or name=off, *=off (see the README's Limits table)")
+	num(&hashQueue, "password-queue", 32, "password hashes that may wait for a free hashing slot; beyond, log-ins get 503")
+	str(&c.PresenceVisibility, "presence-visibility", PresenceContacts, "who sees a user's presence: contacts (who share a direct or group conversation) or everyone")
 	str(&c.DebugAddr, "debug-addr", "", "serve net/http/pprof here (loopback only, e.g. 127.0.0.1:6060); empty: off")
 	str(&c.PostgresURL, "postgres-url", "", "distributed roles: PostgreSQL URL, e.g. postgres://user@host:5432/db")
 	num(&pgConns, "postgres-max-conns", 10, "distributed roles: PostgreSQL connections per process")
@@ -162,6 +180,11 @@ func Parse(args []string, getenv func(string) string) (Config, error) {
 	c.SocketFlushers, c.DeliveryShards, c.DeliveryQueue = int(flushers), int(shards), int(dqueue)
 	c.SocketPollers = int(min(max(pollers, -1), 1024))
 	c.ConnectConcurrency = int(setups)
+	c.PasswordQueue = int(min(max(hashQueue, -1), 1<<20))
+	var err error
+	if c.Limits, err = chat.ParseLimits(chat.DefaultLimits(), limits); err != nil {
+		return c, fmt.Errorf("--rate-limits: %w", err)
+	}
 	c.PostgresMaxConns = int32(min(max(pgConns, -1), 1<<20))
 	for _, b := range strings.Split(brokers, ",") {
 		if b = strings.TrimSpace(b); b != "" {
@@ -215,6 +238,12 @@ func (c Config) validate() error {
 	}
 	if c.DebugAddr != "" && !loopback(c.DebugAddr) {
 		errs = append(errs, fmt.Errorf("--debug-addr %q: only a loopback address (127.0.0.1:PORT, [::1]:PORT)", c.DebugAddr))
+	}
+	if c.PasswordQueue < 0 {
+		errs = append(errs, errors.New("--password-queue must not be negative"))
+	}
+	if c.PresenceVisibility != PresenceContacts && c.PresenceVisibility != PresenceEveryone {
+		errs = append(errs, fmt.Errorf("--presence-visibility %q: want %s or %s", c.PresenceVisibility, PresenceContacts, PresenceEveryone))
 	}
 	if c.PasswordMemKiB < 64 {
 		errs = append(errs, errors.New("--password-memory-kib must be at least 64"))

@@ -24,6 +24,7 @@ var PostgresSet = wire.NewSet(
 	wire.Bind(new(ports.ConversationStore), new(*postgres.Store)),
 	wire.Bind(new(ports.MemberStore), new(*postgres.Store)),
 	wire.Bind(new(ports.ContactStore), new(*postgres.Store)),
+	wire.Bind(new(ports.BlockStore), new(*postgres.Store)),
 	wire.Bind(new(ports.SummaryStore), new(*postgres.Store)),
 	wire.Bind(new(ports.HistoryStore), new(*postgres.Store)),
 	wire.Bind(new(ports.Ledger), new(*postgres.Store)),
@@ -105,7 +106,10 @@ func ProvideWorkerChecks(pg *postgres.Store, rc *redis.Client) Checks {
 }
 
 // ProvideProbes is a worker's HTTP surface: health, readiness and metrics only.
-func ProvideProbes(ready *telemetry.Checker, reg *prometheus.Registry) http.Handler {
+func ProvideProbes(cfg Config, ready *telemetry.Checker, reg *prometheus.Registry) http.Handler {
+	if cfg.MetricsAddr != "" {
+		return telemetry.ProbeHandler(ready, nil) // metrics have a listener of their own
+	}
 	return telemetry.ProbeHandler(ready, reg)
 }
 

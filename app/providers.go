@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/scalechat/scalechat/adapters/argon2id"
+	"github.com/scalechat/scalechat/adapters/clientaddr"
 	"github.com/scalechat/scalechat/adapters/memory"
 	"github.com/scalechat/scalechat/adapters/rest"
 	"github.com/scalechat/scalechat/adapters/socketio"
@@ -60,6 +61,7 @@ var SQLiteSet = wire.NewSet(
 	wire.Bind(new(ports.ConversationStore), new(*sqlite.Store)),
 	wire.Bind(new(ports.MemberStore), new(*sqlite.Store)),
 	wire.Bind(new(ports.ContactStore), new(*sqlite.Store)),
+	wire.Bind(new(ports.BlockStore), new(*sqlite.Store)),
 	wire.Bind(new(ports.SummaryStore), new(*sqlite.Store)),
 	wire.Bind(new(ports.HistoryStore), new(*sqlite.Store)),
 	wire.Bind(new(ports.Ledger), new(*sqlite.Store)),
@@ -99,7 +101,7 @@ func ProvideSQLiteChecks(store *sqlite.Store) Checks { return Checks{"sqlite": s
 func ProvideHasher(cfg Config) (*argon2id.Hasher, error) {
 	hc := argon2id.DefaultConfig()
 	hc.Memory = cfg.PasswordMemKiB
-	return argon2id.New(hc)
+	return argon2id.New(hc, cfg.PasswordQueue)
 }
 
 // ProvideMemoryLog returns the in-process command log of the standalone role.
@@ -113,9 +115,11 @@ func ProvideChatConfig(cfg Config) chat.Config {
 		AckTimeout: cfg.AckTimeout,
 		// Kafka is durable (acks=all): a send not sequenced in time is acknowledged as accepted. The standalone
 		// in-process log is not, so there a send is acknowledged only once committed to SQLite.
-		AcceptOnTimeout: cfg.Distributed(),
-		SendRate:        core.Rate{Limit: cfg.SendRateLimit, Per: cfg.SendRatePer},
-		SendAuthTTL:     cfg.SendAuthTTL,
+		AcceptOnTimeout:    cfg.Distributed(),
+		SendRate:           core.Rate{Limit: cfg.SendRateLimit, Per: cfg.SendRatePer},
+		Limits:             cfg.Limits,
+		PresenceToEveryone: cfg.PresenceVisibility == PresenceEveryone,
+		SendAuthTTL:        cfg.SendAuthTTL,
 	}
 }
 
@@ -148,7 +152,8 @@ func ProvideRealtime(cfg Config, log *slog.Logger, svc *chat.Service, fanout por
 // the app nor a browser navigation (say GET /v2/x from an API client) get the API's 404 problem.
 func ProvideHandler(cfg Config, log *slog.Logger, svc *chat.Service, ready *telemetry.Checker, metrics *rest.Metrics,
 	rt *socketio.Server) (http.Handler, error) {
-	api, err := rest.New(rest.Config{MaxBodyBytes: cfg.MaxBodyBytes, Logger: log}, svc, ready, metrics)
+	api, err := rest.New(rest.Config{MaxBodyBytes: cfg.MaxBodyBytes, Logger: log, NoMetrics: cfg.MetricsAddr != ""},
+		svc, ready, metrics)
 	if err != nil {
 		return nil, err
 	}
@@ -156,7 +161,7 @@ func ProvideHandler(cfg Config, log *slog.Logger, svc *chat.Service, ready *tele
 	mux.Handle("/socket.io/", rt.Handler())
 	api.MountPaths(mux)
 	mux.Handle("/", web.New(web.Config{NotFound: api.Handler()}))
-	return mux, nil
+	return clientaddr.Middleware(cfg.ClientIPHeader, mux), nil
 }
 
 // ProvideSequencing runs the sequencer on the log's consumer, instrumented.

@@ -11,7 +11,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/scalechat/scalechat/adapters/socketio"
+	"github.com/scalechat/scalechat/adapters/telemetry"
 	"github.com/scalechat/scalechat/core"
 	"github.com/scalechat/scalechat/ports"
 )
@@ -30,12 +33,13 @@ type Server struct {
 	seq      *Sequencing      // nil in roles that do not sequence
 	realtime *socketio.Server // nil in roles that serve no clients
 	sweep    *SessionSweep    // nil in roles that leave it to others
+	reg      *prometheus.Registry
 }
 
 // NewServer assembles a server from its parts.
 func NewServer(cfg Config, log *slog.Logger, handler http.Handler, seq *Sequencing, realtime *socketio.Server,
-	sweep *SessionSweep) *Server {
-	return &Server{cfg: cfg, log: log, handler: handler, seq: seq, realtime: realtime, sweep: sweep}
+	sweep *SessionSweep, reg *prometheus.Registry) *Server {
+	return &Server{cfg: cfg, log: log, handler: handler, seq: seq, realtime: realtime, sweep: sweep, reg: reg}
 }
 
 // Run serves until ctx is cancelled, then shuts down gracefully: the listener stops taking requests, in-flight
@@ -82,6 +86,19 @@ func (s *Server) Run(ctx context.Context) error {
 			errc <- fmt.Errorf("http: %w", err)
 		}
 	}()
+	if s.cfg.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", s.cfg.MetricsAddr)
+		if err != nil {
+			_ = srv.Close()
+			return fmt.Errorf("listen %s: %w", s.cfg.MetricsAddr, err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", telemetry.MetricsHandler(s.reg))
+		msrv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = msrv.Serve(mln) }()
+		defer func() { _ = msrv.Close() }()
+		s.log.Info("metrics listener", "addr", mln.Addr().String())
+	}
 	if s.cfg.DebugAddr != "" {
 		dbg, err := s.serveDebug()
 		if err != nil {

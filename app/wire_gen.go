@@ -42,6 +42,7 @@ func InitStandalone(ctx context.Context, cfg Config, log *slog.Logger) (*Server,
 		Conversations: store,
 		Members:       store,
 		Contacts:      store,
+		Blocks:        store,
 		Summaries:     store,
 		History:       store,
 		Ledger:        store,
@@ -92,7 +93,7 @@ func InitStandalone(ctx context.Context, cfg Config, log *slog.Logger) (*Server,
 		return nil, nil, err
 	}
 	sessionSweep := ProvideSessionSweep(cfg, log, store)
-	appServer := NewServer(cfg, log, handler, sequencing, server, sessionSweep)
+	appServer := NewServer(cfg, log, handler, sequencing, server, sessionSweep, registry)
 	return appServer, func() {
 		cleanup2()
 		cleanup()
@@ -141,6 +142,7 @@ func InitGateway(ctx context.Context, cfg Config, log *slog.Logger) (*Server, fu
 		Conversations: store,
 		Members:       store,
 		Contacts:      store,
+		Blocks:        store,
 		Summaries:     store,
 		History:       store,
 		Ledger:        store,
@@ -196,7 +198,7 @@ func InitGateway(ctx context.Context, cfg Config, log *slog.Logger) (*Server, fu
 	}
 	sequencing := NoSequencing()
 	sessionSweep := NoSessionSweep()
-	appServer := NewServer(cfg, log, handler, sequencing, server, sessionSweep)
+	appServer := NewServer(cfg, log, handler, sequencing, server, sessionSweep, registry)
 	return appServer, func() {
 		cleanup4()
 		cleanup3()
@@ -224,7 +226,7 @@ func InitWorker(ctx context.Context, cfg Config, log *slog.Logger) (*Server, fun
 		return nil, nil, err
 	}
 	registry := telemetry.NewRegistry()
-	handler := ProvideProbes(checker, registry)
+	handler := ProvideProbes(cfg, checker, registry)
 	config := ProvideKafkaConfig(cfg, log)
 	consumer, err := ProvideKafkaConsumer(ctx, config)
 	if err != nil {
@@ -241,7 +243,7 @@ func InitWorker(ctx context.Context, cfg Config, log *slog.Logger) (*Server, fun
 	}
 	server := NoRealtime()
 	sessionSweep := ProvideSessionSweep(cfg, log, store)
-	appServer := NewServer(cfg, log, handler, sequencing, server, sessionSweep)
+	appServer := NewServer(cfg, log, handler, sequencing, server, sessionSweep, registry)
 	return appServer, func() {
 		cleanup2()
 		cleanup()
@@ -285,6 +287,7 @@ func InitAll(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func()
 		Conversations: store,
 		Members:       store,
 		Contacts:      store,
+		Blocks:        store,
 		Summaries:     store,
 		History:       store,
 		Ledger:        store,
@@ -355,7 +358,7 @@ func InitAll(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func()
 		return nil, nil, err
 	}
 	sessionSweep := ProvideSessionSweep(cfg, log, store)
-	appServer := NewServer(cfg, log, handler, sequencing, server, sessionSweep)
+	appServer := NewServer(cfg, log, handler, sequencing, server, sessionSweep, registry)
 	return appServer, func() {
 		cleanup4()
 		cleanup3()

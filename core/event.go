@@ -87,7 +87,17 @@ type MembershipChange struct {
 // the connections it authenticated close.
 type SessionEnded struct {
 	UserID    string
-	TokenHash string
+	TokenHash string // the session that ended, when All is false
+	All       bool   // every session of the user ended, except Except (if set)
+	Except    string // with All: the token hash of the session that stays
+}
+
+// Ends reports whether the session with tokenHash is one of those that ended.
+func (e SessionEnded) Ends(tokenHash string) bool {
+	if e.All {
+		return tokenHash != e.Except
+	}
+	return tokenHash == e.TokenHash
 }
 
 // Envelope is what travels through fan-out. Exactly one field is set.

@@ -24,6 +24,13 @@ type Session struct {
 	ExpiresAt time.Time
 }
 
+// Block is one user blocking another.
+type Block struct {
+	UserID    string // who blocks
+	BlockedID string // whom
+	CreatedAt time.Time
+}
+
 // Expired reports whether the session is no longer valid at now.
 func (s Session) Expired(now time.Time) bool { return !now.Before(s.ExpiresAt) }
 

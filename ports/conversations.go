@@ -29,6 +29,8 @@ type MemberStore interface {
 	// each with the membership, the unread count (messages with seq > readSeq, sent by others, not deleted)
 	// and the latest message. Cursor-paged.
 	ConversationsOf(ctx context.Context, userID string, page core.PageRequest) (core.Page[core.Summary], error)
+	// MemberCount returns how many members the conversation has (0 for an unknown conversation).
+	MemberCount(ctx context.Context, conversationID string) (int, error)
 	// ConversationIDsOf returns the ids of every conversation userID belongs to.
 	ConversationIDsOf(ctx context.Context, userID string) ([]string, error)
 	// MarkRead raises the member's readSeq to seq (never lowers it) and returns the resulting readSeq.

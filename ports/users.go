@@ -18,6 +18,8 @@ type UserStore interface {
 	// SearchUsers lists users whose username starts with q or whose display name contains q
 	// (case-insensitive; an empty q lists everyone), ordered by username, cursor-paged.
 	SearchUsers(ctx context.Context, q string, page core.PageRequest) (core.Page[core.User], error)
+	// SetPasswordHash replaces the user's password hash; core.ErrNotFound if there is no such user.
+	SetPasswordHash(ctx context.Context, userID, hash string) error
 }
 
 // SessionStore keeps logins, by the hash of their token.
@@ -34,12 +36,32 @@ type SessionStore interface {
 	// DeleteExpiredSessions removes up to limit sessions that expired at or before now, oldest first, and says
 	// how many it removed.
 	DeleteExpiredSessions(ctx context.Context, now time.Time, limit int) (int, error)
+	// DeleteUserSessions removes every session of userID except the one whose token hash is except (empty:
+	// every one) and says how many it removed.
+	DeleteUserSessions(ctx context.Context, userID, except string) (int, error)
 }
 
-// PasswordHasher hashes and verifies passwords.
+// BlockStore keeps who blocks whom. A user who blocks another cannot be added to a conversation by them,
+// cannot be drawn into a direct conversation by them, and is not seen online by them.
+type BlockStore interface {
+	// Block records that b.UserID blocks b.BlockedID; blocking again changes nothing (CreatedAt stays).
+	Block(ctx context.Context, b core.Block) error
+	// Unblock removes the block of blockedID by userID; removing a missing one is not an error.
+	Unblock(ctx context.Context, userID, blockedID string) error
+	// Blocks lists the users userID blocks, ordered by blocked user id, cursor-paged.
+	Blocks(ctx context.Context, userID string, page core.PageRequest) (core.Page[core.Block], error)
+	// Blocking returns which of among (at most a few thousand ids) userID blocks, in ascending order.
+	Blocking(ctx context.Context, userID string, among []string) ([]string, error)
+	// BlockersOf returns which of among (at most a few thousand ids) block userID, in ascending order.
+	BlockersOf(ctx context.Context, userID string, among []string) ([]string, error)
+}
+
+// PasswordHasher hashes and verifies passwords. Hashing is deliberately expensive: implementations bound how
+// many run at once and how many may wait, and refuse the rest with core.CodeUnavailable (with RetryAfter)
+// instead of queueing without bound.
 type PasswordHasher interface {
 	// Hash returns an encoded, salted hash of password.
-	Hash(password string) (string, error)
+	Hash(ctx context.Context, password string) (string, error)
 	// Verify reports whether password matches the encoded hash. A malformed hash is an error.
-	Verify(hash, password string) (bool, error)
+	Verify(ctx context.Context, hash, password string) (bool, error)
 }

@@ -3,6 +3,7 @@
 package argon2id
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
@@ -11,6 +12,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/crypto/argon2"
 
@@ -65,44 +67,72 @@ func (c Config) Validate() error {
 // Hasher is a ports.PasswordHasher using Argon2id.
 type Hasher struct {
 	cfg Config
-	// slots bounds concurrent hashes: each one holds cfg.Memory KiB, so a burst of logins must queue rather
-	// than exhaust memory.
+	// slots bounds concurrent hashes: each one holds cfg.Memory KiB and a CPU for tens of milliseconds.
 	slots chan struct{}
+	// queue bounds the hashes waiting for a slot; beyond it a hash is refused at once (core.CodeUnavailable),
+	// so a flood of log-ins costs its senders a refusal and everyone else a bounded wait.
+	queue chan struct{}
 }
 
-// New returns a hasher making hashes with cfg, once cfg is validated. At most 2×GOMAXPROCS hashes run at once.
-func New(cfg Config) (*Hasher, error) {
+// RetryAfter is what a refused hash tells the client to wait.
+const RetryAfter = time.Second
+
+// New returns a hasher making hashes with cfg, once cfg is validated. At most 2×GOMAXPROCS hashes run at once
+// and at most queue more wait for a slot (queue < 0: none may wait).
+func New(cfg Config, queue int) (*Hasher, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return &Hasher{cfg: cfg, slots: make(chan struct{}, 2*runtime.GOMAXPROCS(0))}, nil
+	return &Hasher{cfg: cfg, slots: make(chan struct{}, 2*runtime.GOMAXPROCS(0)),
+		queue: make(chan struct{}, max(queue, 0)+2*runtime.GOMAXPROCS(0))}, nil
 }
 
-// idKey is argon2.IDKey within a concurrency slot.
-func (h *Hasher) idKey(password, salt []byte, time, memory uint32, threads uint8, keyLen uint32) []byte {
-	h.slots <- struct{}{}
+// busy is the error of a hash refused because too many wait.
+var busy = &core.Error{Code: core.CodeUnavailable, Message: "the server is busy checking passwords; retry shortly",
+	RetryAfter: RetryAfter}
+
+// idKey is argon2.IDKey within a concurrency slot. It fails at once when the queue is full, and when ctx
+// ends while it waits.
+func (h *Hasher) idKey(ctx context.Context, password, salt []byte, time, memory uint32, threads uint8, keyLen uint32) ([]byte, error) {
+	select { // a place among the running and the waiting, or a refusal
+	case h.queue <- struct{}{}:
+	default:
+		return nil, busy
+	}
+	defer func() { <-h.queue }()
+	select {
+	case h.slots <- struct{}{}:
+	case <-ctx.Done():
+		return nil, core.Wrap(core.CodeUnavailable, ctx.Err(), "request cancelled")
+	}
 	defer func() { <-h.slots }()
-	return argon2.IDKey(password, salt, time, memory, threads, keyLen)
+	return argon2.IDKey(password, salt, time, memory, threads, keyLen), nil
 }
 
 // Hash returns the PHC string of password, hashed with a fresh random salt.
-func (h *Hasher) Hash(password string) (string, error) {
+func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 	salt := make([]byte, saltLen)
 	if _, err := rand.Read(salt); err != nil {
 		return "", core.Wrap(core.CodeInternal, err, "internal error")
 	}
-	key := h.idKey([]byte(password), salt, h.cfg.Time, h.cfg.Memory, h.cfg.Threads, keyLen)
+	key, err := h.idKey(ctx, []byte(password), salt, h.cfg.Time, h.cfg.Memory, h.cfg.Threads, keyLen)
+	if err != nil {
+		return "", err
+	}
 	return encode(h.cfg, salt, key), nil
 }
 
 // Verify reports whether password matches hash, using the parameters recorded in hash; the comparison takes
 // constant time. A malformed hash is an internal error caused by ErrMalformedHash.
-func (h *Hasher) Verify(hash, password string) (bool, error) {
+func (h *Hasher) Verify(ctx context.Context, hash, password string) (bool, error) {
 	p, salt, key, err := decode(hash)
 	if err != nil {
 		return false, core.Wrap(core.CodeInternal, err, "internal error")
 	}
-	got := h.idKey([]byte(password), salt, p.Time, p.Memory, p.Threads, uint32(len(key)))
+	got, err := h.idKey(ctx, []byte(password), salt, p.Time, p.Memory, p.Threads, uint32(len(key)))
+	if err != nil {
+		return false, err
+	}
 	return subtle.ConstantTimeCompare(got, key) == 1, nil
 }
 

@@ -11,6 +11,7 @@ import (
 var (
 	_ ports.UserStore         = (*Store)(nil)
 	_ ports.SessionStore      = (*Store)(nil)
+	_ ports.BlockStore        = (*Store)(nil)
 	_ ports.ConversationStore = (*Store)(nil)
 	_ ports.MemberStore       = (*Store)(nil)
 	_ ports.SummaryStore      = (*Store)(nil)
@@ -37,6 +38,8 @@ type storeData struct {
 	users      map[string]core.User
 	userByName map[string]string // username -> id
 	sessions   map[string]core.Session
+	blocks     map[string]map[string]core.Block // user -> blocked user -> block
+	blockers   map[string]map[string]struct{}   // blocked user -> users who block them
 	convs      map[string]core.Conversation
 	directKeys map[string]string                 // DirectKey -> conversation id
 	members    map[string]map[string]core.Member // conversation -> user -> member
@@ -59,6 +62,8 @@ func NewStore() *Store {
 		users:      map[string]core.User{},
 		userByName: map[string]string{},
 		sessions:   map[string]core.Session{},
+		blocks:     map[string]map[string]core.Block{},
+		blockers:   map[string]map[string]struct{}{},
 		convs:      map[string]core.Conversation{},
 		directKeys: map[string]string{},
 		members:    map[string]map[string]core.Member{},

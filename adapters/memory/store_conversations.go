@@ -207,6 +207,16 @@ func (d *storeData) summary(c core.Conversation, userID string) core.Summary {
 	return sum
 }
 
+// MemberCount returns how many members the conversation has (0 for an unknown one).
+func (s *Store) MemberCount(ctx context.Context, conversationID string) (int, error) {
+	if err := checkCtx(ctx); err != nil {
+		return 0, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return len(s.d.members[conversationID]), nil
+}
+
 // ConversationIDsOf returns the ids of userID's conversations.
 func (s *Store) ConversationIDsOf(ctx context.Context, userID string) ([]string, error) {
 	if err := checkCtx(ctx); err != nil {

@@ -166,3 +166,36 @@ func (s *Store) DeleteSession(ctx context.Context, tokenHash string) error {
 	delete(s.d.sessions, tokenHash)
 	return nil
 }
+
+// DeleteUserSessions removes every session of userID but except.
+func (s *Store) DeleteUserSessions(ctx context.Context, userID, except string) (int, error) {
+	if err := checkCtx(ctx); err != nil {
+		return 0, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for hash, sess := range s.d.sessions {
+		if sess.UserID == userID && hash != except {
+			delete(s.d.sessions, hash)
+			n++
+		}
+	}
+	return n, nil
+}
+
+// SetPasswordHash replaces the user's password hash, or fails with core.ErrNotFound.
+func (s *Store) SetPasswordHash(ctx context.Context, userID, hash string) error {
+	if err := checkCtx(ctx); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, ok := s.d.users[userID]
+	if !ok {
+		return core.Errorf(core.CodeNotFound, "user not found")
+	}
+	u.PasswordHash = hash
+	s.d.users[userID] = u
+	return nil
+}

@@ -1,5 +1,6 @@
-// Package postgres stores users, sessions, conversations, members, messages and events in PostgreSQL
-// (driver github.com/jackc/pgx/v5, pooled): the storage of the distributed roles (gateway, worker, all).
+// Package postgres stores users, sessions, blocks, conversations, members, messages and events in
+// PostgreSQL (driver github.com/jackc/pgx/v5, pooled): the storage of the distributed roles (gateway, worker,
+// all).
 package postgres
 
 import (
@@ -17,6 +18,7 @@ import (
 var (
 	_ ports.UserStore         = (*Store)(nil)
 	_ ports.SessionStore      = (*Store)(nil)
+	_ ports.BlockStore        = (*Store)(nil)
 	_ ports.ConversationStore = (*Store)(nil)
 	_ ports.MemberStore       = (*Store)(nil)
 	_ ports.SummaryStore      = (*Store)(nil)

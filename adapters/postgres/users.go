@@ -101,3 +101,25 @@ func (s *Store) DeleteSession(ctx context.Context, tokenHash string) error {
 	_, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE token_hash = $1`, tokenHash)
 	return translate(err, "session")
 }
+
+// DeleteUserSessions removes every session of userID but except (none spared when except is empty).
+func (s *Store) DeleteUserSessions(ctx context.Context, userID, except string) (int, error) {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1 AND ($2 = '' OR token_hash <> $2)`,
+		userID, except)
+	if err != nil {
+		return 0, translate(err, "session")
+	}
+	return int(tag.RowsAffected()), nil
+}
+
+// SetPasswordHash replaces the user's password hash, or fails with core.ErrNotFound.
+func (s *Store) SetPasswordHash(ctx context.Context, userID, hash string) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE users SET password_hash = $2 WHERE id = $1`, userID, hash)
+	if err != nil {
+		return translate(err, "user")
+	}
+	if tag.RowsAffected() == 0 {
+		return notFound("user")
+	}
+	return nil
+}

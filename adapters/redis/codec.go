@@ -102,6 +102,8 @@ type wirePresence struct {
 type wireSession struct {
 	UserID    string `json:"userId,omitzero"`
 	TokenHash string `json:"tokenHash,omitzero"`
+	All       bool   `json:"all,omitzero"`
+	Except    string `json:"except,omitzero"`
 }
 
 type wireMembership struct {
@@ -171,7 +173,7 @@ func toWire(e core.Envelope) wireEnvelope {
 		w.Membership = &wireMembership{UserID: v.UserID, ConversationID: v.ConversationID, Joined: v.Joined}
 	}
 	if v := e.Session; v != nil {
-		w.Session = &wireSession{UserID: v.UserID, TokenHash: v.TokenHash}
+		w.Session = &wireSession{UserID: v.UserID, TokenHash: v.TokenHash, All: v.All, Except: v.Except}
 	}
 	return w
 }
@@ -215,7 +217,7 @@ func (w wireEnvelope) core() core.Envelope {
 		e.Membership = &core.MembershipChange{UserID: v.UserID, ConversationID: v.ConversationID, Joined: v.Joined}
 	}
 	if v := w.Session; v != nil {
-		e.Session = &core.SessionEnded{UserID: v.UserID, TokenHash: v.TokenHash}
+		e.Session = &core.SessionEnded{UserID: v.UserID, TokenHash: v.TokenHash, All: v.All, Except: v.Except}
 	}
 	return e
 }

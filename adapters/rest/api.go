@@ -29,6 +29,7 @@ type Config struct {
 	Title        string       // OpenAPI info.title
 	Version      string       // OpenAPI info.version
 	MaxBodyBytes int64        // largest accepted request body; larger ones get 413
+	NoMetrics    bool         // /metrics is served elsewhere (a listener of its own), not by the API
 	Logger       *slog.Logger // where internal errors are logged; slog.Default() when nil
 }
 
@@ -73,7 +74,9 @@ func New(cfg Config, svc *chat.Service, ready *telemetry.Checker, metrics *Metri
 	if err := serveSpec(mux, api.OpenAPI()); err != nil {
 		return nil, err
 	}
-	mux.Handle("GET /metrics", telemetry.MetricsHandler(metrics.reg))
+	if !cfg.NoMetrics {
+		mux.Handle("GET /metrics", telemetry.MetricsHandler(metrics.reg))
+	}
 	mux.HandleFunc("/", notFound)
 	return &API{mux: mux}, nil
 }
@@ -147,6 +150,7 @@ func build(cfg Config, mux *http.ServeMux, s *server) huma.API {
 	registerMembers(r, s)
 	registerMessages(r, s)
 	registerPresence(r, s)
+	registerBlocks(r, s)
 	registerSystem(r, s)
 	r.documentInputErrors()
 	return api

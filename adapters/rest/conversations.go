@@ -47,7 +47,8 @@ func registerConversations(r registrar, s *server) {
 	create := r.secured("createConversation", http.MethodPost, "/v1/conversations", tagConversations,
 		"Create a conversation",
 		"Creates a direct conversation, group or channel. Creating a direct conversation that exists already "+
-			"returns it with status 200.", http.StatusCreated)
+			"returns it with status 200. A member who blocks the caller cannot be drawn in (403).",
+		http.StatusCreated, http.StatusForbidden)
 	also[schema.Conversation](r, &create, http.StatusOK, "The direct conversation existed already.")
 	huma.Register(r.api, create, s.createConversation)
 	huma.Register(r.api, r.secured("listConversations", http.MethodGet, "/v1/conversations", tagConversations,

@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/scalechat/scalechat/adapters/argon2id"
+	"github.com/scalechat/scalechat/adapters/clientaddr"
 	"github.com/scalechat/scalechat/adapters/memory"
 	"github.com/scalechat/scalechat/adapters/rest"
 	"github.com/scalechat/scalechat/adapters/schema"
@@ -49,18 +50,18 @@ const explodingPassword = "explode-the-hasher"
 // failingHasher fails on one password, to provoke an internal error.
 type failingHasher struct{ ports.PasswordHasher }
 
-func (h failingHasher) Hash(p string) (string, error) {
+func (h failingHasher) Hash(ctx context.Context, p string) (string, error) {
 	if p == explodingPassword {
 		return "", errors.New("secret driver detail: disk on fire")
 	}
-	return h.PasswordHasher.Hash(p)
+	return h.PasswordHasher.Hash(ctx, p)
 }
 
 func newEnv(t *testing.T, opts envOptions) *env {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	hasher, err := argon2id.New(argon2id.TestConfig())
+	hasher, err := argon2id.New(argon2id.TestConfig(), 64)
 	require.NoError(t, err)
 	store, log, fanout, clock := memory.NewStore(), memory.NewLog(memory.LogConfig{}), memory.NewFanout(), memory.SystemClock{}
 	var summaries ports.SummaryStore = summaryShim{store}
@@ -69,8 +70,12 @@ func newEnv(t *testing.T, opts envOptions) *env {
 	}
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, nil))
+	if opts.chat.Limits == nil { // every client of a test is 127.0.0.1: per-address limits only where a test sets them
+		opts.chat.Limits, err = chat.ParseLimits(chat.DefaultLimits(), "login-ip=off,register-ip=off,handshake-ip=off")
+		require.NoError(t, err)
+	}
 	svc, err := chat.New(ctx, opts.chat, chat.Deps{
-		Users: store, Sessions: store, Conversations: store, Members: store, Contacts: store, Summaries: summaries, History: store,
+		Users: store, Sessions: store, Conversations: store, Members: store, Contacts: store, Blocks: store, Summaries: summaries, History: store,
 		Ledger: store, Log: log, Fanout: fanout, Limiter: memory.NewRateLimiter(clock),
 		Presence: memory.NewPresence(clock), Hasher: failingHasher{hasher}, Clock: clock, IDs: memory.UUIDv7{},
 		Logger: logger,
@@ -92,7 +97,7 @@ func newEnv(t *testing.T, opts envOptions) *env {
 	require.NoError(t, err)
 	mux := http.NewServeMux()
 	api.Mount(mux)
-	srv := httptest.NewServer(mux)
+	srv := httptest.NewServer(clientaddr.Middleware("", mux))
 	t.Cleanup(srv.Close)
 	return &env{t: t, srv: srv, svc: svc, metrics: metrics, logs: logs}
 }

@@ -95,6 +95,10 @@ func problemOf(e *core.Error) *Problem {
 		wait := max(e.RetryAfter, time.Millisecond)
 		p.RetryAfterMs = int64((wait + time.Millisecond - 1) / time.Millisecond)
 		p.headers = http.Header{"Retry-After": {strconv.FormatInt(int64((wait+time.Second-1)/time.Second), 10)}}
+	case core.CodeUnavailable:
+		if e.RetryAfter > 0 {
+			p.headers = http.Header{"Retry-After": {strconv.FormatInt(int64((e.RetryAfter+time.Second-1)/time.Second), 10)}}
+		}
 	case core.CodeUnauthenticated:
 		p.headers = http.Header{"Www-Authenticate": {"Bearer"}}
 	}
@@ -104,7 +108,13 @@ func problemOf(e *core.Error) *Problem {
 // queryFields are the core input fields that arrive as query parameters; the others come in bodies.
 var queryFields = map[string]bool{"q": true, "cursor": true, "limit": true, "before": true, "after": true}
 
+// pathFields are the core input fields that arrive as path parameters.
+var pathFields = map[string]bool{"userId": true}
+
 func location(field string) string {
+	if pathFields[field] {
+		return "path." + field
+	}
 	if queryFields[field] {
 		return "query." + field
 	}

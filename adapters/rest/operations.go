@@ -83,6 +83,9 @@ func (r registrar) documentInputErrors() {
 			if op.RequestBody != nil {
 				op.Responses[strconv.Itoa(http.StatusRequestEntityTooLarge)] = r.problemResponse(http.StatusRequestEntityTooLarge)
 			}
+			if op.Method != http.MethodGet { // every write is rate limited
+				op.Responses[strconv.Itoa(http.StatusTooManyRequests)] = r.problemResponse(http.StatusTooManyRequests)
+			}
 			if op.RequestBody != nil || slices.ContainsFunc(op.Parameters, func(p *huma.Param) bool { return p.In == "query" }) {
 				op.Responses[strconv.Itoa(http.StatusBadRequest)] = r.problemResponse(http.StatusBadRequest)
 			}

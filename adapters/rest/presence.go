@@ -20,12 +20,14 @@ type presenceInput struct {
 
 func registerPresence(r registrar, s *server) {
 	huma.Register(r.api, r.secured("getPresence", http.MethodGet, "/v1/presence", tagUsers, "Get presence",
-		"Returns whether each user is online (has a live Socket.IO connection) and when they were last seen.",
+		"Returns whether each user is online (has a live Socket.IO connection) and when they were last seen. A user "+
+			"who shares no direct or group conversation with the caller, or who blocks the caller, is shown offline "+
+			"with no lastSeenAt, like an unknown user (unless the server runs with --presence-visibility everyone).",
 		http.StatusOK), s.getPresence)
 }
 
 func (s *server) getPresence(ctx context.Context, in *presenceInput) (*body[PresenceList], error) {
-	ps, err := s.svc.Presence(ctx, in.UserIDs)
+	ps, err := s.svc.Presence(ctx, caller(ctx).user.ID, in.UserIDs)
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}

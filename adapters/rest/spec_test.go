@@ -21,7 +21,8 @@ import (
 var publicOps = map[string]bool{"registerUser": true, "createSession": true, "healthz": true, "readyz": true}
 
 var wantOps = []string{
-	"registerUser", "createSession", "deleteCurrentSession", "getMe", "searchUsers", "getUser",
+	"registerUser", "createSession", "deleteCurrentSession", "deleteAllSessions", "changePassword", "getMe", "searchUsers", "getUser",
+	"listBlocks", "blockUser", "unblockUser",
 	"createConversation", "listConversations", "getConversation", "updateConversation", "listChannels",
 	"joinConversation", "leaveConversation", "listMembers", "addMembers", "removeMember", "updateMember",
 	"listMessages", "sendMessage", "editMessage", "deleteMessage", "listEvents", "markRead", "getPresence", "healthz", "readyz",

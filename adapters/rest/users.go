@@ -37,18 +37,36 @@ type searchUsersInput struct {
 	PageParams
 }
 
+// PasswordChange proves the current password and sets a new one.
+type PasswordChange struct {
+	CurrentPassword string `json:"currentPassword" maxLength:"256" doc:"The password in use now."`
+	NewPassword     string `json:"newPassword" minLength:"8" maxLength:"256" doc:"8 to 256 characters."`
+}
+
+type passwordInput struct {
+	Body PasswordChange
+}
+
 type userPath struct {
 	UserID string `path:"userId" doc:"User id."`
 }
 
 func registerUsers(r registrar, s *server) {
 	huma.Register(r.api, r.public("registerUser", http.MethodPost, "/v1/users", tagUsers, "Register an account",
-		"Creates an account. Log in with createSession afterwards.", http.StatusCreated, http.StatusConflict), s.registerUser)
+		"Creates an account. Log in with createSession afterwards.", http.StatusCreated, http.StatusConflict,
+		http.StatusServiceUnavailable), s.registerUser)
 	huma.Register(r.api, r.public("createSession", http.MethodPost, "/v1/sessions", tagSessions, "Log in",
 		"Checks a username and password and returns a bearer token for the Authorization header.",
-		http.StatusCreated, http.StatusUnauthorized), s.createSession)
+		http.StatusCreated, http.StatusUnauthorized, http.StatusServiceUnavailable), s.createSession)
 	huma.Register(r.api, r.secured("deleteCurrentSession", http.MethodDelete, "/v1/sessions/current", tagSessions, "Log out",
 		"Revokes the token this request presents.", http.StatusNoContent), s.deleteCurrentSession)
+	huma.Register(r.api, r.secured("deleteAllSessions", http.MethodDelete, "/v1/sessions", tagSessions, "Log out everywhere",
+		"Revokes every token of the current user, this one included, and ends their real-time connections on every node.",
+		http.StatusNoContent), s.deleteAllSessions)
+	huma.Register(r.api, r.secured("changePassword", http.MethodPut, "/v1/users/me/password", tagUsers, "Change the password",
+		"Sets a new password once the current one is proven. Every other session of the user is revoked (and its "+
+			"real-time connections end); the token of this request stays valid.",
+		http.StatusNoContent, http.StatusForbidden), s.changePassword)
 	huma.Register(r.api, r.secured("getMe", http.MethodGet, "/v1/users/me", tagUsers, "Get the current user",
 		"Returns the user the token belongs to.", http.StatusOK), s.getMe)
 	huma.Register(r.api, r.secured("searchUsers", http.MethodGet, "/v1/users", tagUsers, "Search users",
@@ -76,6 +94,20 @@ func (s *server) createSession(ctx context.Context, in *loginInput) (*body[Sessi
 
 func (s *server) deleteCurrentSession(ctx context.Context, _ *struct{}) (*struct{}, error) {
 	if err := s.svc.LogOut(ctx, caller(ctx).token); err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	return &struct{}{}, nil
+}
+
+func (s *server) deleteAllSessions(ctx context.Context, _ *struct{}) (*struct{}, error) {
+	if err := s.svc.LogOutEverywhere(ctx, caller(ctx).token); err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	return &struct{}{}, nil
+}
+
+func (s *server) changePassword(ctx context.Context, in *passwordInput) (*struct{}, error) {
+	if err := s.svc.ChangePassword(ctx, caller(ctx).token, in.Body.CurrentPassword, in.Body.NewPassword); err != nil {
 		return nil, s.fail(ctx, err)
 	}
 	return &struct{}{}, nil

@@ -9,15 +9,16 @@ import (
 // metrics are the real-time endpoint's collectors. Counters on the delivery path are added to once per
 // broadcast or per write, never per recipient.
 type metrics struct {
-	closed           *prometheus.CounterVec
-	disconnects      *prometheus.CounterVec
-	unsolicitedPongs prometheus.Counter
-	sessionsEnded    *prometheus.CounterVec
-	deliveries       prometheus.Counter
-	dropped          *prometheus.CounterVec
-	lag              prometheus.Histogram
-	writes           prometheus.Counter
-	framesWritten    prometheus.Counter
+	closed            *prometheus.CounterVec
+	disconnects       *prometheus.CounterVec
+	unsolicitedPongs  prometheus.Counter
+	sessionsEnded     *prometheus.CounterVec
+	handshakesRefused *prometheus.CounterVec
+	deliveries        prometheus.Counter
+	dropped           *prometheus.CounterVec
+	lag               prometheus.Histogram
+	writes            prometheus.Counter
+	framesWritten     prometheus.Counter
 }
 
 func newMetrics() *metrics {
@@ -32,6 +33,9 @@ func newMetrics() *metrics {
 		unsolicitedPongs: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "scalechat_socket_unsolicited_pongs_total",
 			Help: "Pongs ignored because they answered no ping written to the socket."}),
+		handshakesRefused: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "scalechat_socket_handshakes_refused_total",
+			Help: "New real-time sessions refused before the handshake, by error code (rate_limited: the address's allowance)."},
+			[]string{"code"}),
 		sessionsEnded: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "scalechat_socket_sessions_ended_total",
 			Help: "Connections disconnected because their session ended: logged_out (on any node) or expired."},
 			[]string{"reason"}),
@@ -56,7 +60,7 @@ func (m *metrics) register(reg prometheus.Registerer, s *Server) error {
 	gauge := func(name, help string, f func() float64) prometheus.Collector {
 		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, f)
 	}
-	cs := []prometheus.Collector{m.closed, m.disconnects, m.unsolicitedPongs, m.sessionsEnded, m.deliveries, m.dropped, m.lag, m.writes,
+	cs := []prometheus.Collector{m.closed, m.disconnects, m.unsolicitedPongs, m.sessionsEnded, m.handshakesRefused, m.deliveries, m.dropped, m.lag, m.writes,
 		m.framesWritten,
 		gauge("scalechat_sockets", "Socket.IO connections on this node.",
 			func() float64 { return float64(s.hub.connCount()) }),

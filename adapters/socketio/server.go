@@ -3,10 +3,12 @@ package socketio
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -354,10 +356,10 @@ func (s *Server) endSession(c *conn, why string) {
 // sessionEndGrace is how long a client whose session ended has to close its connection itself.
 const sessionEndGrace = time.Second
 
-// onSessionEnded ends this node's connections of a session that was logged out.
+// onSessionEnded ends this node's connections of the sessions that were logged out.
 func (s *Server) onSessionEnded(se core.SessionEnded) {
 	for _, c := range s.hub.conns(se.UserID) {
-		if c.session == se.TokenHash {
+		if se.Ends(c.session) {
 			s.endSession(c, "logged_out")
 		}
 	}
@@ -438,9 +440,36 @@ func first[T any](args []any) (T, bool) {
 // upgrade) reads: a browser's cookies and user agent would otherwise be held, and copied into the
 // handshake, for as long as the socket lives.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Query().Get("sid") == "" { // a new Engine.IO session: the handshake allowance of the address
+		if err := s.svc.AdmitConnection(r.Context()); err != nil {
+			s.refuseHandshake(w, err)
+			return
+		}
+	}
 	d := &detachable{w: w}
 	defer d.detach()
 	s.handler.ServeHTTP(d, slimRequest(r))
+}
+
+// refuseHandshake answers a handshake refused before the library sees it: 429 with Retry-After (or 503), and
+// a JSON body with the error code, as Engine.IO answers a refused handshake with a JSON body.
+func (s *Server) refuseHandshake(w http.ResponseWriter, err error) {
+	e := core.AsError(err)
+	status := http.StatusServiceUnavailable
+	body := map[string]any{"code": e.Code, "message": e.Message}
+	if e.Code == core.CodeRateLimited {
+		status = http.StatusTooManyRequests
+		wait := max(e.RetryAfter, time.Millisecond)
+		body["retryAfterMs"] = int64((wait + time.Millisecond - 1) / time.Millisecond)
+		w.Header().Set("Retry-After", strconv.FormatInt(int64((wait+time.Second-1)/time.Second), 10))
+	} else {
+		s.log.Warn("handshake admission failed", "err", err)
+	}
+	s.metrics.handshakesRefused.WithLabelValues(string(e.Code)).Inc()
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(body)
 }
 
 // libraryHeaders are the request headers the library and gorilla/websocket read: CORS, long-polling bodies

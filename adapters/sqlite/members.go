@@ -109,6 +109,13 @@ func scanSummary(r scanner, userID string) (core.Summary, error) {
 	return s, nil
 }
 
+// MemberCount returns how many members the conversation has (0 for an unknown one).
+func (s *Store) MemberCount(ctx context.Context, conversationID string) (int, error) {
+	var n int
+	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM members WHERE conversation_id = ?`, conversationID).Scan(&n)
+	return n, translate(err, "")
+}
+
 // ConversationIDsOf returns the ids of userID's conversations.
 func (s *Store) ConversationIDsOf(ctx context.Context, userID string) ([]string, error) {
 	ids, err := queryAll(ctx, s.r, func(r scanner) (string, error) {

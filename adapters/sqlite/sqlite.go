@@ -1,5 +1,5 @@
-// Package sqlite stores users, sessions, conversations, members, messages and events in one SQLite file
-// (pure Go driver modernc.org/sqlite): the storage of the standalone role.
+// Package sqlite stores users, sessions, blocks, conversations, members, messages and events in one SQLite
+// file (pure Go driver modernc.org/sqlite): the storage of the standalone role.
 package sqlite
 
 import (
@@ -24,6 +24,7 @@ import (
 var (
 	_ ports.UserStore         = (*Store)(nil)
 	_ ports.SessionStore      = (*Store)(nil)
+	_ ports.BlockStore        = (*Store)(nil)
 	_ ports.ConversationStore = (*Store)(nil)
 	_ ports.MemberStore       = (*Store)(nil)
 	_ ports.SummaryStore      = (*Store)(nil)

@@ -105,3 +105,30 @@ func (s *Store) DeleteSession(ctx context.Context, tokenHash string) error {
 	_, err := s.w.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = ?`, tokenHash)
 	return translate(err, "session")
 }
+
+// DeleteUserSessions removes every session of userID but except (none spared when except is empty).
+func (s *Store) DeleteUserSessions(ctx context.Context, userID, except string) (int, error) {
+	res, err := s.w.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?1 AND (?2 = '' OR token_hash <> ?2)`,
+		userID, except)
+	if err != nil {
+		return 0, translate(err, "session")
+	}
+	n, err := res.RowsAffected()
+	return int(n), translate(err, "session")
+}
+
+// SetPasswordHash replaces the user's password hash, or fails with core.ErrNotFound.
+func (s *Store) SetPasswordHash(ctx context.Context, userID, hash string) error {
+	res, err := s.w.ExecContext(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, hash, userID)
+	if err != nil {
+		return translate(err, "user")
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return translate(err, "user")
+	}
+	if n == 0 {
+		return notFound("user")
+	}
+	return nil
+}

@@ -101,7 +101,7 @@ func (c *Checker) Ready(ctx context.Context) (Readiness, bool) {
 }
 
 // ProbeHandler serves /healthz, /readyz (200, or 503 with the same body) and /metrics, and 404 elsewhere.
-func ProbeHandler(c *Checker, reg *prometheus.Registry) http.Handler {
+func ProbeHandler(c *Checker, reg *prometheus.Registry) http.Handler { // reg nil: no /metrics here
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, Health{Status: "ok"})
@@ -114,7 +114,9 @@ func ProbeHandler(c *Checker, reg *prometheus.Registry) http.Handler {
 		}
 		writeJSON(w, status, out)
 	})
-	mux.Handle("GET /metrics", MetricsHandler(reg))
+	if reg != nil {
+		mux.Handle("GET /metrics", MetricsHandler(reg))
+	}
 	return mux
 }
 

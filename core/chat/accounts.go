@@ -40,7 +40,10 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (core.User, er
 	if err != nil {
 		return core.User{}, err
 	}
-	hash, err := s.d.Hasher.Hash(in.Password)
+	if err := s.allowClient(ctx, LimitRegisterIP, "accounts registered from this address"); err != nil {
+		return core.User{}, err
+	}
+	hash, err := s.d.Hasher.Hash(ctx, in.Password)
 	if err != nil {
 		return core.User{}, err
 	}
@@ -55,25 +58,53 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (core.User, er
 	return u, nil
 }
 
-// LogIn checks a username and password and opens a session.
+// LogIn checks a username and password and opens a session. Attempts count against LimitLoginIP (per client
+// address) and LimitLoginUser (per username, whether or not it exists), before any password is hashed.
 func (s *Service) LogIn(ctx context.Context, username, password string) (Login, error) {
 	bad := core.Errorf(core.CodeUnauthenticated, "invalid username or password")
 	name := strings.ToLower(strings.TrimSpace(username))
-	u, err := s.d.Users.UserByUsername(ctx, name)
-	switch {
-	case errors.Is(err, core.ErrNotFound):
-		_, _ = s.d.Hasher.Verify(s.dummy, password) // same cost as a real check
+	if len(name) > 2*core.MaxUsernameLen || len(password) > 4*core.MaxPasswordLen {
 		return Login{}, bad
-	case err != nil:
+	}
+	if err := s.allowClient(ctx, LimitLoginIP, "log-in attempts from this address"); err != nil {
 		return Login{}, err
 	}
-	ok, err := s.d.Hasher.Verify(u.PasswordHash, password)
+	if err := s.allow(ctx, LimitLoginUser, name, "log-in attempts for this account"); err != nil {
+		return Login{}, err
+	}
+	u, err := s.checkPassword(ctx, name, password)
 	if err != nil {
 		return Login{}, err
 	}
-	if !ok {
-		return Login{}, bad
+	return s.openSession(ctx, u)
+}
+
+// checkPassword returns the user named username if password is theirs, or unauthenticated. An unknown user
+// costs one hash too, so timing does not tell which usernames exist.
+func (s *Service) checkPassword(ctx context.Context, username, password string) (core.User, error) {
+	bad := core.Errorf(core.CodeUnauthenticated, "invalid username or password")
+	u, err := s.d.Users.UserByUsername(ctx, username)
+	switch {
+	case errors.Is(err, core.ErrNotFound):
+		if _, err := s.d.Hasher.Verify(ctx, s.dummy, password); err != nil {
+			return core.User{}, err
+		}
+		return core.User{}, bad
+	case err != nil:
+		return core.User{}, err
 	}
+	ok, err := s.d.Hasher.Verify(ctx, u.PasswordHash, password)
+	if err != nil {
+		return core.User{}, err
+	}
+	if !ok {
+		return core.User{}, bad
+	}
+	return u, nil
+}
+
+// openSession stores a new session of u and returns its token.
+func (s *Service) openSession(ctx context.Context, u core.User) (Login, error) {
 	token, err := newToken()
 	if err != nil {
 		return Login{}, err
@@ -84,6 +115,57 @@ func (s *Service) LogIn(ctx context.Context, username, password string) (Login, 
 		return Login{}, err
 	}
 	return Login{Token: token, ExpiresAt: sess.ExpiresAt, User: u}, nil
+}
+
+// LogOutEverywhere ends every session of the user token belongs to, this one included, and their real-time
+// connections on every node.
+func (s *Service) LogOutEverywhere(ctx context.Context, token string) error {
+	u, _, err := s.AuthenticateSession(ctx, token)
+	if err != nil {
+		return err
+	}
+	return s.endSessions(ctx, u.ID, "")
+}
+
+// endSessions deletes every session of userID but except's and announces it to every node.
+func (s *Service) endSessions(ctx context.Context, userID, except string) error {
+	if _, err := s.d.Sessions.DeleteUserSessions(ctx, userID, except); err != nil {
+		return err
+	}
+	s.publish(ctx, core.UserTopic(userID), core.Envelope{Session: &core.SessionEnded{UserID: userID, All: true,
+		Except: except}})
+	return nil
+}
+
+// ChangePassword replaces the password of the user token belongs to, once current is proven, and ends every
+// other session of the user (and their connections); the session of token stays. Attempts count against
+// LimitLoginUser, like log-ins.
+func (s *Service) ChangePassword(ctx context.Context, token, current, next string) error {
+	u, sess, err := s.AuthenticateSession(ctx, token)
+	if err != nil {
+		return err
+	}
+	if err := core.ValidatePassword(next); err != nil {
+		return err
+	}
+	if err := s.allow(ctx, LimitLoginUser, u.Username, "password attempts for this account"); err != nil {
+		return err
+	}
+	if _, err := s.checkPassword(ctx, u.Username, current); err != nil {
+		if errors.Is(err, core.ErrUnauthenticated) {
+			// The caller is authenticated: a wrong current password is bad input, not a bad token.
+			return &core.Error{Code: core.CodePermissionDenied, Field: "currentPassword", Message: "the current password is wrong"}
+		}
+		return err
+	}
+	hash, err := s.d.Hasher.Hash(ctx, next)
+	if err != nil {
+		return err
+	}
+	if err := s.d.Users.SetPasswordHash(ctx, u.ID, hash); err != nil {
+		return err
+	}
+	return s.endSessions(ctx, u.ID, sess.TokenHash)
 }
 
 // LogOut ends the session of token, and with it the real-time connections it authenticated, on every node

@@ -37,8 +37,14 @@ func (s *Service) CreateConversation(ctx context.Context, actor string, in Creat
 	if err != nil {
 		return core.Summary{}, false, err
 	}
+	if err := s.allow(ctx, LimitConversation, actor, "conversations created or changed"); err != nil {
+		return core.Summary{}, false, err
+	}
 	others, err := s.otherUsers(ctx, actor, in.MemberIDs, core.MaxGroupMembers-1)
 	if err != nil {
+		return core.Summary{}, false, err
+	}
+	if err := s.refuseBlocked(ctx, actor, others); err != nil {
 		return core.Summary{}, false, err
 	}
 	now := s.now()
@@ -165,6 +171,9 @@ func (s *Service) Channels(ctx context.Context, q string, page core.PageRequest)
 
 // UpdateConversation renames a conversation or changes its topic (admins and owners).
 func (s *Service) UpdateConversation(ctx context.Context, actor, id string, in UpdateInput) (core.Summary, error) {
+	if err := s.allow(ctx, LimitConversation, actor, "conversations created or changed"); err != nil {
+		return core.Summary{}, err
+	}
 	if _, _, err := s.membership(ctx, actor, id); err != nil {
 		return core.Summary{}, err
 	}

@@ -37,8 +37,8 @@ func (f *fakeIDs) NewID() string { return fmt.Sprintf("id-%08d", f.n.Add(1)) }
 // fakeHasher "hashes" by prefixing, so tests do not pay for argon2id.
 type fakeHasher struct{}
 
-func (fakeHasher) Hash(p string) (string, error) { return "plain:" + p, nil }
-func (fakeHasher) Verify(h, p string) (bool, error) {
+func (fakeHasher) Hash(_ context.Context, p string) (string, error) { return "plain:" + p, nil }
+func (fakeHasher) Verify(_ context.Context, h, p string) (bool, error) {
 	if !strings.HasPrefix(h, "plain:") {
 		return false, fmt.Errorf("malformed hash")
 	}
@@ -67,7 +67,7 @@ func newEnv(t *testing.T, mutate ...func(*chat.Config)) *env {
 	for _, m := range mutate {
 		m(&cfg)
 	}
-	svc, err := chat.New(ctx, cfg, chat.Deps{Users: store, Sessions: store, Conversations: store, Members: store, Contacts: store,
+	svc, err := chat.New(ctx, cfg, chat.Deps{Users: store, Sessions: store, Conversations: store, Members: store, Contacts: store, Blocks: store,
 		Summaries: store, History: store, Ledger: store, Log: log, Fanout: fan,
 		Limiter: memory.NewRateLimiter(clock), Presence: memory.NewPresence(clock), Hasher: fakeHasher{}, Clock: clock, IDs: &fakeIDs{}})
 	require.NoError(t, err)

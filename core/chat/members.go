@@ -22,6 +22,9 @@ func (s *Service) Members(ctx context.Context, actor, id string, page core.PageR
 
 // Join adds actor to a channel. Joining a channel twice is harmless.
 func (s *Service) Join(ctx context.Context, actor, id string) (core.Summary, error) {
+	if err := s.allow(ctx, LimitMembers, actor, "membership changes"); err != nil {
+		return core.Summary{}, err
+	}
 	_, err := s.change(ctx, id, func(ctx context.Context, tx ports.LedgerTx, conv core.Conversation) ([]core.Event, error) {
 		_, err := tx.Member(ctx, id, actor)
 		switch {
@@ -44,6 +47,9 @@ func (s *Service) Join(ctx context.Context, actor, id string) (core.Summary, err
 // Leave removes actor from a conversation. Direct conversations cannot be left, and the last owner of a
 // conversation with other members must hand ownership over first.
 func (s *Service) Leave(ctx context.Context, actor, id string) error {
+	if err := s.allow(ctx, LimitMembers, actor, "membership changes"); err != nil {
+		return err
+	}
 	if _, _, err := s.membership(ctx, actor, id); err != nil {
 		return err
 	}
@@ -88,11 +94,17 @@ func (s *Service) AddMembers(ctx context.Context, actor, id string, userIDs []st
 	if len(userIDs) == 0 {
 		return nil, core.Invalid("userIds", "name at least one user")
 	}
+	if err := s.allow(ctx, LimitMembers, actor, "membership changes"); err != nil {
+		return nil, err
+	}
 	if _, _, err := s.membership(ctx, actor, id); err != nil {
 		return nil, err
 	}
 	others, err := s.otherUsers(ctx, actor, userIDs, core.MaxMembersPerAdd)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.refuseBlocked(ctx, actor, others); err != nil {
 		return nil, err
 	}
 	events, err := s.change(ctx, id, func(ctx context.Context, tx ports.LedgerTx, conv core.Conversation) ([]core.Event, error) {
@@ -113,6 +125,16 @@ func (s *Service) AddMembers(ctx context.Context, actor, id string, userIDs []st
 			nm := core.Member{ConversationID: id, UserID: uid, Role: core.RoleMember, JoinedAt: s.now()}
 			evs = append(evs, core.Event{Type: core.EventMemberJoined, ActorID: actor, Member: &nm})
 		}
+		if conv.Kind == core.KindGroup && len(evs) > 0 {
+			// Counted while the transaction holds the conversation, as in Leave: concurrent adds queue behind it.
+			n, err := s.d.Members.MemberCount(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			if n+len(evs) > core.MaxGroupMembers {
+				return nil, core.Invalid("userIds", "a group has at most %d members (it has %d)", core.MaxGroupMembers, n)
+			}
+		}
 		return evs, nil
 	})
 	if err != nil {
@@ -130,6 +152,9 @@ func (s *Service) AddMembers(ctx context.Context, actor, id string, userIDs []st
 func (s *Service) RemoveMember(ctx context.Context, actor, id, userID string) error {
 	if userID == actor {
 		return s.Leave(ctx, actor, id)
+	}
+	if err := s.allow(ctx, LimitMembers, actor, "membership changes"); err != nil {
+		return err
 	}
 	if _, _, err := s.membership(ctx, actor, id); err != nil {
 		return err
@@ -155,6 +180,9 @@ func (s *Service) RemoveMember(ctx context.Context, actor, id, userID string) er
 func (s *Service) SetRole(ctx context.Context, actor, id, userID string, role core.Role) (core.Member, error) {
 	if !role.Valid() {
 		return core.Member{}, core.Invalid("role", "role must be owner, admin or member")
+	}
+	if err := s.allow(ctx, LimitMembers, actor, "membership changes"); err != nil {
+		return core.Member{}, err
 	}
 	if _, _, err := s.membership(ctx, actor, id); err != nil {
 		return core.Member{}, err

@@ -65,11 +65,10 @@ func (s *Service) Submit(ctx context.Context, actor string, in SendInput) (*Pend
 			return nil, err
 		}
 	}
-	ok, retry, err := s.d.Limiter.Allow(ctx, "send:"+actor, s.cfg.SendRate)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
+	if err := s.allow(ctx, LimitSend, actor, "messages"); err != nil {
+		if !errors.Is(err, core.ErrRateLimited) {
+			return nil, err
+		}
 		// A retry of a message already stored is answered from storage even over the rate. Other retries are
 		// not looked up here: the sequencer answers them with the stored message (Duplicate), so a send costs
 		// the gateway no storage read.
@@ -78,7 +77,7 @@ func (s *Service) Submit(ctx context.Context, actor string, in SendInput) (*Pend
 		} else if !errors.Is(err, core.ErrNotFound) {
 			return nil, err
 		}
-		return nil, &core.Error{Code: core.CodeRateLimited, Message: "too many messages; slow down", RetryAfter: retry}
+		return nil, err
 	}
 	cmd := core.SendCommand{ID: s.d.IDs.NewID(), Origin: s.cfg.Node, ConversationID: in.ConversationID, SenderID: actor,
 		MessageID: s.d.IDs.NewID(), ClientMsgID: in.ClientMsgID, Body: in.Body, ReplyTo: in.ReplyTo, At: s.now()}
@@ -166,6 +165,9 @@ func (s *Service) Delete(ctx context.Context, actor, conversationID, messageID s
 // alterMessage runs an edit or delete in the ledger; decide mutates the message and names the event ("" = none).
 func (s *Service) alterMessage(ctx context.Context, actor, conversationID, messageID string,
 	decide func(core.Member, core.Conversation, *core.Message) (core.EventType, error)) (core.Message, error) {
+	if err := s.allow(ctx, LimitEdit, actor, "edits and deletes"); err != nil {
+		return core.Message{}, err
+	}
 	if _, _, err := s.membership(ctx, actor, conversationID); err != nil {
 		return core.Message{}, err
 	}
@@ -227,6 +229,9 @@ func (s *Service) Events(ctx context.Context, actor, conversationID string, afte
 
 // MarkRead records that actor has read up to seq (never moving backwards) and tells the conversation.
 func (s *Service) MarkRead(ctx context.Context, actor, conversationID string, seq int64) (int64, error) {
+	if err := s.allow(ctx, LimitRead, actor, "read marks"); err != nil {
+		return 0, err
+	}
 	conv, m, err := s.membership(ctx, actor, conversationID)
 	if err != nil {
 		return 0, err

@@ -23,10 +23,14 @@ const (
 // typingRate bounds typing notices per user and conversation: a client may send them on every key press.
 var typingRate = core.Rate{Limit: 1, Per: time.Second}
 
-// Typing tells a conversation that actor is (or stopped) typing. Notices beyond the throttle are dropped
-// silently, before anything is read: they are ephemeral hints, not data. Stopping is never throttled.
+// Typing tells a conversation that actor is (or stopped) typing. Every notice counts against LimitTyping
+// (rate_limited beyond it); within it, "started typing" notices beyond one a second per conversation are
+// dropped silently, before anything is read: they are ephemeral hints, not data.
 // Membership is checked as for sends (trustedMember), so a notice costs no storage read within SendAuthTTL.
 func (s *Service) Typing(ctx context.Context, actor, conversationID string, typing bool) error {
+	if err := s.allow(ctx, LimitTyping, actor, "typing notices"); err != nil {
+		return err
+	}
 	if typing {
 		ok, _, err := s.d.Limiter.Allow(ctx, "typing:"+actor+":"+conversationID, typingRate)
 		if err != nil || !ok {
@@ -105,10 +109,16 @@ func (s *Service) ConversationIDs(ctx context.Context, userID string) ([]string,
 	return s.d.Members.ConversationIDsOf(ctx, userID)
 }
 
-// Presence returns the presence of users.
-func (s *Service) Presence(ctx context.Context, userIDs []string) ([]core.Presence, error) {
+// Presence returns the presence of users as actor may see it: a user actor shares no direct or group
+// conversation with, or who blocks actor, is shown offline with no last-seen time, as an unknown user is
+// (unless Config.PresenceToEveryone). Actor always sees their own.
+func (s *Service) Presence(ctx context.Context, actor string, userIDs []string) ([]core.Presence, error) {
 	if len(userIDs) == 0 || len(userIDs) > MaxPresenceUsers {
 		return nil, core.Invalid("userIds", "name 1 to %d users", MaxPresenceUsers)
+	}
+	visible, err := s.presenceVisible(ctx, actor, userIDs)
+	if err != nil {
+		return nil, err
 	}
 	st, err := s.d.Presence.Status(ctx, userIDs)
 	if err != nil {
@@ -116,11 +126,41 @@ func (s *Service) Presence(ctx context.Context, userIDs []string) ([]core.Presen
 	}
 	out := make([]core.Presence, 0, len(userIDs))
 	for _, id := range userIDs {
-		p := st[id]
-		p.UserID = id
+		p := core.Presence{UserID: id}
+		if visible[id] {
+			p = st[id]
+			p.UserID = id
+		}
 		out = append(out, p)
 	}
 	return out, nil
+}
+
+// presenceVisible says which of userIDs actor may see the presence of.
+func (s *Service) presenceVisible(ctx context.Context, actor string, userIDs []string) (map[string]bool, error) {
+	visible := make(map[string]bool, len(userIDs))
+	if s.cfg.PresenceToEveryone {
+		for _, id := range userIDs {
+			visible[id] = true
+		}
+	} else {
+		contacts, err := s.d.Contacts.ContactsOf(ctx, actor, MaxPresenceContacts)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range contacts {
+			visible[id] = true
+		}
+		visible[actor] = true
+	}
+	blockers, err := s.d.Blocks.BlockersOf(ctx, actor, userIDs)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range blockers {
+		delete(visible, id)
+	}
+	return visible, nil
 }
 
 // Connected records a live connection; when it is the user's first, contacts are told the user is online.
@@ -159,10 +199,17 @@ func (s *Service) announcePresence(ctx context.Context, p core.Presence) {
 		s.log.WarnContext(ctx, "presence: listing contacts", "user", p.UserID, "err", err)
 		return
 	}
+	blocked, err := s.d.Blocks.Blocking(ctx, p.UserID, contacts)
+	if err != nil {
+		s.log.WarnContext(ctx, "presence: listing blocks", "user", p.UserID, "err", err)
+		return
+	}
 	topics := make([]string, 0, len(contacts)+1)
 	topics = append(topics, core.UserTopic(p.UserID))
 	for _, id := range contacts {
-		topics = append(topics, core.UserTopic(id))
+		if _, found := slices.BinarySearch(blocked, id); !found {
+			topics = append(topics, core.UserTopic(id))
+		}
 	}
 	if err := s.d.Fanout.PublishMany(ctx, topics, core.Envelope{Presence: &p}); err != nil {
 		s.log.WarnContext(ctx, "presence: fan-out publish failed", "user", p.UserID, "err", err)

@@ -128,7 +128,7 @@ func TestPresenceReachesContacts(t *testing.T) {
 		assert.True(t, envs[0].Presence.Online)
 		assert.Equal(t, alice, envs[0].Presence.UserID)
 	}
-	ps, err := e.svc.Presence(ctx, []string{alice, bob})
+	ps, err := e.svc.Presence(ctx, bob, []string{alice, bob})
 	require.NoError(t, err)
 	assert.True(t, ps[0].Online)
 	assert.False(t, ps[1].Online)
@@ -143,6 +143,6 @@ func TestPresenceReachesContacts(t *testing.T) {
 	assert.Len(t, rec.envs[core.UserTopic(bob)], 2, "one online, one offline")
 	rec.mu.Unlock()
 
-	_, err = e.svc.Presence(ctx, nil)
+	_, err = e.svc.Presence(ctx, bob, nil)
 	assert.ErrorIs(t, err, core.ErrInvalidArgument)
 }

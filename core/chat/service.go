@@ -5,6 +5,7 @@ package chat
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -18,7 +19,11 @@ type Config struct {
 	SessionTTL      time.Duration // how long a login lasts
 	AckTimeout      time.Duration // how long a send waits for its sequenced result
 	AcceptOnTimeout bool          // the log is durable: a send not sequenced in time is acknowledged as accepted
-	SendRate        core.Rate     // per-user message rate
+	SendRate        core.Rate     // per-user message rate; when set, it overrides Limits[LimitSend]
+	Limits          Limits        // rate limits; nil takes DefaultLimits, an absent limit is off
+	// PresenceToEveryone lets any user see any user's presence; by default only people who share a direct
+	// or group conversation with a user (and are not blocked by them) see it.
+	PresenceToEveryone bool
 	// SendAuthTTL is how long a sender found a member may send to the conversation without the gateway reading
 	// the membership again (the sequencer always checks it); 0 reads it on every send.
 	SendAuthTTL time.Duration
@@ -33,7 +38,7 @@ func DefaultConfig() Config {
 		Node:       "node",
 		SessionTTL: 30 * 24 * time.Hour,
 		AckTimeout: 5 * time.Second,
-		SendRate:   core.Rate{Limit: 50, Per: 10 * time.Second},
+		Limits:     DefaultLimits(),
 	}
 }
 
@@ -48,11 +53,24 @@ func (c Config) withDefaults() (Config, error) {
 	if c.AckTimeout == 0 {
 		c.AckTimeout = d.AckTimeout
 	}
-	if c.SendRate == (core.Rate{}) {
-		c.SendRate = d.SendRate
+	limits := d.Limits
+	if c.Limits != nil {
+		limits = make(Limits, len(c.Limits)+1)
+		for k, v := range c.Limits {
+			limits[k] = v
+		}
 	}
-	if c.SessionTTL < 0 || c.AckTimeout < 0 || c.SendRate.Limit < 1 || c.SendRate.Per <= 0 || c.SendAuthTTL < 0 {
-		return c, errors.New("chat: SessionTTL, AckTimeout and SendRate must be positive, SendAuthTTL not negative")
+	if c.SendRate != (core.Rate{}) {
+		limits[LimitSend] = c.SendRate
+	}
+	c.Limits = limits
+	for name, r := range c.Limits {
+		if r.Limit < 1 || r.Per <= 0 {
+			return c, fmt.Errorf("chat: rate limit %s must be positive", name)
+		}
+	}
+	if c.SessionTTL < 0 || c.AckTimeout < 0 || c.SendAuthTTL < 0 {
+		return c, errors.New("chat: SessionTTL and AckTimeout must be positive, SendAuthTTL not negative")
 	}
 	return c, nil
 }
@@ -64,6 +82,7 @@ type Deps struct {
 	Conversations ports.ConversationStore
 	Members       ports.MemberStore
 	Contacts      ports.ContactStore
+	Blocks        ports.BlockStore
 	Summaries     ports.SummaryStore
 	History       ports.HistoryStore
 	Ledger        ports.Ledger
@@ -79,7 +98,7 @@ type Deps struct {
 
 func (d Deps) validate() error {
 	if d.Users == nil || d.Sessions == nil || d.Conversations == nil || d.Members == nil || d.Contacts == nil ||
-		d.Summaries == nil ||
+		d.Blocks == nil || d.Summaries == nil ||
 		d.History == nil || d.Ledger == nil || d.Log == nil || d.Fanout == nil || d.Limiter == nil || d.Presence == nil ||
 		d.Hasher == nil || d.Clock == nil || d.IDs == nil {
 		return errors.New("chat: every dependency is required")
@@ -112,7 +131,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 	}
 	s := &Service{cfg: cfg, d: d, log: d.Logger, waiters: newWaiters(),
 		auth: newSendAuth(cfg.SendAuthTTL, MaxSendAuthEntries)}
-	if s.dummy, err = d.Hasher.Hash("not a real password, only for timing"); err != nil {
+	if s.dummy, err = d.Hasher.Hash(ctx, "not a real password, only for timing"); err != nil {
 		return nil, err
 	}
 	s.sub, err = d.Fanout.Subscribe(ctx, func(_ string, env core.Envelope) {

@@ -325,6 +325,7 @@ func fanAllKinds() []core.Envelope {
 		{Membership: &core.MembershipChange{UserID: "u1", ConversationID: "c1", Joined: true}},
 		{Membership: &core.MembershipChange{UserID: "u1", ConversationID: "c2", Joined: false}},
 		{Session: &core.SessionEnded{UserID: "u1", TokenHash: "5f2b8c0d"}},
+		{Session: &core.SessionEnded{UserID: "u1", All: true, Except: "5f2b8c0d"}},
 	}
 }
 

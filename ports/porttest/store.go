@@ -24,6 +24,7 @@ type Stores struct {
 	History       ports.HistoryStore
 	Ledger        ports.Ledger
 	Contacts      ports.ContactStore
+	Blocks        ports.BlockStore
 }
 
 // TestStores runs every store contract suite. newStore must return empty stores, fresh for each call.
@@ -38,6 +39,7 @@ func TestStores(t *testing.T, newStore func(t *testing.T) Stores) {
 	t.Run("ConversationStore", func(t *testing.T) { TestConversationStore(t, newStore) })
 	t.Run("MemberStore", func(t *testing.T) { TestMemberStore(t, newStore) })
 	t.Run("ContactStore", func(t *testing.T) { TestContactStore(t, newStore) })
+	t.Run("BlockStore", func(t *testing.T) { TestBlockStore(t, newStore) })
 	t.Run("HistoryStore", func(t *testing.T) { TestHistoryStore(t, newStore) })
 	t.Run("Ledger", func(t *testing.T) { TestLedger(t, newStore) })
 }
@@ -67,6 +69,11 @@ func stNormUser(u core.User) core.User {
 func stNormSession(s core.Session) core.Session {
 	s.CreatedAt, s.ExpiresAt = stMS(s.CreatedAt), stMS(s.ExpiresAt)
 	return s
+}
+
+func stNormBlock(b core.Block) core.Block {
+	b.CreatedAt = stMS(b.CreatedAt)
+	return b
 }
 
 func stNormConv(c core.Conversation) core.Conversation {

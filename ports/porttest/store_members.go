@@ -50,6 +50,31 @@ func TestMemberStore(t *testing.T, newStore func(t *testing.T) Stores) {
 		assert.ErrorIs(t, err, core.ErrInvalidArgument)
 	})
 
+	t.Run("member count", func(t *testing.T) {
+		t.Parallel()
+		f := newStFixture(t, newStore)
+		f.conv("c1", core.KindGroup, "Team", stAt(1), "u1", "u2", "u3", "u4")
+		f.conv("c2", core.KindGroup, "Other", stAt(1), "u1", "u5")
+		f.conv("empty", core.KindGroup, "Nobody", stAt(1))
+		count := func(conv string) int {
+			t.Helper()
+			n, err := f.s.Members.MemberCount(f.ctx, conv)
+			require.NoError(t, err)
+			return n
+		}
+		assert.Equal(t, 4, count("c1"))
+		assert.Equal(t, 2, count("c2"))
+		assert.Zero(t, count("empty"))
+		assert.Zero(t, count("nope"), "an unknown conversation")
+		f.join("c1", "u6")
+		assert.Equal(t, 5, count("c1"))
+		f.next("c1", func(seq int64) core.Event {
+			return stMemberEvent(core.EventMemberLeft, "c1", seq, "u2", core.Member{ConversationID: "c1", UserID: "u2"})
+		})
+		assert.Equal(t, 4, count("c1"), "after u2 left")
+		assert.Equal(t, 2, count("c2"), "other conversations unchanged")
+	})
+
 	t.Run("conversation ids of a user", func(t *testing.T) {
 		t.Parallel()
 		f := newStFixture(t, newStore)

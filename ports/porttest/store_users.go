@@ -114,6 +114,28 @@ func TestUserStore(t *testing.T, newStore func(t *testing.T) ports.UserStore) {
 		}
 	})
 
+	t.Run("set password hash", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		alice, bob := user("u1", "alice", "Alice", 1), user("u2", "bob", "Bob", 2)
+		require.NoError(t, s.CreateUser(ctx, alice))
+		require.NoError(t, s.CreateUser(ctx, bob))
+		require.NoError(t, s.SetPasswordHash(ctx, "u1", "new-hash"))
+		alice.PasswordHash = "new-hash"
+		got, err := s.UserByID(ctx, "u1")
+		require.NoError(t, err)
+		assert.Equal(t, stNormUser(alice), stNormUser(got), "only the hash changes")
+		got, err = s.UserByUsername(ctx, "alice")
+		require.NoError(t, err)
+		assert.Equal(t, "new-hash", got.PasswordHash)
+		got, err = s.UserByID(ctx, "u2")
+		require.NoError(t, err)
+		assert.Equal(t, stNormUser(bob), stNormUser(got), "other users keep theirs")
+		assert.ErrorIs(t, s.SetPasswordHash(ctx, "nobody", "h"), core.ErrNotFound)
+		_, err = s.UserByID(ctx, "nobody")
+		assert.ErrorIs(t, err, core.ErrNotFound, "setting a hash creates no user")
+	})
+
 	t.Run("search with a bad cursor is invalid_argument", func(t *testing.T) {
 		t.Parallel()
 		s := newStore(t)
@@ -191,6 +213,58 @@ func TestSessionStore(t *testing.T, newStore func(t *testing.T) ports.SessionSto
 		n, err = s.DeleteExpiredSessions(ctx, now, 100)
 		require.NoError(t, err)
 		assert.Zero(t, n)
+	})
+
+	t.Run("delete a user's sessions but one", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		for i, owner := range []string{"u1", "u1", "u1", "u2", "u1"} {
+			ttl := time.Hour
+			if i == 2 {
+				ttl = -time.Hour // expired ones go too
+			}
+			require.NoError(t, s.CreateSession(ctx, session(fmt.Sprintf("h%d", i), owner, stAt(i), ttl)))
+		}
+		n, err := s.DeleteUserSessions(ctx, "u1", "h1")
+		require.NoError(t, err)
+		assert.Equal(t, 3, n, "h0, h2 and h4")
+		for _, h := range []string{"h0", "h2", "h4"} {
+			_, err := s.Session(ctx, h)
+			assert.ErrorIs(t, err, core.ErrNotFound, h)
+		}
+		_, err = s.Session(ctx, "h1")
+		assert.NoError(t, err, "the excepted session stays")
+		_, err = s.Session(ctx, "h3")
+		assert.NoError(t, err, "another user's session stays")
+
+		n, err = s.DeleteUserSessions(ctx, "u1", "h1")
+		require.NoError(t, err)
+		assert.Zero(t, n, "nothing left to delete")
+		n, err = s.DeleteUserSessions(ctx, "u1", "h3")
+		require.NoError(t, err)
+		assert.Equal(t, 1, n, "excepting another user's session spares none of u1's")
+		_, err = s.Session(ctx, "h3")
+		assert.NoError(t, err)
+		n, err = s.DeleteUserSessions(ctx, "nobody", "")
+		require.NoError(t, err)
+		assert.Zero(t, n)
+	})
+
+	t.Run("delete all of a user's sessions", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		for i, owner := range []string{"u1", "u2", "u1", "u1"} {
+			require.NoError(t, s.CreateSession(ctx, session(fmt.Sprintf("h%d", i), owner, stAt(i), time.Hour)))
+		}
+		n, err := s.DeleteUserSessions(ctx, "u1", "")
+		require.NoError(t, err)
+		assert.Equal(t, 3, n)
+		for _, h := range []string{"h0", "h2", "h3"} {
+			_, err := s.Session(ctx, h)
+			assert.ErrorIs(t, err, core.ErrNotFound, h)
+		}
+		_, err = s.Session(ctx, "h1")
+		assert.NoError(t, err, "another user's session stays")
 	})
 
 	t.Run("delete", func(t *testing.T) {

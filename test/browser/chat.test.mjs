@@ -42,7 +42,7 @@ async function startServer() {
   const dir = mkdtempSync(join(tmpdir(), 'scalechat-browser-'))
   const log = createWriteStream(join(ARTIFACTS, 'server.log'))
   const proc = spawn(BIN, ['serve', '--role', 'standalone', '--addr', `127.0.0.1:${port}`, '--data-dir', dir, '--log-level', 'warn'], {
-    env: { ...process.env, SCALECHAT_PASSWORD_MEMORY_KIB: '1024', SCALECHAT_PRESENCE_GRACE: '300ms' },
+    env: { ...process.env, SCALECHAT_PASSWORD_MEMORY_KIB: '1024', SCALECHAT_PRESENCE_GRACE: '300ms' }, // default limits
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   proc.stdout.pipe(log)

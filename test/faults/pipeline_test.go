@@ -42,7 +42,7 @@ func newPipeline(t *testing.T, ackTimeout time.Duration) *pipeline {
 		fan: memory.NewFanout()}
 	var err error
 	p.svc, err = chat.New(ctx, chat.Config{Node: "gateway-1", AckTimeout: ackTimeout, AcceptOnTimeout: true,
-		SendRate: core.Rate{Limit: 1000, Per: time.Second}}, chat.Deps{Users: p.store, Sessions: p.store, Contacts: p.store,
+		SendRate: core.Rate{Limit: 1000, Per: time.Second}}, chat.Deps{Users: p.store, Sessions: p.store, Contacts: p.store, Blocks: p.store,
 		Conversations: p.store, Members: p.store, Summaries: p.store, History: p.store, Ledger: p.store, Log: p.log,
 		Fanout: p.fan, Limiter: memory.NewRateLimiter(memory.SystemClock{}),
 		Presence: memory.NewPresence(memory.SystemClock{}), Hasher: plainHasher{}, Clock: memory.SystemClock{},
@@ -149,8 +149,8 @@ func (silentFanout) Subscribe(context.Context, func(string, core.Envelope)) (por
 // plainHasher "hashes" by prefixing, so these tests do not pay for argon2id.
 type plainHasher struct{}
 
-func (plainHasher) Hash(p string) (string, error) { return "plain:" + p, nil }
-func (plainHasher) Verify(h, p string) (bool, error) {
+func (plainHasher) Hash(_ context.Context, p string) (string, error) { return "plain:" + p, nil }
+func (plainHasher) Verify(_ context.Context, h, p string) (bool, error) {
 	if !strings.HasPrefix(h, "plain:") {
 		return false, errors.New("malformed hash")
 	}

@@ -157,6 +157,10 @@ type Options struct {
 
 // Start runs `scalechat serve` with opts on a free port and waits until /readyz answers 200.
 // The process is stopped (SIGTERM, then SIGKILL) when the test ends; its log is printed if the test failed.
+// LocalTestLimits turns the per-address rate limits off: every client of a test shares 127.0.0.1. The per-user
+// limits stay at their defaults.
+const LocalTestLimits = "login-ip=off,register-ip=off,handshake-ip=off"
+
 func Start(t testing.TB, opts Options) *Process {
 	t.Helper()
 	p, err := TryStart(t, opts)
@@ -279,7 +283,9 @@ func (p *Process) start() error {
 	cmd := exec.Command(path, p.args...)
 	cmd.Env = os.Environ()
 	if p.path == "" {
-		cmd.Env = append(cmd.Env, "SCALECHAT_PASSWORD_MEMORY_KIB=1024")
+		// Every test client comes from 127.0.0.1: the per-address limits would count a whole suite as one
+		// client. Tests of those limits set SCALECHAT_RATE_LIMITS (or --rate-limits) themselves.
+		cmd.Env = append(cmd.Env, "SCALECHAT_PASSWORD_MEMORY_KIB=1024", "SCALECHAT_RATE_LIMITS="+LocalTestLimits)
 	}
 	cmd.Env = append(cmd.Env, p.env...)
 	cmd.Stdout, cmd.Stderr = p.logs, p.logs

@@ -427,7 +427,8 @@ func (c *Cluster) tryStart(t testing.TB, o harness.Options, role string, n int) 
 		o.ReadyTimeout = readyTimeout
 	}
 	o.Args = append(c.Args(role, node), o.Args...)
-	o.Env = append([]string{"SCALECHAT_SEND_RATE_LIMIT=1000000", "SCALECHAT_PRESENCE_GRACE=300ms"},
+	o.Env = append([]string{"SCALECHAT_SEND_RATE_LIMIT=1000000", "SCALECHAT_PRESENCE_GRACE=300ms",
+		"SCALECHAT_RATE_LIMITS=" + harness.LocalTestLimits},
 		append(slices.Clone(c.opts.Env), o.Env...)...)
 	p, err := harness.TryStart(t, o)
 	if err != nil {

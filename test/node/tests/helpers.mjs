@@ -69,6 +69,8 @@ export async function startServer(env = {}) {
       ...process.env,
       SCALECHAT_PASSWORD_MEMORY_KIB: '1024',
       SCALECHAT_PRESENCE_GRACE: '300ms',
+      // Every client of the suite shares 127.0.0.1: no per-address limits unless a test sets them.
+      SCALECHAT_RATE_LIMITS: 'login-ip=off,register-ip=off,handshake-ip=off',
       SCALECHAT_LOG_LEVEL: process.env.SCALECHAT_LOG_LEVEL || 'info',
       ...env,
     },
