@@ -190,3 +190,13 @@ func TestInvisibleTitlesAreEmpty(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "", topic)
 }
+
+func TestMessageIDIsNameBased(t *testing.T) {
+	id := core.MessageID("conv", "alice", "c-1")
+	assert.Regexp(t, `^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`, id)
+	assert.Equal(t, id, core.MessageID("conv", "alice", "c-1"), "every attempt names the same message")
+	for _, other := range []string{core.MessageID("conv", "alice", "c-2"), core.MessageID("conv", "bob", "c-1"),
+		core.MessageID("conv2", "alice", "c-1"), core.MessageID("conva", "lice", "c-1")} {
+		assert.NotEqual(t, id, other)
+	}
+}

@@ -1,6 +1,8 @@
 package core
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"strings"
 	"time"
 )
@@ -25,6 +27,33 @@ type Message struct {
 	CreatedAt      time.Time
 	EditedAt       *time.Time
 	DeletedAt      *time.Time
+}
+
+// MessageID is the id of the message sender sends to a conversation under clientMsgID: a name-based UUID
+// (version 8, from SHA-256). Every attempt of one send (a retry through another gateway, a command redelivered
+// to another worker) names the same message, so an answer given before sequencing, "accepted", names the
+// message that is stored, whichever attempt is sequenced first.
+func MessageID(conversationID, senderID, clientMsgID string) string {
+	h := sha256.New()
+	for _, s := range []string{conversationID, senderID, clientMsgID} {
+		h.Write([]byte(s))
+		h.Write([]byte{0}) // ids and clientMsgIds hold no NUL: the fields cannot run into each other
+	}
+	var b [16]byte
+	copy(b[:], h.Sum(nil))
+	b[6] = b[6]&0x0f | 0x80 // version 8
+	b[8] = b[8]&0x3f | 0x80 // RFC 9562 variant
+	var out [36]byte
+	hex.Encode(out[0:8], b[0:4])
+	out[8] = '-'
+	hex.Encode(out[9:13], b[4:6])
+	out[13] = '-'
+	hex.Encode(out[14:18], b[6:8])
+	out[18] = '-'
+	hex.Encode(out[19:23], b[8:10])
+	out[23] = '-'
+	hex.Encode(out[24:], b[10:16])
+	return string(out[:])
 }
 
 // Deleted reports whether the message is a tombstone.

@@ -3,7 +3,6 @@ package faults_test
 import (
 	"context"
 	"errors"
-	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -108,13 +107,9 @@ func TestRedeliveredSendIsNotARetry(t *testing.T) {
 // accepted (REST 202), "seq pending: only seq is not filled in yet". The first attempt's command is sequenced
 // and the retry's deduped, so the message stored carries the first command's id — not the id the 202 named.
 //
-// KNOWN BUG, not fixed (see the report): message ids are drawn per command (chat.Service.Submit), so an
-// accepted ack of a retry may name an id that will never exist. Skipped unless SCALECHAT_KNOWN_BUGS=1, so that
-// `make test` stays green; the cluster tests count such acks ("accepted acks naming another id").
+// Message ids are derived from (conversation, sender, clientMsgId) (core.MessageID), so the 202 names the
+// stored message whichever attempt won.
 func TestAcceptedRetryNamesTheStoredMessage(t *testing.T) {
-	if os.Getenv("SCALECHAT_KNOWN_BUGS") != "1" {
-		t.Skip("known bug: an accepted (202) retry names a message id that is never stored; SCALECHAT_KNOWN_BUGS=1 runs it")
-	}
 	t.Parallel()
 	p := newPipeline(t, 200*time.Millisecond)
 	ctx := context.Background()
