@@ -16,6 +16,11 @@ type Presence interface {
 	Drop(ctx context.Context, userID, connID string) (offline bool, err error)
 	// Status returns the presence of each user (unknown users are offline with a zero LastSeenAt).
 	Status(ctx context.Context, userIDs []string) (map[string]core.Presence, error)
+	// Expire finds up to limit users who went offline without a Drop saying so (every connection of theirs
+	// expired: a node froze or died) and returns them, offline, with their last-seen time. Each such going
+	// offline is returned once, to one caller, across every node sharing the tracker; a user is reported
+	// again only after being online again (a Touch that returned online=true).
+	Expire(ctx context.Context, limit int) ([]core.Presence, error)
 }
 
 // RateLimiter enforces rates per key (e.g. "send:<userId>").

@@ -29,6 +29,7 @@ type Presence struct {
 type presenceUser struct {
 	conns    map[string]presenceConn
 	lastSeen time.Time // when the user was last known online, once offline
+	reported bool      // reported online (Touch said online) and not since reported offline (Drop or Expire)
 }
 
 type presenceConn struct {
@@ -63,6 +64,9 @@ func (p *Presence) Touch(ctx context.Context, userID, connID string, ttl time.Du
 	u.prune(now)
 	wasOnline := len(u.conns) > 0
 	u.conns[connID] = presenceConn{touched: now, expires: now.Add(ttl)}
+	if !wasOnline {
+		u.reported = true
+	}
 	return !wasOnline, nil
 }
 
@@ -83,7 +87,7 @@ func (p *Presence) Drop(ctx context.Context, userID, connID string) (bool, error
 	if len(u.conns) > 0 {
 		return false, nil
 	}
-	u.lastSeen = now
+	u.lastSeen, u.reported = now, false
 	return true, nil
 }
 
@@ -104,6 +108,28 @@ func (p *Presence) Status(ctx context.Context, userIDs []string) (map[string]cor
 			}
 		}
 		out[id] = st
+	}
+	return out, nil
+}
+
+// Expire returns users reported online whose every connection expired, and reports them offline.
+func (p *Presence) Expire(ctx context.Context, limit int) ([]core.Presence, error) {
+	now := p.clock.Now()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []core.Presence
+	for id, u := range p.users {
+		if len(out) >= limit {
+			break
+		}
+		if !u.reported {
+			continue
+		}
+		u.prune(now)
+		if len(u.conns) == 0 {
+			u.reported = false
+			out = append(out, core.Presence{UserID: id, LastSeenAt: u.lastSeen})
+		}
 	}
 	return out, nil
 }

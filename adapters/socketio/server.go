@@ -417,6 +417,10 @@ func (s *Server) heartbeats() {
 					s.log.Warn("presence heartbeat", "user", c.userID, "err", err)
 				}
 			}
+			// Users of a node that froze or died went offline without a disconnect: announce them.
+			if n, err := s.svc.ExpirePresence(s.ctx); err != nil {
+				s.log.Warn("presence expiry", "err", err, "announced", n)
+			}
 		}
 	}
 }

@@ -280,3 +280,28 @@ func TestParseLimits(t *testing.T) {
 		assert.NotEmpty(t, chat.LimitDoc(name))
 	}
 }
+
+func TestPresenceFoundExpiredIsAnnounced(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	alice, bob := e.user("alice"), e.user("bob")
+	e.group(alice, bob)
+	require.NoError(t, e.svc.Connected(ctx, alice, "frozen-node/1"))
+	rec := e.record(core.UserTopic(bob))
+	n, err := e.svc.ExpirePresence(ctx)
+	require.NoError(t, err)
+	assert.Zero(t, n, "a live connection is not expired")
+
+	e.clock.Advance(chat.PresenceTTL + time.Second) // the node stopped heartbeating
+	n, err = e.svc.ExpirePresence(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+	envs := rec.wait(t, core.UserTopic(bob), 1)
+	require.NotNil(t, envs[0].Presence)
+	assert.Equal(t, alice, envs[0].Presence.UserID)
+	assert.False(t, envs[0].Presence.Online)
+	n, err = e.svc.ExpirePresence(ctx)
+	require.NoError(t, err)
+	assert.Zero(t, n, "announced once")
+}

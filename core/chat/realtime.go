@@ -190,6 +190,20 @@ func (s *Service) Disconnected(ctx context.Context, userID, connID string) error
 	return nil
 }
 
+// maxExpiredPerSweep bounds the users one ExpirePresence reports.
+const maxExpiredPerSweep = 1000
+
+// ExpirePresence announces offline the users whose connections all expired without a disconnect being seen
+// (their node froze or died), as Disconnected would have: every node serving clients calls it periodically,
+// and the tracker hands each such user to one of them. It says how many it announced.
+func (s *Service) ExpirePresence(ctx context.Context) (int, error) {
+	gone, err := s.d.Presence.Expire(ctx, maxExpiredPerSweep)
+	for _, p := range gone {
+		s.announcePresence(ctx, p)
+	}
+	return len(gone), err
+}
+
 // announcePresence tells the user and their contacts: the members of the user's direct and group
 // conversations, found in one store read. Channels are public and can be huge: presence does not travel
 // through them. A user with more than MaxPresenceContacts contacts is announced to the first of them.

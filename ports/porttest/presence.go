@@ -117,6 +117,66 @@ func TestPresence(t *testing.T, newPresence func(t *testing.T) ports.Presence) {
 		presDrop(t, p, u, "c1", true, "")
 	})
 
+	t.Run("ExpiredUsersAreReportedOnce", func(t *testing.T) {
+		t.Parallel()
+		p := newPresence(t)
+		gone, live, dropped := uniqueName("user"), uniqueName("user"), uniqueName("user")
+		presTouch(t, p, gone, "c1", presShort, true, "online")
+		presTouch(t, p, gone, "c2", presShort, false, "second connection")
+		presTouch(t, p, live, "c1", presShort, true, "online")
+		presTouch(t, p, dropped, "c1", presShort, true, "online")
+		presDrop(t, p, dropped, "c1", true, "dropped: reported by Drop, not by Expire")
+		mine := map[string]bool{gone: true, live: true, dropped: true}
+
+		// Two sweepers race; together they report the expired user exactly once.
+		var mu sync.Mutex
+		var got []core.Presence
+		sweep := func() {
+			ps, err := p.Expire(t.Context(), 10000)
+			require.NoError(t, err)
+			mu.Lock()
+			defer mu.Unlock()
+			for _, st := range ps {
+				if mine[st.UserID] {
+					got = append(got, st)
+				}
+			}
+		}
+		deadline := time.Now().Add(presWait)
+		for {
+			presTouch(t, p, live, "c1", presShort, false, "kept alive")
+			var wg sync.WaitGroup
+			for range 2 {
+				wg.Add(1)
+				go func() { defer wg.Done(); sweep() }()
+			}
+			wg.Wait()
+			mu.Lock()
+			n := len(got)
+			mu.Unlock()
+			if n > 0 || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(presPeriod)
+		}
+		sweep()
+		require.Len(t, got, 1, "reported once: %v", got)
+		assert.Equal(t, gone, got[0].UserID)
+		assert.False(t, got[0].Online)
+		assert.WithinDuration(t, time.Now(), got[0].LastSeenAt, presSlack)
+		presOnline(t, p, gone, false)
+
+		presTouch(t, p, gone, "c3", presShort, true, "back online")
+		got = nil
+		for time.Now().Before(deadline.Add(presWait)) && len(got) == 0 {
+			time.Sleep(presPeriod)
+			presTouch(t, p, live, "c1", presShort, false, "kept alive")
+			sweep()
+		}
+		require.Len(t, got, 1, "reported again after being online again: %v", got)
+		assert.Equal(t, gone, got[0].UserID)
+	})
+
 	t.Run("ConcurrentTransitionsHappenOnce", func(t *testing.T) {
 		t.Parallel()
 		p := newPresence(t)
