@@ -81,15 +81,8 @@ func (s *Store) Blocking(ctx context.Context, userID string, among []string) ([]
 		return nil, err
 	}
 	s.mu.RLock()
-	blocked := s.d.blocks[userID]
-	hits := map[string]struct{}{}
-	for _, id := range among {
-		if _, ok := blocked[id]; ok {
-			hits[id] = struct{}{}
-		}
-	}
-	s.mu.RUnlock()
-	return sortedKeys(hits), nil
+	defer s.mu.RUnlock()
+	return present(s.d.blocks[userID], among), nil
 }
 
 // BlockersOf returns which of among block userID, ascending.
@@ -98,15 +91,19 @@ func (s *Store) BlockersOf(ctx context.Context, userID string, among []string) (
 		return nil, err
 	}
 	s.mu.RLock()
-	blockers := s.d.blockers[userID]
+	defer s.mu.RUnlock()
+	return present(s.d.blockers[userID], among), nil
+}
+
+// present returns which of ids are keys of set, each once, ascending.
+func present[V any](set map[string]V, ids []string) []string {
 	hits := map[string]struct{}{}
-	for _, id := range among {
-		if _, ok := blockers[id]; ok {
+	for _, id := range ids {
+		if _, ok := set[id]; ok {
 			hits[id] = struct{}{}
 		}
 	}
-	s.mu.RUnlock()
-	return sortedKeys(hits), nil
+	return sortedKeys(hits)
 }
 
 // sortedKeys returns a set's members in ascending order (empty, not nil, for none).
