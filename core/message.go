@@ -27,6 +27,10 @@ type Message struct {
 	CreatedAt      time.Time
 	EditedAt       *time.Time
 	DeletedAt      *time.Time
+	// CommandID is the id of the send command that created the message. Internal (no API shows it): every
+	// attempt of one send names the same message id, so this is how the sequencer tells a retry (another
+	// command) from the same command delivered again. Empty for messages stored before it was kept.
+	CommandID string
 }
 
 // MessageID is the id of the message sender sends to a conversation under clientMsgID: a name-based UUID

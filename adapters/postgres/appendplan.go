@@ -22,10 +22,10 @@ type appendPlan struct {
 
 // msgRow is one messages row.
 type msgRow struct {
-	id, sender, clientMsgID, body, replyTo string
-	seq                                    int64
-	createdAt                              time.Time
-	editedAt, deletedAt                    *time.Time
+	id, sender, clientMsgID, body, replyTo, commandID string
+	seq                                               int64
+	createdAt                                         time.Time
+	editedAt, deletedAt                               *time.Time
 }
 
 // memberPlan is the net change to one user's membership. The first event decides what must hold before:
@@ -93,7 +93,7 @@ func (p *appendPlan) foldMessage(e core.Event) {
 		}
 		p.newMsgs = append(p.newMsgs, msgRow{id: m.ID, seq: e.Seq, sender: m.SenderID, clientMsgID: m.ClientMsgID,
 			body: m.Body, replyTo: m.ReplyTo, createdAt: ts(m.CreatedAt), editedAt: tsPtr(m.EditedAt),
-			deletedAt: tsPtr(m.DeletedAt)})
+			deletedAt: tsPtr(m.DeletedAt), commandID: m.CommandID})
 		return
 	}
 	// Edits and deletes replace the mutable fields; identity columns (id, seq, sender, clientMsgId) stay,

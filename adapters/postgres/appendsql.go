@@ -80,7 +80,7 @@ func (p *appendPlan) editSteps() []step {
 // insertMessagesStep inserts the new messages of every plan in one statement, whose primary key and
 // (conversation, sender, clientMsgId) key refuse duplicates; ok is false when there are none.
 func insertMessagesStep(plans []*appendPlan) (s step, ok bool) {
-	var ids, convs, senders, clients, bodies, replies []string
+	var ids, convs, senders, clients, bodies, replies, commands []string
 	var seqs []int64
 	var created []time.Time
 	var edited, deleted []*time.Time
@@ -90,14 +90,15 @@ func insertMessagesStep(plans []*appendPlan) (s step, ok bool) {
 			clients, bodies, replies = append(clients, m.clientMsgID), append(bodies, m.body), append(replies, m.replyTo)
 			seqs, created = append(seqs, m.seq), append(created, m.createdAt)
 			edited, deleted = append(edited, m.editedAt), append(deleted, m.deletedAt)
+			commands = append(commands, m.commandID)
 		}
 	}
 	if len(ids) == 0 {
 		return step{}, false
 	}
 	return step{what: "message", sql: `INSERT INTO messages (id, conversation_id, seq, sender_id, client_msg_id,
-			body, reply_to, created_at, edited_at, deleted_at)
+			body, reply_to, created_at, edited_at, deleted_at, command_id)
 		SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[],
-			$8::timestamptz[], $9::timestamptz[], $10::timestamptz[])`,
-		args: []any{ids, convs, seqs, senders, clients, bodies, replies, created, edited, deleted}, want: -1}, true
+			$8::timestamptz[], $9::timestamptz[], $10::timestamptz[], $11::text[])`,
+		args: []any{ids, convs, seqs, senders, clients, bodies, replies, created, edited, deleted, commands}, want: -1}, true
 }

@@ -82,12 +82,12 @@ func scanMember(r scanner) (core.Member, error) {
 }
 
 const msgCols = `m.id, m.conversation_id, m.seq, m.sender_id, m.client_msg_id, m.body, m.reply_to, m.created_at,
-	m.edited_at, m.deleted_at`
+	m.edited_at, m.deleted_at, m.command_id`
 
 func scanMessage(r scanner) (core.Message, error) {
 	var m core.Message
 	err := r.Scan(&m.ID, &m.ConversationID, &m.Seq, &m.SenderID, &m.ClientMsgID, &m.Body, &m.ReplyTo, &m.CreatedAt,
-		&m.EditedAt, &m.DeletedAt)
+		&m.EditedAt, &m.DeletedAt, &m.CommandID)
 	m.CreatedAt, m.EditedAt, m.DeletedAt = m.CreatedAt.UTC(), utcPtr(m.EditedAt), utcPtr(m.DeletedAt)
 	return m, err
 }

@@ -187,7 +187,13 @@ var installOnce sync.Once
 // installErrors points Huma's error constructor at humaError. Huma offers only this package-level hook; it is
 // set once, before any API is built, and every API in the process gets the same problems.
 func installErrors() {
-	installOnce.Do(func() { huma.NewError = humaError })
+	installOnce.Do(func() {
+		huma.NewError = humaError
+		// Field names are matched exactly, as the contract spells them. Huma's default matches them in any
+		// case while encoding/json stores the last case-insensitive match, so {"body":"x","BODY":"y"} was
+		// validated as one value and stored as the other; now "BODY" is an unexpected property (400).
+		huma.ValidateStrictCasing = true
+	})
 }
 
 // writeProblem sends p outside Huma's handler flow (middleware, unknown routes).

@@ -98,3 +98,20 @@ func TestMetricsCanMoveOffTheAPI(t *testing.T) {
 	off := newEnv(t, envOptions{rest: rest.Config{NoMetrics: true}})
 	requireProblem(t, off.do("GET", "/metrics", "", nil), 404, string(core.CodeNotFound))
 }
+
+// Field names are the contract's, exactly: a property repeated in another letter case, or spelt in another
+// case alone, is refused and changes nothing (it used to be validated as one value and stored as another).
+func TestFieldNamesAreCaseSensitive(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{})
+	a := e.signUp("alice")
+	g := decode[schema.Conversation](t, e.do("POST", "/v1/conversations", a.token, map[string]any{"kind": "group", "title": "g"}), 201)
+	for _, body := range []string{`{"body":"x","BODY":"y"}`, `{"BODY":"y"}`, `{"body":"x","Body":"y","clientMsgId":"c1"}`} {
+		p := requireProblem(t, e.do("POST", "/v1/conversations/"+g.ID+"/messages", a.token, body), 400, "invalid_argument")
+		assert.NotEmpty(t, p.Errors, body)
+	}
+	requireProblem(t, e.do("POST", "/v1/users", "", `{"username":"ken","password":"password-ken","Username":"KEN2"}`), 400, "invalid_argument")
+	requireProblem(t, e.do("POST", "/v1/conversations", a.token, `{"kind":"group","title":"ok","Title":"other"}`), 400, "invalid_argument")
+	msgs := decode[rest.MessageList](t, e.do("GET", "/v1/conversations/"+g.ID+"/messages", a.token, nil), 200)
+	assert.Empty(t, msgs.Items)
+}

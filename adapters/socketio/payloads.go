@@ -3,7 +3,9 @@ package socketio
 import (
 	"bytes"
 	"encoding/json"
+	"reflect"
 	"strings"
+	"sync"
 
 	"github.com/zishang520/socket.io/servers/socket/v3"
 
@@ -115,6 +117,12 @@ func decode(payload any, v any) error {
 	if !ok {
 		return core.Invalid("payload", "payload must be an object")
 	}
+	names := fieldNames(reflect.TypeOf(v).Elem())
+	for k := range obj { // encoding/json matches names in any case: the contract's are exact
+		if !names[k] {
+			return core.Invalid(k, "unknown field %q", k)
+		}
+	}
 	raw, err := json.Marshal(obj)
 	if err != nil {
 		return core.Invalid("payload", "payload is not valid JSON")
@@ -124,11 +132,39 @@ func decode(payload any, v any) error {
 	if err := dec.Decode(v); err != nil {
 		var te *json.UnmarshalTypeError
 		if ok := asType(err, &te); ok {
-			return core.Invalid(te.Field, "%s: expected %s, got %s", te.Field, schema.JSONType(te.Type), te.Value)
+			got := te.Value
+			if got == "bool" { // encoding/json names JSON values Go's way
+				got = "boolean"
+			}
+			return core.Invalid(te.Field, "%s: expected %s, got %s", te.Field, schema.JSONType(te.Type), got)
 		}
 		return core.Invalid("payload", "%s", cleanJSONError(err))
 	}
 	return nil
+}
+
+// payloadFields caches the JSON names of each payload struct's fields.
+var payloadFields sync.Map // reflect.Type -> map[string]bool
+
+// fieldNames returns the JSON names of the fields of struct type t.
+func fieldNames(t reflect.Type) map[string]bool {
+	if m, ok := payloadFields.Load(t); ok {
+		return m.(map[string]bool)
+	}
+	m := map[string]bool{}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		switch {
+		case name == "-":
+		case name != "":
+			m[name] = true
+		case f.IsExported():
+			m[f.Name] = true
+		}
+	}
+	payloadFields.Store(t, m)
+	return m
 }
 
 func asType(err error, target **json.UnmarshalTypeError) bool {

@@ -179,9 +179,9 @@ func (t *ledgerTx) applyState(ctx context.Context, convID string, e core.Event) 
 		}
 		m := e.Message // stored with the event's conversation and seq: a message's seq is its creation event's
 		_, err := t.tx.ExecContext(ctx, `INSERT INTO messages (id, conversation_id, seq, sender_id, client_msg_id,
-			body, reply_to, created_at, edited_at, deleted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			body, reply_to, created_at, edited_at, deleted_at, command_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			m.ID, convID, e.Seq, m.SenderID, m.ClientMsgID, m.Body, m.ReplyTo, toMS(m.CreatedAt),
-			toMSPtr(m.EditedAt), toMSPtr(m.DeletedAt))
+			toMSPtr(m.EditedAt), toMSPtr(m.DeletedAt), m.CommandID)
 		return translate(err, "message")
 	case core.EventMessageEdited, core.EventMessageDeleted:
 		if e.Message == nil {

@@ -40,7 +40,7 @@ func (s *Store) Members(ctx context.Context, conversationID string, page core.Pa
 const summarySelect = `SELECT ` + convCols + `, mb.role, mb.read_seq, mb.joined_at,
 	(SELECT count(*) FROM messages u WHERE u.conversation_id = c.id AND u.seq > mb.read_seq
 		AND u.sender_id <> mb.user_id AND u.deleted_at IS NULL),
-	` + msgCols + `
+	` + lastMsgCols + `
 FROM members mb
 JOIN conversations c ON c.id = mb.conversation_id
 LEFT JOIN messages m ON m.conversation_id = c.id

@@ -72,15 +72,19 @@ func scanMember(r scanner) (core.Member, error) {
 	return m, err
 }
 
-const msgCols = `m.id, m.conversation_id, m.seq, m.sender_id, m.client_msg_id, m.body, m.reply_to, m.created_at,
+// lastMsgCols are the columns of a conversation summary's latest message; msgCols adds the internal ones.
+const (
+	lastMsgCols = `m.id, m.conversation_id, m.seq, m.sender_id, m.client_msg_id, m.body, m.reply_to, m.created_at,
 	m.edited_at, m.deleted_at`
+	msgCols = lastMsgCols + `, m.command_id`
+)
 
 func scanMessage(r scanner) (core.Message, error) {
 	var m core.Message
 	var created int64
 	var edited, deleted sql.NullInt64
 	err := r.Scan(&m.ID, &m.ConversationID, &m.Seq, &m.SenderID, &m.ClientMsgID, &m.Body, &m.ReplyTo, &created,
-		&edited, &deleted)
+		&edited, &deleted, &m.CommandID)
 	m.CreatedAt, m.EditedAt, m.DeletedAt = fromMS(created), fromMSPtr(edited), fromMSPtr(deleted)
 	return m, err
 }

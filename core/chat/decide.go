@@ -18,7 +18,9 @@ func DecideSends(st core.SendState, cmds []core.SendCommand) ([]core.SendResult,
 		r := core.SendResult{CommandID: cmd.ID}
 		key := core.SendKey{SenderID: cmd.SenderID, ClientMsgID: cmd.ClientMsgID}
 		if m, ok := st.Sent[key]; ok {
-			r.Message, r.Duplicate = m, true
+			// Stored before: by another attempt (a retry), or by this very command in a batch delivered again
+			// after a worker died before answering (no retry).
+			r.Message, r.Duplicate = m, m.CommandID != cmd.ID
 		} else if m, ok := created[key]; ok {
 			r.Message, r.Duplicate = m, true
 		} else if err := refusal(st, cmd, newIDs); err != nil {
@@ -26,7 +28,7 @@ func DecideSends(st core.SendState, cmds []core.SendCommand) ([]core.SendResult,
 		} else {
 			seq++
 			msg := core.Message{ID: cmd.MessageID, ConversationID: st.Conversation.ID, Seq: seq, SenderID: cmd.SenderID,
-				ClientMsgID: cmd.ClientMsgID, Body: cmd.Body, ReplyTo: cmd.ReplyTo, CreatedAt: cmd.At}
+				ClientMsgID: cmd.ClientMsgID, Body: cmd.Body, ReplyTo: cmd.ReplyTo, CreatedAt: cmd.At, CommandID: cmd.ID}
 			events = append(events, core.Event{ConversationID: msg.ConversationID, Seq: seq,
 				Type: core.EventMessageCreated, At: cmd.At, ActorID: cmd.SenderID, Message: &msg})
 			if created == nil {

@@ -103,9 +103,7 @@ func (p *Pending) Wait(ctx context.Context) (Sent, error) {
 		if r.Err != nil {
 			return Sent{}, r.Err
 		}
-		// The sequencer says Duplicate whenever the message was stored already, also when it was this very
-		// command's message (a batch delivered again after a worker died before replying): that is no retry.
-		return Sent{Message: r.Message, Duplicate: r.Duplicate && storedByAnother(r.Message, cmd)}, nil
+		return Sent{Message: r.Message, Duplicate: r.Duplicate}, nil
 	case <-timer.C:
 	case <-ctx.Done():
 	}
@@ -113,7 +111,7 @@ func (p *Pending) Wait(ctx context.Context) (Sent, error) {
 	lookup, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
 	defer cancel()
 	if m, err := s.d.History.MessageByClientMsgID(lookup, cmd.ConversationID, cmd.SenderID, cmd.ClientMsgID); err == nil {
-		return Sent{Message: m, Duplicate: storedByAnother(m, cmd)}, nil
+		return Sent{Message: m, Duplicate: m.CommandID != cmd.ID}, nil
 	}
 	if s.cfg.AcceptOnTimeout {
 		return Sent{Accepted: true, Message: core.Message{ID: cmd.MessageID, ConversationID: cmd.ConversationID,
@@ -124,12 +122,6 @@ func (p *Pending) Wait(ctx context.Context) (Sent, error) {
 	}
 	return Sent{}, core.Errorf(core.CodeUnavailable, "the message could not be stored in time; retry with the same clientMsgId")
 }
-
-// storedByAnother reports whether m, the stored message of cmd's send, was stored by another attempt of it (an
-// earlier send with the same clientMsgId). Every attempt names the same message id (core.MessageID), so the
-// attempt is told by its time: a message carries the time of the command that created it. (Two attempts in one
-// millisecond cannot be told apart; the later one is then not called a duplicate.)
-func storedByAnother(m core.Message, cmd core.SendCommand) bool { return !m.CreatedAt.Equal(cmd.At) }
 
 // Edit replaces the body of actor's own message.
 func (s *Service) Edit(ctx context.Context, actor, conversationID, messageID, body string) (core.Message, error) {

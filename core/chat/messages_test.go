@@ -25,7 +25,6 @@ func TestSendIsSequencedAndIdempotent(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, first.Duplicate)
 	assert.Equal(t, int64(1), first.Message.Seq)
-	e.clock.Advance(time.Millisecond) // a retry comes later than its first attempt: that is how it is told apart
 	retry, err := e.svc.Send(ctx, alice, chat.SendInput{ConversationID: g, ClientMsgID: "c-1", Body: "hello"})
 	require.NoError(t, err)
 	assert.True(t, retry.Duplicate)
@@ -100,7 +99,6 @@ func TestRateLimit(t *testing.T) {
 	first, err := e.svc.Send(ctx, alice, chat.SendInput{ConversationID: g, ClientMsgID: "c-1", Body: "ok"})
 	require.NoError(t, err)
 	// A retry under the rate goes to the sequencer, which answers it with the stored message.
-	e.clock.Advance(time.Millisecond)
 	retry, err := e.svc.Send(ctx, alice, chat.SendInput{ConversationID: g, ClientMsgID: "c-1", Body: "ok"})
 	require.NoError(t, err)
 	assert.True(t, retry.Duplicate)

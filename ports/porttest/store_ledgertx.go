@@ -67,6 +67,7 @@ func testLedgerTx(t *testing.T, newStore func(t *testing.T) Stores) {
 		f.conv("c1", core.KindGroup, "Team", stAt(0), "u1")
 		err := f.update(func(ctx context.Context, tx ports.LedgerTx) error {
 			m := stMessage("c1", "m1", "u1", "hello", 1)
+			m.CommandID = "cmd-1" // kept, and read back with the message (the sequencer tells retries by it)
 			require.NoError(t, tx.Append(ctx, stCreated(m)))
 			c, err := tx.Conversation(ctx, "c1")
 			require.NoError(t, err)
