@@ -45,6 +45,7 @@ type wireMessage struct {
 	CreatedAt      time.Time  `json:"createdAt,omitzero"`
 	EditedAt       *time.Time `json:"editedAt,omitzero"`
 	DeletedAt      *time.Time `json:"deletedAt,omitzero"`
+	CommandID      string     `json:"commandId,omitzero"`
 }
 
 type wireMember struct {
@@ -225,13 +226,13 @@ func (w wireEnvelope) core() core.Envelope {
 func messageToWire(m core.Message) wireMessage {
 	return wireMessage{ID: m.ID, ConversationID: m.ConversationID, Seq: m.Seq, SenderID: m.SenderID,
 		ClientMsgID: m.ClientMsgID, Body: m.Body, ReplyTo: m.ReplyTo, CreatedAt: m.CreatedAt.UTC(),
-		EditedAt: utcPtr(m.EditedAt), DeletedAt: utcPtr(m.DeletedAt)}
+		EditedAt: utcPtr(m.EditedAt), DeletedAt: utcPtr(m.DeletedAt), CommandID: m.CommandID}
 }
 
 func (w wireMessage) core() core.Message {
 	return core.Message{ID: w.ID, ConversationID: w.ConversationID, Seq: w.Seq, SenderID: w.SenderID,
 		ClientMsgID: w.ClientMsgID, Body: w.Body, ReplyTo: w.ReplyTo, CreatedAt: w.CreatedAt,
-		EditedAt: w.EditedAt, DeletedAt: w.DeletedAt}
+		EditedAt: w.EditedAt, DeletedAt: w.DeletedAt, CommandID: w.CommandID}
 }
 
 func utcPtr(t *time.Time) *time.Time {
