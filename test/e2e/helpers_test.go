@@ -31,14 +31,19 @@ type server struct {
 	seq  atomic.Int64 // for unique clientMsgIds
 }
 
-// startServer runs `scalechat serve` on a fresh data directory. The send rate limit is raised unless args
-// set it, so that tests sending many messages do not trip it.
+// startServer runs `scalechat serve` on a fresh data directory. Rate limits are off unless args set them
+// (--rate-limits, --send-rate-limit): these tests make many more writes per user than a person does, and the
+// limits have tests of their own.
 func startServer(t *testing.T, args ...string) *server {
 	t.Helper()
 	dir := t.TempDir()
 	all := []string{"--data-dir", dir}
-	if !strings.Contains(strings.Join(args, " "), "--send-rate-limit") {
+	joined := strings.Join(args, " ")
+	if !strings.Contains(joined, "--send-rate-limit") {
 		all = append(all, "--send-rate-limit", "100000")
+	}
+	if !strings.Contains(joined, "--rate-limits") {
+		all = append(all, "--rate-limits", "*=off")
 	}
 	all = append(all, args...)
 	p := harness.Start(t, harness.Options{Args: all})

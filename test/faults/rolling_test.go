@@ -14,6 +14,10 @@ import (
 // leave the consumer group. The harness would SIGKILL after 15 s; a stop that needs that is a failure here.
 const stopGrace = 12 * time.Second
 
+// rollingMaxEach bounds each sender's messages: a graceful stop hardly slows the load, so four restarts take
+// many more sends than one fault does.
+const rollingMaxEach = 2000
+
 // Every scalechat process of the cluster stopped gracefully (SIGTERM) and started again, one after another,
 // under load, as a rolling upgrade does: a gateway stops taking requests and closes its sockets, so that their
 // clients move to the other gateway, and lets in-flight requests finish; a worker finishes and commits its
@@ -24,7 +28,7 @@ func TestRollingRestart(t *testing.T) {
 	e := newEnv(t, clusterharness.Options{}, 0)
 	e.coverWorkers(3)
 	lis := e.listen(0)
-	ld := e.startLoad(0, maxEach)
+	ld := e.startLoad(0, rollingMaxEach)
 	require.NoError(t, ld.waitAcked(before))
 
 	steps := []struct {
