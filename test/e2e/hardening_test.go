@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"io"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/scalechat/scalechat/openapi/sdk"
+	"github.com/scalechat/scalechat/test/harness"
 )
 
 // TestBlocksPasswordsAndSessions drives blocks, the password change and log-out-everywhere through the SDK.
@@ -53,10 +53,7 @@ func TestBlocksPasswordsAndSessions(t *testing.T) {
 // handshakes), per user (edits), and /metrics moved to a listener of its own.
 func TestLimitsThroughTheBinary(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	metricsAddr := ln.Addr().String()
-	require.NoError(t, ln.Close())
+	metricsAddr := harness.FreeAddr(t)
 	s := startServer(t, "--rate-limits", "login-ip=4/1h,handshake-ip=2/1h,edit=2/1h,register-ip=off",
 		"--metrics-addr", metricsAddr)
 	ctx := t.Context()

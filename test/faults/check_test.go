@@ -183,7 +183,8 @@ func (e *env) verify(ld *load, lis *listener) {
 		}
 		m := ms[0]
 		if len(r.lostAcks) > 0 {
-			t.Logf("note: %s %s: acks lost on live connections: %v; stored with createdAt %s (when its command was "+
+			// A request on a live connection always gets an answer (ack or error) within the server's bound.
+			rep.fail("%s %s: acks lost on live connections: %v; stored with createdAt %s (when its command was "+
 				"appended) at seq %d", r.via, r.clientMsgID, r.lostAcks, m.CreatedAt.UTC().Format("15:04:05.000"), m.Seq)
 		}
 		switch {

@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -18,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -102,15 +104,46 @@ func KafkaBroker(t testing.TB) string {
 	return Build(t, "./test/kafkabroker")
 }
 
-// FreeAddr returns a loopback address with a port that was free a moment ago.
+// FreeAddr returns a loopback address with a port that was free a moment ago. The port comes from below the
+// kernel's ephemeral range: a port the kernel picks (listen on :0) is in that range, and between the check and
+// the server's bind any outgoing connection of the machine may take it as its source port ("address already in
+// use", seen when many clusters run at once). Ports below the range are taken only by explicit binds; each test
+// process starts at a random place in it and walks on, so parallel tests and processes do not pick alike.
 func FreeAddr(t testing.TB) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("finding a free port: %v", err)
+	lo, hi := portRange()
+	for range hi - lo {
+		p := lo + int(nextPort.Add(1))%(hi-lo)
+		ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p))
+		if err != nil {
+			continue
+		}
+		addr := ln.Addr().String()
+		_ = ln.Close()
+		return addr
 	}
-	defer ln.Close()
-	return ln.Addr().String()
+	t.Fatalf("finding a free port: none in %d-%d", lo, hi)
+	return ""
+}
+
+// nextPort is the offset of the next port FreeAddr tries; it starts at a random place.
+var nextPort = func() *atomic.Int64 {
+	var n atomic.Int64
+	n.Store(rand.Int64N(1 << 20))
+	return &n
+}()
+
+// portRange is where FreeAddr picks ports: from 10000 up to the start of the kernel's ephemeral range.
+func portRange() (lo, hi int) {
+	lo, hi = 10000, 32768
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+		if f := strings.Fields(string(b)); len(f) == 2 {
+			if n, err := strconv.Atoi(f[0]); err == nil && n > lo+1000 {
+				hi = n
+			}
+		}
+	}
+	return lo, hi
 }
 
 // Process is a running scalechat process, or another program started with Exec.
