@@ -126,6 +126,7 @@ func build(cfg Config, mux *http.ServeMux, s *server) huma.API {
 	hc := huma.DefaultConfig(cfg.Title, cfg.Version)
 	hc.Info.Description = apiDescription
 	hc.CreateHooks = nil // no $schema links injected into bodies
+	hc.Formats = map[string]huma.Format{"application/json": strictJSON, "json": strictJSON}
 	hc.SchemasPath = ""
 	hc.Components.SecuritySchemes = map[string]*huma.SecurityScheme{bearerScheme: {
 		Type: "http", Scheme: "bearer", BearerFormat: "opaque",

@@ -18,6 +18,20 @@ func TestInvisibleAndBidiText(t *testing.T) {
 	e, alice, direct := aliceAndBob(t)
 	path := "/v1/conversations/" + direct.ID + "/messages"
 
+	// Text a JSON decoder would quietly turn into U+FFFD is refused before it is decoded.
+	for name, raw := range map[string]string{
+		"invalid UTF-8":                  "{\"body\":\"caf\xe9\"}",
+		"a lone high surrogate":          `{"body":"x\ud800y"}`,
+		"a lone low surrogate":           `{"body":"\udc00"}`,
+		"a high surrogate at the end":    `{"body":"\uD83D"}`,
+		"two high surrogates":            `{"body":"\ud83d\ud83d"}`,
+		"a high surrogate, then a non-u": `{"body":"\ud83d\n"}`,
+	} {
+		p := requireProblem(t, e.do("POST", path, alice.token, raw), 400, "invalid_argument")
+		require.NotEmpty(t, p.Errors, name)
+		assert.Equal(t, "body", p.Errors[0].Location, name)
+		assert.NotContains(t, p.Detail, "Go", name)
+	}
 	for _, body := range []string{"\u200b\ufeff\u200b", " \u3164 "} { // zero-width spaces and a BOM; fillers
 		requireProblem(t, e.do("POST", path, alice.token, map[string]string{"body": body}), 400, "invalid_argument")
 	}
@@ -26,7 +40,7 @@ func TestInvisibleAndBidiText(t *testing.T) {
 	assert.Empty(t, page.Items)
 
 	// A real surrogate pair (an emoji) and non-ASCII UTF-8 go through.
-	for _, raw := range []string{`{"body":"\ud83d\ude00"}`, `{"body":"Zoë, 李, \u00e9"}`} {
+	for _, raw := range []string{`{"body":"\ud83d\ude00"}`, `{"body":"C:\\udir"}`, `{"body":"Zoë, 李, \u00e9"}`} {
 		m := decode[schema.Message](t, e.do("POST", path, alice.token, raw), 201)
 		assert.NotContains(t, m.Body, "\ufffd")
 	}

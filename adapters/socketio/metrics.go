@@ -26,7 +26,7 @@ func newMetrics() *metrics {
 		closed: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "scalechat_socket_closed_total",
 			Help: "Websocket connections closed, by reason: client, server, idle_timeout, outbound_overflow " +
 				"(a client that does not keep up), write_timeout, write_error, message_too_big, protocol_error, " +
-				"invalid_utf8."}, []string{"reason"}),
+				"invalid_utf8 (a text message not UTF-8, or escaping half a surrogate pair)."}, []string{"reason"}),
 		disconnects: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "scalechat_socket_disconnects_total",
 			Help: "Socket.IO connections ended, by the library's reason (transport close, ping timeout, " +
 				"server namespace disconnect, ...)."}, []string{"reason"}),

@@ -148,6 +148,15 @@ func TestOversizedOrMalformedFramesCloseTheSocket(t *testing.T) {
 	require.NoError(t, err)
 	assertClosedWith(t, f, websocket.CloseInvalidFramePayloadData)
 	assert.Eventually(t, closedFor("invalid_utf8"), 5*time.Second, 5*time.Millisecond)
+
+	// Half a surrogate pair, escaped: valid UTF-8, but JSON decoding would store U+FFFD for it.
+	g := e.dial(token, 0)
+	_, err = g.ws.UnderlyingConn().Write(maskedFrame(0x1, `42["typing",{"conversationId":"x\ud800"}]`))
+	require.NoError(t, err)
+	assertClosedWith(t, g, websocket.CloseInvalidFramePayloadData)
+	assert.Eventually(t, func() bool {
+		return e.counter("scalechat_socket_closed_total", map[string]string{"reason": "invalid_utf8"}) == 2
+	}, 5*time.Second, 5*time.Millisecond)
 }
 
 func assertClosedWith(t *testing.T, c *client, code int) {

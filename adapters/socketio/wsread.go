@@ -3,7 +3,8 @@ package socketio
 import (
 	"encoding/binary"
 	"errors"
-	"unicode/utf8"
+
+	"github.com/scalechat/scalechat/adapters/schema"
 )
 
 // The read side of a websocket is scalechat's too (RFC 6455 §5): the transport reads client frames from the
@@ -124,9 +125,10 @@ func (r *frameReader) parse(data []byte, limit int, h frameHandler) (consumed, n
 	}
 }
 
-// deliver hands a complete message to h; a text message must be UTF-8 (RFC 6455 §8.1).
+// deliver hands a complete message to h; a text message must be UTF-8 (RFC 6455 §8.1), and must not escape
+// half a UTF-16 surrogate pair (the JSON decoder would turn it into U+FFFD): either closes the socket (1007).
 func deliver(h frameHandler, op byte, msg []byte) error {
-	if op == opText && !utf8.Valid(msg) {
+	if op == opText && schema.TextProblem(msg) != "" {
 		return errBadText
 	}
 	h.message(op, msg)
