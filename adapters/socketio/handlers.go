@@ -72,8 +72,16 @@ func (s *Server) serve(c *conn, name string, h handlerFunc, args []any) {
 		}
 		reply(res)
 	}
+	// The bound runs from the request's arrival, not from when its turn comes: a request queued behind slow ones
+	// (a set-up under load) is still answered within requestTimeout of being sent — with unavailable, if its
+	// time ran out while it waited.
+	deadline := time.Now().Add(requestTimeout)
 	queued := c.enqueue(func() {
-		ctx, cancel := context.WithTimeout(s.ctx, requestTimeout)
+		if !time.Now().Before(deadline) {
+			finish(nil, core.Errorf(core.CodeUnavailable, "the request waited too long to be served; retry it"))
+			return
+		}
+		ctx, cancel := context.WithDeadline(s.ctx, deadline)
 		res, err := h(ctx, c, payload)
 		later, ok := res.(deferred)
 		if !ok || err != nil {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -27,8 +28,9 @@ func requireService(t *testing.T, name, addr, start string) {
 	_ = c.Close()
 }
 
-// TestSmoke runs the whole bench in its smoke configuration (every target and scenario, tiny sizes) on a
-// fresh build of scalechat and checks that it completes and writes its results. It measures nothing.
+// TestSmoke runs the whole bench in its smoke configuration (every target and scenario, the soak included,
+// tiny sizes) on a fresh build of scalechat and checks that it completes and writes its results. It measures
+// nothing, and the soak's verdicts are reported, not checked.
 func TestSmoke(t *testing.T) {
 	requireService(t, "PostgreSQL", "127.0.0.1:5432",
 		"pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start")
@@ -39,7 +41,8 @@ func TestSmoke(t *testing.T) {
 	out := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bench, "--smoke", "--bin", bin, "--out", out)
+	cmd := exec.CommandContext(ctx, bench, "--smoke", "--scenarios", strings.Join(knownScenarios, ","), "--bin", bin,
+		"--out", out)
 	cmd.Dir = harness.ModuleRoot()
 	cmd.Env = append(os.Environ(), "CLUSTER_DIR=") // the bench picks its own
 	output, err := cmd.CombinedOutput()
@@ -55,10 +58,31 @@ func TestSmoke(t *testing.T) {
 		if assert.NotEmpty(t, tr.Fanout, "%s has a fan-out result", tr.Name) {
 			assert.NotEmpty(t, tr.Fanout[0].Steps, "%s fan-out steps", tr.Name)
 		}
+		if tr.Name != "cluster" {
+			assert.Nil(t, tr.Soak, "%s: the soak runs on the cluster only", tr.Name)
+		} else if assert.NotNil(t, tr.Soak, "the cluster has a soak result") {
+			s := tr.Soak
+			assert.False(t, s.Checked)
+			assert.NotEmpty(t, s.Verdicts)
+			if assert.GreaterOrEqual(t, len(s.Samples), 4, "soak samples") {
+				last := s.Samples[len(s.Samples)-1]
+				for _, p := range s.Processes {
+					assert.Contains(t, last.RSS, p)
+					assert.Contains(t, last.Goroutines, p)
+					assert.Contains(t, last.FDs, p)
+				}
+				assert.GreaterOrEqual(t, last.RedisClients, 0, "Redis INFO clients read")
+				assert.GreaterOrEqual(t, last.PGConnections, 0, "pg_stat_activity read")
+				assert.Positive(t, last.Counts.Sent, "the last round sent")
+			}
+		}
 	}
 	for _, f := range []string{"results.md", "fanout-20-latency.png", "idle-rss.png"} {
 		assert.FileExists(t, filepath.Join(out, f))
 	}
+	md, err := os.ReadFile(filepath.Join(out, "results.md"))
+	require.NoError(t, err)
+	assert.Contains(t, string(md), "## Soak (cluster)")
 	sum, err := exec.CommandContext(ctx, bench, "summary", "--out", filepath.Join(out, "summary.md"), out).CombinedOutput()
 	require.NoError(t, err, "bench summary failed:\n%s", sum)
 	assert.Contains(t, string(sum), "| persist: messages/s over REST |")

@@ -2,15 +2,29 @@ package main
 
 import "time"
 
-// Targets and scenarios, in the order they run.
+// Targets and scenarios, in the order they run. allScenarios is the default selection; soak (long) runs only
+// when asked for by name.
 var (
-	allTargets   = []string{"baseline", "standalone", "cluster"}
-	allScenarios = []string{"idle", "fanout", "chatmix", "storm", "persist"}
+	allTargets     = []string{"baseline", "standalone", "cluster"}
+	allScenarios   = []string{"idle", "fanout", "chatmix", "storm", "persist"}
+	knownScenarios = append(append([]string(nil), allScenarios...), "soak")
 )
 
 // rawScenario reports whether the baseline runs a scenario: the others need Socket.IO semantics (acks, sync,
 // REST).
 func rawScenario(name string) bool { return name == "idle" || name == "fanout" }
+
+// runsOn reports whether scenario sc applies to target t: the baseline runs only the raw scenarios, and the
+// soak runs on the cluster only (it watches the Redis and PostgreSQL connections too).
+func runsOn(sc string, t *target) bool {
+	switch {
+	case t.raw && !rawScenario(sc):
+		return false
+	case sc == "soak":
+		return t.name == "cluster"
+	}
+	return true
+}
 
 // defaultBin is the scalechat binary measured unless --bin says otherwise; it is built when missing.
 const defaultBin = "bin/scalechat"
@@ -91,6 +105,17 @@ type sizes struct {
 	MaxLatency time.Duration `json:"maxLatency"`
 	// MinDelivered stops the stepping when a step delivers less than this fraction.
 	MinDelivered float64 `json:"minDelivered"`
+
+	// The soak: SoakUsers sockets (one per user, users in groups of GroupSize) send SoakRate msg/s in total
+	// for SoakDuration, in rounds of SoakInterval; each round ends with a resource sample and one of
+	// SoakChurnGroups shares of the sockets reconnecting with sync. SoakRESTRate REST reads a second run
+	// throughout.
+	SoakDuration    time.Duration `json:"soakDuration"`
+	SoakInterval    time.Duration `json:"soakInterval"`
+	SoakUsers       int           `json:"soakUsers"`
+	SoakRate        float64       `json:"soakRate"`
+	SoakChurnGroups int           `json:"soakChurnGroups"`
+	SoakRESTRate    float64       `json:"soakRestRate"`
 }
 
 // fullSizes is `make bench`.
@@ -111,6 +136,8 @@ func fullSizes() sizes {
 		PersistSenders: 32, PersistDuration: 10 * time.Second,
 		MaxLatency: 5 * time.Second, MinDelivered: 0.99, QuiesceMax: 30 * time.Second,
 		PresenceGrace: 3 * time.Second,
+		SoakDuration:  10 * time.Minute, SoakInterval: 10 * time.Second, SoakUsers: 300, SoakRate: 100,
+		SoakChurnGroups: 5, SoakRESTRate: 5,
 	}
 }
 
@@ -126,6 +153,7 @@ func quickSizes() sizes {
 	s.Storm, s.StormLead, s.StormPerUser = 2000, time.Second, 2
 	s.ChatUsers, s.ChatRates = 500, []float64{200, 500, 1000}
 	s.PersistDuration, s.QuiesceMax = 3*time.Second, 5*time.Second
+	s.SoakDuration, s.SoakInterval = 2*time.Minute, 5*time.Second
 	return s
 }
 
@@ -141,5 +169,7 @@ func smokeSizes() sizes {
 	s.ChatUsers, s.ChatRates = 30, []float64{20, 50}
 	s.PersistSenders, s.PersistDuration, s.QuiesceMax = 4, time.Second, 2*time.Second
 	s.PresenceGrace = 300 * time.Millisecond // the scenarios last about that long
+	// The soak on the chat mix's users: 6 rounds of 1.5 s, about 12 s with its set-up.
+	s.SoakDuration, s.SoakInterval, s.SoakUsers, s.SoakRate, s.SoakChurnGroups = 9*time.Second, 1500*time.Millisecond, 30, 20, 3
 	return s
 }

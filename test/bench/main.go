@@ -12,6 +12,7 @@
 //	go run ./test/bench --quick         # small sizes, short steps: under 3 minutes (make bench-quick)
 //	go run ./test/bench --smoke         # tiny sizes, for tests
 //	go run ./test/bench --targets standalone --scenarios fanout --bin /tmp/before/scalechat
+//	go run ./test/bench --targets cluster --scenarios soak --soak-duration 10m   # resources flat under load (make soak)
 //	go run ./test/bench report --dir test/bench/results/run-1   # rewrite results.md and the charts from results.json
 //	go run ./test/bench summary --before test/bench/results/before test/bench/results/run-*   # medians of runs
 //
@@ -28,6 +29,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -59,7 +61,8 @@ func benchMain(args []string) int {
 	quick := fs.Bool("quick", false, "small sizes and short steps (whole run under 3 minutes)")
 	smoke := fs.Bool("smoke", false, "tiny sizes, for tests")
 	targets := fs.String("targets", strings.Join(allTargets, ","), "targets to measure, comma-separated")
-	scenarios := fs.String("scenarios", strings.Join(allScenarios, ","), "scenarios to run, comma-separated")
+	scenarios := fs.String("scenarios", strings.Join(allScenarios, ","),
+		"scenarios to run, comma-separated (soak, on the cluster only, runs only when named)")
 	bin := fs.String("bin", defaultBin, "scalechat binary to measure (built with go build when it is the default and missing)")
 	out := fs.String("out", "", "directory for results.json, results.md and the charts (default test/bench/results/run-1 in the module)")
 	deadline := fs.Duration("deadline", 0, "bound on the whole run (default: 90m, --quick 6m, --smoke 3m)")
@@ -70,6 +73,10 @@ func benchMain(args []string) int {
 	storm := fs.Int("storm", 0, "override the storm's socket count")
 	chatUsers := fs.Int("chat-users", 0, "override the chat mix's user count")
 	chatRates := fs.String("chat-rates", "", "override the chat mix's stepped rates: rate,rate,... (msg/s)")
+	soakDuration := fs.Duration("soak-duration", 0, "how long the soak runs (default: 10m, --quick 2m, --smoke 9s)")
+	soakInterval := fs.Duration("soak-interval", 0, "the soak's sample interval, one round of load and churn each (default: 10s, --quick 5s, --smoke 1.5s)")
+	soakUsers := fs.Int("soak-users", 0, "override the soak's socket count (one per user)")
+	soakRate := fs.Float64("soak-rate", 0, "override the soak's message rate (msg/s, all senders together)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -98,6 +105,22 @@ func benchMain(args []string) int {
 	}
 	if *chatUsers > 0 {
 		sz.ChatUsers = *chatUsers
+	}
+	if *soakDuration > 0 {
+		sz.SoakDuration = *soakDuration
+	}
+	if *soakInterval > 0 {
+		sz.SoakInterval = *soakInterval
+	}
+	if *soakUsers > 0 {
+		sz.SoakUsers = *soakUsers
+	}
+	if *soakRate > 0 {
+		sz.SoakRate = *soakRate
+	}
+	if sz.SoakInterval < time.Second || sz.SoakDuration < sz.SoakInterval {
+		fmt.Fprintln(os.Stderr, "bench: want --soak-interval of 1s or more and --soak-duration of at least one interval")
+		return 2
 	}
 	if *chatRates != "" {
 		r, err := parseRates(*chatRates)
@@ -129,9 +152,13 @@ func benchMain(args []string) int {
 		fmt.Fprintln(os.Stderr, "bench: --targets:", err)
 		return 2
 	}
-	if cfg.scenarios, err = pick(*scenarios, allScenarios); err != nil {
+	if cfg.scenarios, err = pick(*scenarios, knownScenarios); err != nil {
 		fmt.Fprintln(os.Stderr, "bench: --scenarios:", err)
 		return 2
+	}
+	if *deadline == 0 && slices.Contains(cfg.scenarios, "soak") {
+		sz.Deadline += sz.SoakDuration // the soak's time on top of the mode's bound
+		cfg.sizes = sz
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

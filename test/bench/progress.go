@@ -19,6 +19,7 @@ type progress struct {
 	step     string
 	offered  float64 // messages per second being offered (0: none)
 	fan      float64 // recipients per message
+	muted    bool    // a scenario prints progress of its own (the soak's series)
 }
 
 func newProgress(p *pool) *progress { return &progress{pool: p, start: time.Now()} }
@@ -28,6 +29,13 @@ func (p *progress) set(target, scenario, step string, offeredMsgs, fan float64) 
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.target, p.scenario, p.step, p.offered, p.fan = target, scenario, step, offeredMsgs, fan
+}
+
+// mute stops (true) or resumes (false) the progress lines.
+func (p *progress) mute(on bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.muted = on
 }
 
 // run prints until ctx ends.
@@ -47,6 +55,10 @@ func (p *progress) run(ctx context.Context) {
 		gen := 100 * (cpu - lastCPU).Seconds() / dt
 		last, lastAt, lastCPU = st, now, cpu
 		p.mu.Lock()
+		if p.muted {
+			p.mu.Unlock()
+			continue
+		}
 		where := p.target + " " + p.scenario
 		if p.step != "" {
 			where += " " + p.step

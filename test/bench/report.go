@@ -139,6 +139,7 @@ func markdown(r *Results, charts []string) string {
 	stormSection(&m, r)
 	chatmixSection(&m, r)
 	persistSection(&m, r)
+	soakSection(&m, r)
 	if len(charts) > 0 {
 		m.p("## Charts")
 		m.p("")

@@ -39,6 +39,7 @@ type TargetResult struct {
 	Storm     *StormResult       `json:"storm,omitempty"`
 	Chatmix   *ChatmixResult     `json:"chatmix,omitempty"`
 	Persist   *PersistResult     `json:"persist,omitempty"`
+	Soak      *SoakResult        `json:"soak,omitempty"`
 	Setup     map[string]float64 `json:"setupSeconds,omitempty"` // fixture time per scenario
 	// Quiesce is how long each scenario waited for the servers to go idle before it started.
 	Quiesce map[string]float64 `json:"quiesceSeconds,omitempty"`

@@ -113,7 +113,7 @@ func (b *bench) runTarget(ctx context.Context, name string) *TargetResult {
 		fx = newFixture(t.urls)
 	}
 	for _, sc := range b.cfg.scenarios {
-		if t.raw && !rawScenario(sc) {
+		if !runsOn(sc, t) {
 			continue
 		}
 		if ctx.Err() != nil {
@@ -159,6 +159,10 @@ func (b *bench) scenario(ctx context.Context, t *target, fx *fixture, tr *Target
 	case "persist":
 		r, err := b.persist(ctx, t, fx, tr)
 		tr.Persist = r
+		return err
+	case "soak":
+		r, err := b.soak(ctx, t, fx, tr)
+		tr.Soak = r
 		return err
 	}
 	return fmt.Errorf("unknown scenario %q", sc)

@@ -155,6 +155,7 @@ func (w *Worker) resume(ctx context.Context, a ResumeArgs) (ResumeResult, error)
 		if err != nil {
 			mu.Lock()
 			classify(&res.Failed, err)
+			res.FailedIdx = append(res.FailedIdx, i)
 			mu.Unlock()
 			return
 		}

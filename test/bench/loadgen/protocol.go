@@ -216,8 +216,9 @@ type ResumeArgs struct {
 // ResumeResult is how a reconnection storm went on one worker.
 type ResumeResult struct {
 	Total          int            `json:"total"`
-	Resumed        int            `json:"resumed"` // connected and got {ok:true} to sync
-	Failed         Failures       `json:"failed"`  // connections that did not open
+	Resumed        int            `json:"resumed"`             // connected and got {ok:true} to sync
+	Failed         Failures       `json:"failed"`              // connections that did not open
+	FailedIdx      []int          `json:"failedIdx,omitempty"` // positions in the group of those
 	SyncOK         int            `json:"syncOk"`
 	SyncErrors     int            `json:"syncErrors"` // acked {ok:false}
 	SyncCodes      map[string]int `json:"syncCodes,omitempty"`
