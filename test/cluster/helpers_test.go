@@ -15,7 +15,6 @@ import (
 	"time"
 
 	sio "github.com/zishang520/socket.io/clients/socket/v3"
-	"github.com/zishang520/socket.io/v3/pkg/types"
 
 	"github.com/stretchr/testify/require"
 
@@ -75,14 +74,8 @@ func signUp(t testing.TB, g *gateway, prefix string) *user {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
 	defer cancel()
-	name := fmt.Sprintf("%s%d", prefix, next())
-	password := name + "-password"
-	anon := g.api(t, "")
-	r, err := anon.RegisterUserWithResponse(ctx, sdk.RegisterRequest{Username: name, Password: password})
-	wantStatus(t, r, err, http.StatusCreated)
-	l, err := anon.CreateSessionWithResponse(ctx, sdk.LoginRequest{Username: name, Password: password})
-	wantStatus(t, l, err, http.StatusCreated)
-	return &user{ID: r.JSON201.Id, Username: name, Token: l.JSON201.Token}
+	a := harness.SignUp(t, ctx, g.api(t, ""), fmt.Sprintf("%s%d", prefix, next()))
+	return &user{ID: a.ID, Username: a.Username, Token: a.Token}
 }
 
 // on returns u's SDK client of gateway g.
@@ -239,22 +232,7 @@ func (u *user) dial(t testing.TB, g *gateway, transport string) *client {
 // answered, and fails t on anything else.
 func (u *user) dialOnce(t testing.TB, g *gateway, transport string) (*client, error) {
 	t.Helper()
-	opts := sio.DefaultOptions()
-	switch transport {
-	case "websocket":
-		opts.SetTransports(types.NewSet(sio.WebSocket))
-	case "polling":
-		opts.SetTransports(types.NewSet(sioclient.PollingTransport(waitFor)))
-	default:
-		t.Fatalf("unknown transport %q", transport)
-	}
-	opts.SetAutoConnect(false)
-	opts.SetForceNew(true)
-	opts.SetMultiplex(false)
-	opts.SetReconnection(false)
-	opts.SetTimeout(2 * time.Second) // a missed engine.io open is retried after this (see connect)
-	opts.SetAuth(map[string]any{"token": u.Token})
-	sock, err := sio.Connect(g.p.BaseURL, opts)
+	sock, err := sioclient.New(g.p.BaseURL, sioclient.Options{Transport: transport, Token: u.Token})
 	require.NoError(t, err)
 	name := u.Username + "@" + g.name + "/" + transport
 	c := &client{name: name, sock: sock, events: make(chan sdk.Event, 1024), typing: make(chan typingNote, 256),
@@ -308,29 +286,13 @@ func (u *user) dialOnce(t testing.TB, g *gateway, transport string) (*client, er
 	return c, nil
 }
 
-// connect opens the manager's engine.io connection first and connects the socket only once it is open,
-// retrying a missed open: the workaround of test/realtime for two races of the Go client
-// (clients/socket/v3@v3.0.6) — a double CONNECT when the engine opens while Socket.Connect subscribes, and an
-// OPEN packet the manager misses when the websocket delivers it before the manager listens.
+// connect opens the socket without waiting for the server's answer (sioclient.Open: the Go client's races).
 func (c *client) connect(t testing.TB) {
 	t.Helper()
-	deadline := time.Now().Add(waitFor)
-	for {
-		opened := make(chan error, 1)
-		c.sock.Io().Open(func(err error) { opened <- err })
-		select {
-		case err := <-opened:
-			if err == nil {
-				c.sock.Connect()
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s: engine.io connection not opened: %v", c.name, err)
-			}
-			time.Sleep(20 * time.Millisecond)
-		case <-time.After(time.Until(deadline)):
-			t.Fatalf("%s: engine.io connection not opened within %s", c.name, waitFor)
-		}
+	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+	defer cancel()
+	if err := sioclient.Open(ctx, c.sock); err != nil {
+		t.Fatalf("%s: %v", c.name, err)
 	}
 }
 
@@ -338,59 +300,27 @@ func (c *client) connect(t testing.TB) {
 func (c *client) close() { c.sock.Disconnect() }
 
 func decodeTo[T any](c *client, event string, ch chan T) {
-	_ = c.sock.On(types.EventName(event), func(args ...any) {
-		raw, err := json.Marshal(first(args))
-		var v T
-		if err == nil {
-			err = json.Unmarshal(raw, &v)
-		}
-		if err != nil {
-			c.badFrame.CompareAndSwap(nil, fmt.Sprintf("%s %v: %v", event, args, err))
-			return
-		}
-		push(c, ch, v)
-	})
+	sioclient.On(c.sock, event, func(v T) { push(c, ch, v) }, func(bad string) { c.badFrame.CompareAndSwap(nil, bad) })
 }
 
 // push never blocks the client's read loop: a full buffer is counted and reported at cleanup.
 func push[T any](c *client, ch chan T, v T) {
-	select {
-	case ch <- v:
-	default:
+	if !sioclient.Push(ch, v) {
 		c.dropped.Add(1)
 	}
 }
 
-func first(args []any) any {
-	if len(args) == 0 {
-		return nil
-	}
-	return args[0]
-}
+func first(args []any) any { return sioclient.First(args) }
 
 // emitAck emits event with payload and waits (bounded) for the server's ack object; safe in any goroutine.
 func (c *client) emitAck(event string, payload any) (map[string]any, error) {
-	type result struct {
-		args []any
-		err  error
+	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+	defer cancel()
+	a, err := sioclient.EmitAck(ctx, c.sock, nil, event, payload)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", c.name, err)
 	}
-	done := make(chan result, 1)
-	if err := c.sock.Emit(event, payload, func(args []any, err error) { done <- result{args, err} }); err != nil {
-		return nil, err
-	}
-	select {
-	case r := <-done:
-		if r.err != nil {
-			return nil, fmt.Errorf("%s: %s: %w", c.name, event, r.err)
-		}
-		m, ok := first(r.args).(map[string]any)
-		if !ok {
-			return nil, fmt.Errorf("%s: %s ack is not an object: %#v", c.name, event, r.args)
-		}
-		return m, nil
-	case <-time.After(waitFor):
-		return nil, fmt.Errorf("%s: no ack for %s within %s", c.name, event, waitFor)
-	}
+	return a, nil
 }
 
 // ack is emitAck failing the test on error.

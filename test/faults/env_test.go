@@ -100,14 +100,8 @@ func (e *env) signUp(prefix string) *user {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
 	defer cancel()
-	name := fmt.Sprintf("%s%d", prefix, ids.Add(1))
-	password := name + "-password"
-	anon := e.gws[0].api(t, "")
-	r, err := anon.RegisterUserWithResponse(ctx, sdk.RegisterRequest{Username: name, Password: password})
-	wantStatus(t, r, err, http.StatusCreated)
-	l, err := anon.CreateSessionWithResponse(ctx, sdk.LoginRequest{Username: name, Password: password})
-	wantStatus(t, l, err, http.StatusCreated)
-	return &user{ID: r.JSON201.Id, Name: name, Token: l.JSON201.Token}
+	a := harness.SignUp(t, ctx, e.gws[0].api(t, ""), fmt.Sprintf("%s%d", prefix, ids.Add(1)))
+	return &user{ID: a.ID, Name: a.Username, Token: a.Token}
 }
 
 // createConv creates a group conversation of the listener with every sender.

@@ -2,7 +2,6 @@ package faults_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -10,9 +9,9 @@ import (
 	"time"
 
 	sio "github.com/zishang520/socket.io/clients/socket/v3"
-	"github.com/zishang520/socket.io/v3/pkg/types"
 
 	"github.com/scalechat/scalechat/openapi/sdk"
+	"github.com/scalechat/scalechat/test/sioclient"
 )
 
 // sock is one Socket.IO connection (Go client, websocket) of one user to one gateway. It never reconnects by
@@ -38,65 +37,37 @@ var errGone = errors.New("connection gone")
 // the server sets a socket up (rooms, topics, presence) before it handles its requests, so from then on every
 // event of the user's conversations reaches it.
 //
-// It works around two races of the Go client (clients/socket/v3@v3.0.6, see test/realtime's connect): the
-// manager's engine.io connection is opened first, retried after a missed open, and only once it is open does
-// the socket connect. The server may drop a connection whose first packet arrives while it registers the
-// socket (test/realtime's ready): dial then fails, and the caller dials again.
+// It opens the socket with sioclient.Open (the Go client's races). The server may drop a connection whose first
+// packet arrives while it registers the socket (test/realtime's ready): dial then fails, and the caller dials
+// again.
 func dial(ctx context.Context, baseURL, token, name string, withEvents bool) (*sock, error) {
-	opts := sio.DefaultOptions()
-	opts.SetTransports(types.NewSet(sio.WebSocket))
-	opts.SetAutoConnect(false)
-	opts.SetForceNew(true)
-	opts.SetMultiplex(false)
-	opts.SetReconnection(false)
-	opts.SetTimeout(3 * time.Second) // a missed engine.io open is retried after this
-	opts.SetAuth(map[string]any{"token": token})
-	s, err := sio.Connect(baseURL, opts)
+	s, err := sioclient.New(baseURL, sioclient.Options{Token: token, Timeout: 3 * time.Second})
 	if err != nil {
 		return nil, err
 	}
 	c := &sock{name: name, s: s, gone: make(chan struct{})}
 	connected := make(chan struct{}, 1)
 	connectErr := make(chan error, 1)
-	_ = s.On("connect", func(...any) {
-		select {
-		case connected <- struct{}{}:
-		default:
-		}
-	})
+	_ = s.On("connect", func(...any) { sioclient.Push(connected, struct{}{}) })
 	_ = s.On("disconnect", func(args ...any) {
-		reason, _ := first(args).(string)
+		reason, _ := sioclient.First(args).(string)
 		c.markGone("disconnect: " + reason)
 	})
 	_ = s.On("connect_error", func(args ...any) {
-		err, _ := first(args).(error)
+		err, _ := sioclient.First(args).(error)
 		if err == nil {
 			err = fmt.Errorf("connect_error %v", args)
 		}
-		select {
-		case connectErr <- err:
-		default:
-		}
+		sioclient.Push(connectErr, err)
 		c.markGone("connect_error: " + err.Error())
 	})
 	if withEvents {
 		c.events = make(chan sdk.Event, 20000)
-		_ = s.On("event", func(args ...any) {
-			raw, err := json.Marshal(first(args))
-			var e sdk.Event
-			if err == nil {
-				err = json.Unmarshal(raw, &e)
-			}
-			if err != nil {
-				c.badFrame.CompareAndSwap(nil, fmt.Sprintf("%v: %v", args, err))
-				return
-			}
-			select {
-			case c.events <- e:
-			default:
+		sioclient.On(s, "event", func(e sdk.Event) {
+			if !sioclient.Push(c.events, e) {
 				c.dropped.Add(1)
 			}
-		})
+		}, func(bad string) { c.badFrame.CompareAndSwap(nil, bad) })
 	}
 
 	ctx, cancel := context.WithTimeout(ctx, dialTimeout)
@@ -105,33 +76,9 @@ func dial(ctx context.Context, baseURL, token, name string, withEvents bool) (*s
 		c.close()
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	for attempt := 1; ; attempt++ {
-		opened := make(chan error, 1)
-		s.Io().Open(func(err error) {
-			select {
-			case opened <- err:
-			default:
-			}
-		})
-		var err error
-		select {
-		case err = <-opened:
-		case <-ctx.Done():
-			return fail(fmt.Errorf("engine.io connection not opened: %w", ctx.Err()))
-		}
-		if err == nil {
-			break
-		}
-		if attempt == 3 {
-			return fail(fmt.Errorf("engine.io connection not opened: %w", err))
-		}
-		select {
-		case <-time.After(100 * time.Millisecond):
-		case <-ctx.Done():
-			return fail(ctx.Err())
-		}
+	if err := sioclient.Open(ctx, s); err != nil {
+		return fail(err)
 	}
-	s.Connect()
 	select {
 	case <-connected:
 	case err := <-connectErr:
@@ -183,65 +130,17 @@ func (c *sock) close() {
 // emitAck emits event with payload and waits for the server's ack object, until ctx ends, ackTimeout passed or
 // the connection is gone. Safe in any goroutine.
 func (c *sock) emitAck(ctx context.Context, event string, payload any) (map[string]any, error) {
-	type result struct {
-		args []any
-		err  error
-	}
-	done := make(chan result, 1)
-	if err := c.s.Emit(event, payload, func(args []any, err error) {
-		select {
-		case done <- result{args, err}:
-		default:
-		}
-	}); err != nil {
-		return nil, err
-	}
-	timer := time.NewTimer(ackTimeout)
-	defer timer.Stop()
-	select {
-	case r := <-done:
-		if r.err != nil {
-			return nil, r.err
-		}
-		m, ok := first(r.args).(map[string]any)
-		if !ok {
-			return nil, fmt.Errorf("%s ack is not an object: %#v", event, r.args)
-		}
-		return m, nil
-	case <-c.gone:
+	ctx, cancel := context.WithTimeout(ctx, ackTimeout)
+	defer cancel()
+	a, err := sioclient.EmitAck(ctx, c.s, c.gone, event, payload)
+	if errors.Is(err, sioclient.ErrGone) {
 		return nil, fmt.Errorf("%w (%s) before the %s ack", errGone, c.why(), event)
-	case <-timer.C:
-		return nil, fmt.Errorf("no %s ack within %s", event, ackTimeout)
-	case <-ctx.Done():
-		return nil, ctx.Err()
 	}
-}
-
-func first(args []any) any {
-	if len(args) == 0 {
-		return nil
-	}
-	return args[0]
+	return a, err
 }
 
 // ackError returns the code of a refused request's ack ({ok: false, error: {code}}), "" when it is ok.
-func ackError(a map[string]any) string {
-	if a["ok"] == true {
-		return ""
-	}
-	e, _ := a["error"].(map[string]any)
-	code, _ := e["code"].(string)
-	if code == "" {
-		return fmt.Sprintf("malformed ack %v", a)
-	}
-	return code
-}
+func ackError(a map[string]any) string { return sioclient.AckError(a) }
 
 // decodeInto converts a decoded JSON value into a typed one.
-func decodeInto(v any, into any) error {
-	raw, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	return json.Unmarshal(raw, into)
-}
+func decodeInto(v any, into any) error { return sioclient.DecodeInto(v, into) }

@@ -5,7 +5,6 @@ package realtime_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -98,14 +97,8 @@ func (s *server) signUp(t testing.TB, prefix string) *user {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
 	defer cancel()
-	name := fmt.Sprintf("%s%d", prefix, s.next())
-	password := name + "-password"
-	anon := s.rest(t, "")
-	r, err := anon.RegisterUserWithResponse(ctx, sdk.RegisterRequest{Username: name, Password: password})
-	wantStatus(t, r, err, http.StatusCreated)
-	l, err := anon.CreateSessionWithResponse(ctx, sdk.LoginRequest{Username: name, Password: password})
-	wantStatus(t, l, err, http.StatusCreated)
-	return &user{ID: r.JSON201.Id, Username: name, Token: l.JSON201.Token, api: s.rest(t, l.JSON201.Token), s: s}
+	a := harness.SignUp(t, ctx, s.rest(t, ""), fmt.Sprintf("%s%d", prefix, s.next()))
+	return &user{ID: a.ID, Username: a.Username, Token: a.Token, api: s.rest(t, a.Token), s: s}
 }
 
 // createGroup creates a group conversation of u with members.
@@ -193,33 +186,10 @@ type client struct {
 	badFrame atomic.Value // first payload that failed to decode (string)
 }
 
-// dialOptions builds the client options: one transport only (no upgrade), no shared manager, quick reconnects.
-func dialOptions(token, transport string) *sio.Options {
-	opts := sio.DefaultOptions()
-	switch transport {
-	case "websocket":
-		opts.SetTransports(types.NewSet(sio.WebSocket))
-	case "polling":
-		opts.SetTransports(types.NewSet(sioclient.PollingTransport(waitFor)))
-	default:
-		panic("unknown transport " + transport)
-	}
-	opts.SetAutoConnect(false)
-	opts.SetForceNew(true)
-	opts.SetMultiplex(false)
-	opts.SetReconnectionDelay(100)
-	opts.SetReconnectionDelayMax(400)
-	opts.SetTimeout(2 * time.Second) // an engine.io open the manager misses (see connect) is retried after this
-	if token != "" {
-		opts.SetAuth(map[string]any{"token": token})
-	}
-	return opts
-}
-
 // open creates the socket and registers every handler, without connecting.
 func open(t testing.TB, baseURL, token, transport, name string) *client {
 	t.Helper()
-	sock, err := sio.Connect(baseURL, dialOptions(token, transport))
+	sock, err := sioclient.New(baseURL, sioclient.Options{Transport: transport, Token: token, Reconnect: true})
 	require.NoError(t, err)
 	c := &client{name: name, sock: sock,
 		events: make(chan sdk.Event, 1024), typing: make(chan typingNote, 256), presence: make(chan sdk.Presence, 256),
@@ -329,38 +299,13 @@ func drain[T any](ch <-chan T) []T {
 	}
 }
 
-// connect opens the socket (handshake included) without waiting for the server's answer. It works around two
-// races of the Go client (clients/socket/v3@v3.0.6), neither of which the JavaScript client it ports can have:
-//
-//   - Socket.Connect (socket.go:245) subscribes to the manager's "open", starts the manager, then calls onopen
-//     itself if the manager is open by then: when the engine opens in between, onopen runs twice and two CONNECT
-//     packets go out — the server then holds two sockets for this client and every broadcast arrives twice.
-//   - Manager.Open (manager.go:278) subscribes to the engine's "open" only after engine.NewSocket returned, but
-//     the websocket transport dials inside NewSocket and its reader goroutine may deliver the server's OPEN
-//     before that: the manager misses it and gives up with connect_error "timeout".
-//
-// So the manager's engine.io connection is opened first, retried after a missed open, and only once it is open
-// does the socket connect: then onopen runs exactly once. Reconnections are the manager's own business and run
-// into neither race (the socket is subscribed and not reconnecting through Connect).
+// connect opens the socket (handshake included) without waiting for the server's answer (sioclient.Open).
 func (c *client) connect(t testing.TB) {
 	t.Helper()
-	deadline := time.Now().Add(waitFor)
-	for {
-		opened := make(chan error, 1)
-		c.sock.Io().Open(func(err error) { opened <- err })
-		select {
-		case err := <-opened:
-			if err == nil {
-				c.sock.Connect()
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s: engine.io connection not opened: %v", c.name, err)
-			}
-			time.Sleep(20 * time.Millisecond)
-		case <-time.After(time.Until(deadline)):
-			t.Fatalf("%s: engine.io connection not opened within %s", c.name, waitFor)
-		}
+	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+	defer cancel()
+	if err := sioclient.Open(ctx, c.sock); err != nil {
+		t.Fatalf("%s: %v", c.name, err)
 	}
 }
 
@@ -394,62 +339,24 @@ func (c *client) close() { c.sock.Disconnect() }
 
 // on decodes each payload of a server event into ch.
 func on[T any](c *client, event string, ch chan T) {
-	_ = c.sock.On(types.EventName(event), func(args ...any) {
-		raw, err := json.Marshal(first(args))
-		var v T
-		if err == nil {
-			err = json.Unmarshal(raw, &v)
-		}
-		if err != nil {
-			c.badFrame.CompareAndSwap(nil, fmt.Sprintf("%s %v: %v", event, args, err))
-			return
-		}
-		push(c, ch, v)
-	})
+	sioclient.On(c.sock, event, func(v T) { push(c, ch, v) }, func(bad string) { c.badFrame.CompareAndSwap(nil, bad) })
 }
 
 // push never blocks the client's read loop: a full buffer is counted and reported at cleanup.
 func push[T any](c *client, ch chan T, v T) {
-	select {
-	case ch <- v:
-	default:
+	if !sioclient.Push(ch, v) {
 		c.dropped.Add(1)
 	}
 }
 
-func first(args []any) any {
-	if len(args) == 0 {
-		return nil
-	}
-	return args[0]
-}
+func first(args []any) any { return sioclient.First(args) }
 
 // errAckTimeout is returned by emitAck when ctx ends first.
-var errAckTimeout = errors.New("no ack")
+var errAckTimeout = sioclient.ErrNoAck
 
 // emitAck emits event with payload and waits for the server's ack (its first argument, an object).
 func (c *client) emitAck(ctx context.Context, event string, payload any) (map[string]any, error) {
-	type result struct {
-		args []any
-		err  error
-	}
-	done := make(chan result, 1)
-	if err := c.sock.Emit(event, payload, func(args []any, err error) { done <- result{args, err} }); err != nil {
-		return nil, err
-	}
-	select {
-	case r := <-done:
-		if r.err != nil {
-			return nil, r.err
-		}
-		m, ok := first(r.args).(map[string]any)
-		if !ok {
-			return nil, fmt.Errorf("ack is not an object: %#v", r.args)
-		}
-		return m, nil
-	case <-ctx.Done():
-		return nil, fmt.Errorf("%w for %s: %w", errAckTimeout, event, ctx.Err())
-	}
+	return sioclient.EmitAck(ctx, c.sock, nil, event, payload)
 }
 
 // ack emits with a bounded wait and requires an ack.
@@ -520,9 +427,7 @@ func (c *client) sync(t testing.TB, cursors map[string]int64, limit int) ([]sdk.
 
 func decodeInto(t testing.TB, v any, into any) {
 	t.Helper()
-	raw, err := json.Marshal(v)
-	require.NoError(t, err)
-	require.NoError(t, json.Unmarshal(raw, into), "decoding %s", raw)
+	require.NoError(t, sioclient.DecodeInto(v, into), "decoding %v", v)
 }
 
 // recv waits for the next value of ch.
