@@ -52,6 +52,7 @@ type Config struct {
 	ShutdownTimeout    time.Duration
 	PasswordMemKiB     uint32 // argon2id memory cost; lowered in tests to keep them fast
 	MaxSocketsPerUser  int
+	MaxSocketsPerAddr  int
 	PresenceGrace      time.Duration
 	DebugAddr          string // loopback listener for net/http/pprof; empty: none
 	MetricsAddr        string // listener of /metrics alone; empty: /metrics is on Addr
@@ -117,7 +118,7 @@ func Parse(args []string, getenv func(string) string) (Config, error) {
 	host, _ := os.Hostname()
 	var rate, mem, sockets, partitions, outBytes, outFrames, flushers, pollers, shards, dqueue, setups, pgConns, consumers, maxBatch int64
 	var brokers, limits string
-	var hashQueue int64
+	var hashQueue, addrSockets int64
 	str(&c.Role, "role", RoleStandalone, "role to run: standalone, gateway, worker or all")
 	str(&c.Addr, "addr", ":8080", "HTTP listen address (REST, Socket.IO, web app)")
 	str(&c.DataDir, "data-dir", "./data", "standalone: directory of the SQLite database")
@@ -134,6 +135,7 @@ func Parse(args []string, getenv func(string) string) (Config, error) {
 	dur(&c.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "grace period for in-flight requests on SIGTERM")
 	num(&mem, "password-memory-kib", 19*1024, "argon2id memory cost per password hash")
 	num(&sockets, "max-sockets-per-user", 20, "Socket.IO connections one user may hold on this node")
+	num(&addrSockets, "max-sockets-per-address", 1000, "Socket.IO connections one client address may hold on this node")
 	dur(&c.PresenceGrace, "presence-grace", 3*time.Second, "how long after its last socket closes a user turns offline")
 	num(&outBytes, "socket-outbound-bytes", 4<<20, "bytes queued for one socket before it is closed as too slow")
 	num(&outFrames, "socket-outbound-frames", 16384, "packets queued for one socket before it is closed as too slow")
@@ -181,6 +183,7 @@ func Parse(args []string, getenv func(string) string) (Config, error) {
 	c.SocketPollers = int(min(max(pollers, -1), 1024))
 	c.ConnectConcurrency = int(setups)
 	c.PasswordQueue = int(min(max(hashQueue, -1), 1<<20))
+	c.MaxSocketsPerAddr = int(min(max(addrSockets, -1), 1<<30))
 	var err error
 	if c.Limits, err = chat.ParseLimits(chat.DefaultLimits(), limits); err != nil {
 		return c, fmt.Errorf("--rate-limits: %w", err)
@@ -227,8 +230,8 @@ func (c Config) validate() error {
 	if c.SendAuthTTL < 0 {
 		errs = append(errs, errors.New("--send-auth-ttl must not be negative"))
 	}
-	if c.MaxSocketsPerUser < 1 || c.PresenceGrace < 0 {
-		errs = append(errs, errors.New("--max-sockets-per-user must be positive and --presence-grace not negative"))
+	if c.MaxSocketsPerUser < 1 || c.MaxSocketsPerAddr < 1 || c.PresenceGrace < 0 {
+		errs = append(errs, errors.New("--max-sockets-per-user and --max-sockets-per-address must be positive and --presence-grace not negative"))
 	}
 	if c.SocketOutboundBytes < 1024 || c.SocketOutboundFrames < 16 || c.SocketWriteTimeout <= 0 ||
 		c.SocketFlushers < 0 || c.DeliveryShards < 0 || c.DeliveryQueue < 1 || c.TopicLinger < 0 ||

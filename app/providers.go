@@ -140,7 +140,7 @@ func ProvideRealtime(cfg Config, log *slog.Logger, svc *chat.Service, fanout por
 		return nil, err
 	}
 	return socketio.New(socketio.Config{Node: cfg.Node, MaxPayloadBytes: cfg.MaxBodyBytes,
-		MaxSocketsPerUser: cfg.MaxSocketsPerUser, PresenceGrace: cfg.PresenceGrace,
+		MaxSocketsPerUser: cfg.MaxSocketsPerUser, MaxSocketsPerAddress: cfg.MaxSocketsPerAddr, PresenceGrace: cfg.PresenceGrace,
 		MaxOutboundBytes: cfg.SocketOutboundBytes, MaxOutboundFrames: cfg.SocketOutboundFrames,
 		WriteTimeout: cfg.SocketWriteTimeout, Flushers: cfg.SocketFlushers, Pollers: cfg.SocketPollers, DeliveryShards: cfg.DeliveryShards,
 		DeliveryQueue: cfg.DeliveryQueue, TopicLinger: cfg.TopicLinger, ConnectConcurrency: cfg.ConnectConcurrency,

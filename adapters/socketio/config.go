@@ -11,14 +11,16 @@ import (
 
 // Config tunes the Socket.IO endpoint. Zero values take the defaults of DefaultConfig.
 type Config struct {
-	Node              string        // this process's id, prefixed to connection ids in presence
-	MaxPayloadBytes   int64         // largest accepted packet; bigger ones close the connection
-	MaxSocketsPerUser int           // connections one user may hold on this node
-	PresenceGrace     time.Duration // how long after its last socket closes a user turns offline
-	HeartbeatEvery    time.Duration // how often live connections refresh their presence
-	QueueDepth        int           // client requests a socket may have in flight before getting rate_limited
-	PingInterval      time.Duration
-	PingTimeout       time.Duration
+	Node              string // this process's id, prefixed to connection ids in presence
+	MaxPayloadBytes   int64  // largest accepted packet; bigger ones close the connection
+	MaxSocketsPerUser int    // connections one user may hold on this node
+	// MaxSocketsPerAddress bounds the connections from one client address on this node.
+	MaxSocketsPerAddress int
+	PresenceGrace        time.Duration // how long after its last socket closes a user turns offline
+	HeartbeatEvery       time.Duration // how often live connections refresh their presence
+	QueueDepth           int           // client requests a socket may have in flight before getting rate_limited
+	PingInterval         time.Duration
+	PingTimeout          time.Duration
 
 	// Outbound bounds of one socket: bytes and packets queued for it. A socket over either is closed (and
 	// resumes later with sync); a single packet larger than MaxOutboundBytes still goes to an idle socket.
@@ -43,7 +45,7 @@ type Config struct {
 // DefaultConfig returns the defaults.
 func DefaultConfig() Config {
 	procs := runtime.GOMAXPROCS(0)
-	return Config{Node: "node", MaxPayloadBytes: 64 << 10, MaxSocketsPerUser: 20, PresenceGrace: 3 * time.Second,
+	return Config{Node: "node", MaxPayloadBytes: 64 << 10, MaxSocketsPerUser: 20, MaxSocketsPerAddress: 1000, PresenceGrace: 3 * time.Second,
 		HeartbeatEvery: 20 * time.Second, QueueDepth: 64, PingInterval: 25 * time.Second, PingTimeout: 20 * time.Second,
 		MaxOutboundBytes: 4 << 20, MaxOutboundFrames: 16384, WriteTimeout: 10 * time.Second,
 		Flushers: procs, Pollers: procs, DeliveryShards: 2 * procs, DeliveryQueue: 8192, TopicLinger: 10 * time.Second,
@@ -69,6 +71,7 @@ func (c Config) withDefaults() (Config, error) {
 		c.MaxPayloadBytes = d.MaxPayloadBytes
 	}
 	def(&c.MaxSocketsPerUser, d.MaxSocketsPerUser)
+	def(&c.MaxSocketsPerAddress, d.MaxSocketsPerAddress)
 	defDur(&c.PresenceGrace, d.PresenceGrace)
 	defDur(&c.HeartbeatEvery, d.HeartbeatEvery)
 	def(&c.QueueDepth, d.QueueDepth)
@@ -86,7 +89,7 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
-	if c.MaxPayloadBytes < 1024 || c.MaxSocketsPerUser < 1 || c.PresenceGrace < 0 || c.HeartbeatEvery <= 0 ||
+	if c.MaxPayloadBytes < 1024 || c.MaxSocketsPerUser < 1 || c.MaxSocketsPerAddress < 1 || c.PresenceGrace < 0 || c.HeartbeatEvery <= 0 ||
 		c.QueueDepth < 1 || c.PingInterval <= 0 || c.PingTimeout <= 0 {
 		return c, errors.New("socketio: limits must be positive (MaxPayloadBytes at least 1024)")
 	}

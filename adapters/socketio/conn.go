@@ -21,6 +21,7 @@ type conn struct {
 	userID  string
 	id      string // presence connection id: node/socket id
 	session string // token hash of the session that authenticated it
+	addr    string // the client's address, as the per-address limits see it ("" when unknown)
 
 	mu      sync.Mutex
 	topics  map[string]struct{} // rooms joined

@@ -14,9 +14,10 @@ type hub struct {
 	seed    maphash.Seed
 	stripes [hubStripes]stripe
 
-	mu    sync.Mutex
-	users map[string][]*conn
-	count int
+	mu     sync.Mutex
+	users  map[string][]*conn
+	byAddr map[string]int // connections per client address
+	count  int
 }
 
 const hubStripes = 64
@@ -34,7 +35,7 @@ type room struct {
 }
 
 func newHub(subs *subscriptions) *hub {
-	h := &hub{subs: subs, seed: maphash.MakeSeed(), users: map[string][]*conn{}}
+	h := &hub{subs: subs, seed: maphash.MakeSeed(), users: map[string][]*conn{}, byAddr: map[string]int{}}
 	for i := range h.stripes {
 		h.stripes[i].rooms = map[string]*room{}
 	}
@@ -113,15 +114,25 @@ func (h *hub) roomCount() int {
 }
 
 // add registers c unless its user already holds max connections here.
-func (h *hub) add(c *conn, max int) bool {
+func (h *hub) add(c *conn, maxPerUser, maxPerAddr int) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if len(h.users[c.userID]) >= max {
+	if len(h.users[c.userID]) >= maxPerUser || (c.addr != "" && h.byAddr[c.addr] >= maxPerAddr) {
 		return false
 	}
 	h.users[c.userID] = append(h.users[c.userID], c)
+	if c.addr != "" {
+		h.byAddr[c.addr]++
+	}
 	h.count++
 	return true
+}
+
+// fromAddr is how many connections this node has from a client address.
+func (h *hub) fromAddr(addr string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.byAddr[addr]
 }
 
 // remove unregisters c.
@@ -133,6 +144,11 @@ func (h *hub) remove(c *conn) {
 		if x == c {
 			cs = append(cs[:i], cs[i+1:]...)
 			h.count--
+			if c.addr != "" {
+				if h.byAddr[c.addr]--; h.byAddr[c.addr] <= 0 {
+					delete(h.byAddr, c.addr)
+				}
+			}
 			break
 		}
 	}

@@ -153,6 +153,7 @@ func (s *Server) Close() error {
 // socketData is what the handshake leaves on the socket: the user, and the session that authenticated it
 // (the socket ends with it).
 type socketData struct {
+	addr    string // the client's address (chat.ClientOf of the handshake request)
 	userID  string
 	session string    // the session's token hash
 	expires time.Time // when the session expires
@@ -197,12 +198,28 @@ func (s *Server) authenticate(sock *socket.Socket, next func(*socket.ExtendedErr
 				map[string]any{"code": string(core.CodeRateLimited)}))
 			return
 		}
-		sock.SetData(socketData{userID: u.ID, session: sess.TokenHash, expires: sess.ExpiresAt})
+		addr := clientAddr(sock)
+		if addr != "" && s.hub.fromAddr(addr) >= s.cfg.MaxSocketsPerAddress {
+			next(socket.NewExtendedError("too many connections from this address",
+				map[string]any{"code": string(core.CodeRateLimited)}))
+			return
+		}
+		sock.SetData(socketData{addr: addr, userID: u.ID, session: sess.TokenHash, expires: sess.ExpiresAt})
 		if ws, ok := sock.Conn().Transport().(*wsTransport); ok {
 			ws.hold() // the CONNECT written now goes out once the socket is set up (connected releases it)
 		}
 		next(nil)
 	}()
+}
+
+// clientAddr is the client address of a socket: the one the HTTP layer put in its handshake request's context
+// (chat.WithClient), or "" when none did.
+func clientAddr(sock *socket.Socket) string {
+	hc := sock.Conn().Request()
+	if hc == nil || hc.Request() == nil {
+		return ""
+	}
+	return chat.ClientOf(hc.Request().Context())
 }
 
 // release writes a held CONNECT (and what followed it) to a websocket client; a no-op on long-polling.
@@ -228,7 +245,7 @@ func (s *Server) connected(sock *socket.Socket) {
 	}
 	data, _ := sock.Data().(socketData)
 	c := newConn(s, sock, data.userID)
-	c.session = data.session
+	c.session, c.addr = data.session, data.addr
 	s.mu.Lock()
 	if s.closing {
 		s.mu.Unlock()
@@ -236,7 +253,7 @@ func (s *Server) connected(sock *socket.Socket) {
 		sock.Conn().Close(false)
 		return
 	}
-	added := s.hub.add(c, s.cfg.MaxSocketsPerUser)
+	added := s.hub.add(c, s.cfg.MaxSocketsPerUser, s.cfg.MaxSocketsPerAddress)
 	s.mu.Unlock()
 	if !added {
 		// Lost a race with another handshake of the same user: a disconnect packet stops the client retrying.

@@ -158,16 +158,16 @@ func WithClient(ctx context.Context, addr string) context.Context {
 	return context.WithValue(ctx, clientKey{}, addr)
 }
 
-// clientOf returns the client address of ctx, or "" (then no per-address limit applies: the caller is not a
+// ClientOf returns the client address of ctx, or "" (then no per-address limit applies: the caller is not a
 // network client).
-func clientOf(ctx context.Context) string {
+func ClientOf(ctx context.Context) string {
 	a, _ := ctx.Value(clientKey{}).(string)
 	return a
 }
 
 // allowClient is allow keyed by the client address of ctx; calls without one are not limited.
 func (s *Service) allowClient(ctx context.Context, limit Limit, what string) error {
-	addr := clientOf(ctx)
+	addr := ClientOf(ctx)
 	if addr == "" {
 		return nil
 	}

@@ -39,6 +39,7 @@ func serverEnv(s sizes) []string {
 		"SCALECHAT_SEND_RATE_LIMIT=100000000",
 		"SCALECHAT_RATE_LIMITS=*=off", // thousands of clients on a few loopback addresses, far above human rates
 		"SCALECHAT_MAX_SOCKETS_PER_USER=1000",
+		"SCALECHAT_MAX_SOCKETS_PER_ADDRESS=1000000", // the generator's sockets share a few loopback addresses
 		"SCALECHAT_PRESENCE_GRACE=" + s.PresenceGrace.String(),
 	}
 }

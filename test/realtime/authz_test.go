@@ -113,3 +113,39 @@ func TestExpiredTokenHandshake(t *testing.T) {
 	}
 	assert.False(t, c.sock.Connected())
 }
+
+// One client address may hold --max-sockets-per-address sockets on a node; one more is refused with
+// rate_limited (a connect_error, so the client does not retry), and a socket that closes frees its place.
+func TestSocketsPerAddress(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, "--max-sockets-per-address", "2")
+	a, b, c := s.signUp(t, "first"), s.signUp(t, "second"), s.signUp(t, "third")
+	sa := a.dial(t, "websocket")
+	b.dial(t, "websocket")
+	refused := open(t, s.p.BaseURL, c.Token, "websocket", "third")
+	refused.connect(t)
+	select {
+	case err := <-refused.connectErrs:
+		var ext *types.ExtendedError
+		require.True(t, errors.As(err, &ext), "connect_error is a server refusal, got %T %v", err, err)
+		data, _ := ext.Data.(map[string]any)
+		assert.Equal(t, "rate_limited", data["code"])
+	case <-refused.connects:
+		t.Fatal("a third socket from the address connected")
+	case <-time.After(waitFor):
+		t.Fatalf("no connect_error within %s", waitFor)
+	}
+	sa.close()
+	require.Eventually(t, func() bool {
+		probe := open(t, s.p.BaseURL, c.Token, "websocket", "third-again")
+		probe.connect(t)
+		select {
+		case <-probe.connects:
+			return true
+		case <-probe.connectErrs:
+			return false
+		case <-time.After(waitFor):
+			return false
+		}
+	}, waitFor, 200*time.Millisecond, "a closed socket frees its place")
+}
