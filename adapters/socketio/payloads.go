@@ -120,7 +120,7 @@ func decode(payload any, v any) error {
 	names := fieldNames(reflect.TypeOf(v).Elem())
 	for k := range obj { // encoding/json matches names in any case: the contract's are exact
 		if !names[k] {
-			return core.Invalid(k, "unknown field %q", k)
+			return core.Invalid("payload", "unknown field %q", k)
 		}
 	}
 	raw, err := json.Marshal(obj)
