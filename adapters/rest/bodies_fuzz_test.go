@@ -3,8 +3,6 @@ package rest_test
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -13,14 +11,10 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/scalechat/scalechat/adapters/argon2id"
-	"github.com/scalechat/scalechat/adapters/memory"
 	"github.com/scalechat/scalechat/adapters/rest"
 	"github.com/scalechat/scalechat/adapters/schema"
-	"github.com/scalechat/scalechat/adapters/telemetry"
 	"github.com/scalechat/scalechat/core"
 	"github.com/scalechat/scalechat/core/chat"
-	"github.com/scalechat/scalechat/ports"
 )
 
 // The fuzz targets here send arbitrary JSON bodies to the endpoints that take text from clients, through the
@@ -46,40 +40,8 @@ const pwCanary = "pw-Canary-9f3b7e1d"
 
 func newFuzzAPI(f *testing.F) *fuzzAPI {
 	f.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	f.Cleanup(cancel)
-	hasher, err := argon2id.New(argon2id.TestConfig(), 64)
-	if err != nil {
-		f.Fatal(err)
-	}
-	store, log, fanout, clock := memory.NewStore(), memory.NewLog(memory.LogConfig{}), memory.NewFanout(), memory.SystemClock{}
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc, err := chat.New(ctx, chat.Config{Limits: chat.Limits{}}, chat.Deps{ // no limit: the fuzzer sends thousands
-		Users: store, Sessions: store, Conversations: store, Members: store, Contacts: store, Blocks: store,
-		Summaries: store, History: store, Ledger: store, Log: log, Fanout: fanout, Limiter: memory.NewRateLimiter(clock),
-		Presence: memory.NewPresence(clock), Hasher: hasher, Clock: clock, IDs: memory.UUIDv7{}, Logger: logger,
-	})
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Cleanup(func() { _ = svc.Close() })
-	seq := chat.NewSequencer(store, fanout, logger)
-	done := make(chan struct{})
-	go func() { defer close(done); _ = log.Consume(ctx, seq.Handle) }()
-	f.Cleanup(func() { cancel(); <-done })
-	metrics, err := rest.NewMetrics(telemetry.NewRegistry())
-	if err != nil {
-		f.Fatal(err)
-	}
-	ready, err := telemetry.NewChecker(map[string]ports.Pinger{}, 0, logger)
-	if err != nil {
-		f.Fatal(err)
-	}
-	api, err := rest.New(rest.Config{Logger: logger}, svc, ready, metrics)
-	if err != nil {
-		f.Fatal(err)
-	}
-
+	e := newEnv(f, envOptions{chat: chat.Config{Limits: chat.Limits{}}, plainHasher: true}) // no limit: the fuzzer sends thousands
+	ctx, svc := context.Background(), e.svc
 	var ids []string
 	for _, name := range []string{"alice", "bob"} {
 		u, err := svc.Register(ctx, chat.RegisterInput{Username: name, Password: "password-" + name})
@@ -100,7 +62,7 @@ func newFuzzAPI(f *testing.F) *fuzzAPI {
 	if err != nil {
 		f.Fatal(err)
 	}
-	return &fuzzAPI{h: api.Handler(), token: login.Token, group: group.ID, seed: schema.MessageOf(msg.Message), vars: strings.NewReplacer(
+	return &fuzzAPI{h: e.srv.Config.Handler, token: login.Token, group: group.ID, seed: schema.MessageOf(msg.Message), vars: strings.NewReplacer(
 		"$ALICE", ids[0], "$BOB", ids[1], "$GROUP", group.ID, "$MSG", msg.Message.ID, "$PW", pwCanary)}
 }
 

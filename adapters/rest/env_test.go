@@ -29,7 +29,7 @@ import (
 
 // env is a REST API over a real chat.Service wired to the in-process adapters.
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	srv     *httptest.Server
 	svc     *chat.Service
 	metrics *rest.Metrics
@@ -42,6 +42,15 @@ type envOptions struct {
 	checks      map[string]ports.Pinger
 	readyWait   time.Duration // readiness timeout per check (0: the default)
 	rest        rest.Config
+	plainHasher bool // no password makes the hasher fail (fuzzing sends any password)
+}
+
+// hasherOf is h, or h failing on explodingPassword unless plain.
+func hasherOf(h ports.PasswordHasher, plain bool) ports.PasswordHasher {
+	if plain {
+		return h
+	}
+	return failingHasher{h}
 }
 
 // explodingPassword makes the test hasher fail with an uncategorised (internal) error.
@@ -57,7 +66,7 @@ func (h failingHasher) Hash(ctx context.Context, p string) (string, error) {
 	return h.PasswordHasher.Hash(ctx, p)
 }
 
-func newEnv(t *testing.T, opts envOptions) *env {
+func newEnv(t testing.TB, opts envOptions) *env {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -77,7 +86,7 @@ func newEnv(t *testing.T, opts envOptions) *env {
 	svc, err := chat.New(ctx, opts.chat, chat.Deps{
 		Users: store, Sessions: store, Conversations: store, Members: store, Contacts: store, Blocks: store, Summaries: summaries, History: store,
 		Ledger: store, Log: log, Fanout: fanout, Limiter: memory.NewRateLimiter(clock),
-		Presence: memory.NewPresence(clock), Hasher: failingHasher{hasher}, Clock: clock, IDs: memory.UUIDv7{},
+		Presence: memory.NewPresence(clock), Hasher: hasherOf(hasher, opts.plainHasher), Clock: clock, IDs: memory.UUIDv7{},
 		Logger: logger,
 	})
 	require.NoError(t, err)
@@ -140,7 +149,7 @@ func (e *env) do(method, path, token string, body any) response {
 }
 
 // decode unmarshals the body into a T, requiring the status first.
-func decode[T any](t *testing.T, r response, status int) T {
+func decode[T any](t testing.TB, r response, status int) T {
 	t.Helper()
 	require.Equal(t, status, r.status, "body: %s", r.body)
 	var v T
@@ -162,7 +171,7 @@ type problem struct {
 }
 
 // requireProblem checks r is a problem+json with status and code.
-func requireProblem(t *testing.T, r response, status int, code string) problem {
+func requireProblem(t testing.TB, r response, status int, code string) problem {
 	t.Helper()
 	require.Equal(t, "application/problem+json", r.header.Get("Content-Type"), "body: %s", r.body)
 	p := decode[problem](t, r, status)
