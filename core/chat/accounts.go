@@ -69,7 +69,7 @@ func (s *Service) LogIn(ctx context.Context, username, password string) (Login, 
 	if err := s.allowClient(ctx, LimitLoginIP, "log-in attempts from this address"); err != nil {
 		return Login{}, err
 	}
-	if err := s.allow(ctx, LimitLoginUser, name, "log-in attempts for this account"); err != nil {
+	if err := s.allowAccount(ctx, name, "log-in attempts for this account"); err != nil {
 		return Login{}, err
 	}
 	u, err := s.checkPassword(ctx, name, password)
@@ -77,6 +77,15 @@ func (s *Service) LogIn(ctx context.Context, username, password string) (Login, 
 		return Login{}, err
 	}
 	return s.openSession(ctx, u)
+}
+
+// allowAccount takes one password attempt on username from both steps of its back-off: a burst of attempts,
+// then one every 90 s (login-user), and past 50 in a day one every half hour (login-user-day).
+func (s *Service) allowAccount(ctx context.Context, username, what string) error {
+	if err := s.allow(ctx, LimitLoginUser, username, what); err != nil {
+		return err
+	}
+	return s.allow(ctx, LimitLoginUserDay, username, what)
 }
 
 // checkPassword returns the user named username if password is theirs, or unauthenticated. An unknown user
@@ -148,7 +157,7 @@ func (s *Service) ChangePassword(ctx context.Context, token, current, next strin
 	if err := core.ValidatePassword(next); err != nil {
 		return err
 	}
-	if err := s.allow(ctx, LimitLoginUser, u.Username, "password attempts for this account"); err != nil {
+	if err := s.allowAccount(ctx, u.Username, "password attempts for this account"); err != nil {
 		return err
 	}
 	if _, err := s.checkPassword(ctx, u.Username, current); err != nil {

@@ -118,6 +118,40 @@ func TestLogInAttemptsAreLimitedPerUsernameAndAddress(t *testing.T) {
 	require.NoError(t, err)
 }
 
+// Password guessing backs off in two steps: a burst, then one attempt every 90 s, and past the day's allowance
+// one every half hour.
+func TestLogInBacksOff(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(c *chat.Config) {
+		c.Limits = chat.Limits{chat.LimitLoginUser: {Limit: 10, Per: 15 * time.Minute},
+			chat.LimitLoginUserDay: {Limit: 50, Per: 24 * time.Hour}}
+	})
+	e.user("alice")
+	ctx := context.Background()
+	attempts := 0
+	try := func() error {
+		attempts++
+		_, err := e.svc.LogIn(ctx, "alice", "wrong password")
+		return err
+	}
+	for range 10 {
+		require.ErrorIs(t, try(), core.ErrUnauthenticated)
+	}
+	limited(t, try(), 90*time.Second)
+	var err error
+	for range 100 { // one every 90 s, until the day's allowance (50, refilling one per 28.8 min) runs out
+		e.clock.Advance(90 * time.Second)
+		if err = try(); !errors.Is(err, core.ErrUnauthenticated) {
+			break
+		}
+	}
+	limited(t, err, 24*time.Hour)
+	assert.InDelta(t, 54, attempts, 3, "the day's step comes after about 50 attempts (plus what refilled meanwhile)")
+	var ce *core.Error
+	require.ErrorAs(t, err, &ce)
+	assert.Greater(t, ce.RetryAfter, 20*time.Minute, "past the day's allowance the wait is the day's step")
+}
+
 func TestBlocks(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
