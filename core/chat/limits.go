@@ -17,18 +17,18 @@ type Limit string
 
 // The rate limits. Every write a client can make is behind one of them.
 const (
-	LimitSend         Limit = "send"         // messages sent, per user
-	LimitEdit         Limit = "edit"         // message edits and deletes, per user
-	LimitConversation Limit = "conversation" // conversations created or updated (title, topic), per user
-	LimitMembers      Limit = "members"      // joins, leaves, member adds, removals and role changes, per user
-	LimitRead         Limit = "read"         // read marks, per user
-	LimitTyping       Limit = "typing"       // typing notices (started and stopped), per user
-	LimitBlock        Limit = "block"        // blocks and unblocks, per user
-	LimitLoginUser    Limit = "login-user"   // log-in attempts and password changes, per username
+	LimitSend         Limit = "send"           // messages sent, per user
+	LimitEdit         Limit = "edit"           // message edits and deletes, per user
+	LimitConversation Limit = "conversation"   // conversations created or updated (title, topic), per user
+	LimitMembers      Limit = "members"        // joins, leaves, member adds, removals and role changes, per user
+	LimitRead         Limit = "read"           // read marks, per user
+	LimitTyping       Limit = "typing"         // typing notices (started and stopped), per user
+	LimitBlock        Limit = "block"          // blocks and unblocks, per user
+	LimitLoginUser    Limit = "login-user"     // log-in attempts and password changes, per username
 	LimitLoginUserDay Limit = "login-user-day" // the same over a day: with login-user, a back-off in two steps
-	LimitLoginIP      Limit = "login-ip"     // log-in attempts, per client address
-	LimitRegisterIP   Limit = "register-ip"  // accounts registered, per client address
-	LimitHandshakeIP  Limit = "handshake-ip" // new real-time (Engine.IO) sessions, per client address
+	LimitLoginIP      Limit = "login-ip"       // log-in attempts, per client address
+	LimitRegisterIP   Limit = "register-ip"    // accounts registered, per client address
+	LimitHandshakeIP  Limit = "handshake-ip"   // new real-time (Engine.IO) sessions, per client address
 )
 
 // Limits maps each limit to its rate; a limit that is absent is off. DefaultLimits are the defaults.

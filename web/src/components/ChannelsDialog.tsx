@@ -2,7 +2,7 @@ import { useEffect, useId, useState, type FormEvent } from 'react'
 import type { Conversation } from '../api/types'
 import { friendlyError } from '../lib/problem'
 import { conversationPath, navigate } from '../lib/router'
-import { useChat, useStore } from './ChatApp'
+import { useChat, useStore } from './context'
 import { Avatar, Dialog, Spinner } from './ui'
 
 /** Public channels: search, open the ones you are in, join the others, or create one. */

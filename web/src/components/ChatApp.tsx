@@ -1,25 +1,13 @@
-import { createContext, useContext, useEffect, useState, useSyncExternalStore } from 'react'
+import { useEffect, useState } from 'react'
 import { io } from 'socket.io-client'
 import { createApi } from '../api/client'
 import type { Session } from '../api/types'
-import { conversationFromPath, conversationPath, navigate, usePath } from '../lib/router'
-import { ChatStore, type ChatSocket, type ChatState } from '../state/store'
+import { conversationFromPath, navigate, usePath } from '../lib/router'
+import { ChatStore, type ChatSocket } from '../state/store'
+import { StoreProvider, useChat, useStore } from './context'
 import { ConversationView } from './ConversationView'
 import { Sidebar } from './Sidebar'
 import { Icon, Spinner } from './ui'
-
-const StoreContext = createContext<ChatStore | null>(null)
-
-export function useStore(): ChatStore {
-  const s = useContext(StoreContext)
-  if (!s) throw new Error('useStore outside ChatApp')
-  return s
-}
-
-export function useChat<T>(select: (s: ChatState) => T): T {
-  const store = useStore()
-  return useSyncExternalStore(store.subscribe, () => select(store.getState()))
-}
 
 /** The signed-in app: owns the ChatStore (REST + socket) for the session's lifetime. */
 export function ChatApp({ session, onSignOut }: { session: Session; onSignOut: (reason?: string) => void }) {
@@ -58,9 +46,9 @@ export function ChatApp({ session, onSignOut }: { session: Session; onSignOut: (
 
   if (!store) return null
   return (
-    <StoreContext.Provider value={store}>
+    <StoreProvider store={store}>
       <Shell onSignOut={onSignOut} />
-    </StoreContext.Provider>
+    </StoreProvider>
   )
 }
 
@@ -183,5 +171,3 @@ function Toast() {
     </div>
   )
 }
-
-export { conversationPath }

@@ -3,7 +3,7 @@ import type { Conversation, Member, Message, User } from '../api/types'
 import { preview } from '../lib/format'
 import { friendlyError } from '../lib/problem'
 import { emptyTimeline } from '../state/timeline'
-import { useChat, useStore } from './ChatApp'
+import { useChat, useStore } from './context'
 import { MessageList } from './MessageList'
 import { Avatar, Icon, Spinner } from './ui'
 

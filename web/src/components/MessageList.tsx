@@ -3,7 +3,7 @@ import type { Conversation, Member, Message, User } from '../api/types'
 import { preview, timeOf } from '../lib/format'
 import { readersOf } from '../state/conversations'
 import { emptyTimeline, type PendingMessage } from '../state/timeline'
-import { useChat, useStore } from './ChatApp'
+import { useChat, useStore } from './context'
 import { Avatar, Icon, Spinner } from './ui'
 
 type Row = { kind: 'message'; m: Message } | { kind: 'pending'; p: PendingMessage }

@@ -2,7 +2,7 @@ import { useEffect, useId, useState, type FormEvent } from 'react'
 import type { User } from '../api/types'
 import { friendlyError } from '../lib/problem'
 import { conversationPath, navigate } from '../lib/router'
-import { useChat, useStore } from './ChatApp'
+import { useChat, useStore } from './context'
 import { Avatar, Dialog, Icon, Spinner } from './ui'
 
 /** Find people by username: pick one for a direct conversation, or several (and a name) for a group. */
