@@ -1,7 +1,7 @@
 // Package faults_test injects faults into a running scalechat cluster — a worker killed with SIGKILL, a gateway
-// killed, Redis, PostgreSQL and the Kafka-protocol broker restarted — while a load of REST and Socket.IO
-// senders runs, and then proves by seq that nothing acknowledged was lost or duplicated (ARCHITECTURE.md,
-// guarantees 1, 2, 4 and 6):
+// killed, Redis, PostgreSQL and the Kafka-protocol broker restarted, every process restarted gracefully in turn —
+// while a load of REST and Socket.IO senders runs, and then proves by seq that nothing acknowledged was lost or
+// duplicated (the guarantees of the README's "Reliability" section):
 //
 //   - every conversation's stored events (GET /v1/conversations/{id}/events?after=0, paged) are dense 1..N,
 //     and no sender's clientMsgId appears twice;
