@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -47,13 +48,35 @@ func startServer(t *testing.T, extra ...string) *server {
 	p := harness.Start(t, harness.Options{
 		// A send waits this long for its seq before the ack gives up: long enough that a loaded machine does
 		// not turn the sequenced ack these tests expect into an error.
-		Args: append([]string{"--data-dir", t.TempDir(), "--log-level", "warn", "--send-rate-limit", "100000",
+		Args: append([]string{"--data-dir", t.TempDir(), "--log-level", "info", "--send-rate-limit", "100000",
 			"--ack-timeout", "12s"}, extra...),
 		Env: []string{"SCALECHAT_PRESENCE_GRACE=300ms"},
 	})
 	s := &server{p: p, http: &http.Client{Transport: &http.Transport{}, Timeout: waitFor}}
 	t.Cleanup(s.http.CloseIdleConnections)
+	t.Cleanup(func() { // why sockets closed, for a failure that lost one
+		if t.Failed() {
+			s.logSocketCounters(t)
+		}
+	})
 	return s
+}
+
+// logSocketCounters logs the server's counts of closed and disconnected sockets by reason.
+func (s *server) logSocketCounters(t *testing.T) {
+	res, err := s.http.Get(s.p.BaseURL + "/metrics")
+	if err != nil {
+		t.Logf("metrics: %v", err)
+		return
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "scalechat_socket_closed_total") || strings.HasPrefix(line, "scalechat_socket_disconnects_total") ||
+			strings.HasPrefix(line, "scalechat_socket_sessions_ended_total") {
+			t.Logf("server metric: %s", line)
+		}
+	}
 }
 
 // stop stops the process gracefully (SIGTERM) and requires a clean exit; p.Restart starts it again on the same
