@@ -25,7 +25,7 @@ func newMetrics() *metrics {
 	return &metrics{
 		closed: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "scalechat_socket_closed_total",
 			Help: "Websocket connections closed, by reason: client, server, idle_timeout, outbound_overflow " +
-				"(a client that does not keep up), write_timeout, write_error, message_too_big, protocol_error, " +
+				"(a client that does not keep up), write_timeout, write_error, read_error, poll_error, message_too_big, protocol_error, " +
 				"invalid_utf8 (a text message not UTF-8, or escaping half a surrogate pair)."}, []string{"reason"}),
 		disconnects: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "scalechat_socket_disconnects_total",
 			Help: "Socket.IO connections ended, by the library's reason (transport close, ping timeout, " +

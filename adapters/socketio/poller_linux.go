@@ -169,7 +169,7 @@ func (t *wsTransport) readable() {
 	t.rmu.Unlock()
 	if again {
 		if err := t.pl.arm(t, syscall.EPOLL_CTL_MOD); err != nil {
-			t.abort(closeClient) // closed meanwhile: a no-op; otherwise it cannot be read any more
+			t.abort(closePollError) // closed meanwhile: a no-op; otherwise it cannot be read any more
 		}
 	}
 }

@@ -82,8 +82,11 @@ func (t *wsTransport) readFrom(read func([]byte) (int, error)) (again bool) {
 		case errors.Is(err, os.ErrDeadlineExceeded):
 			t.abort(closeIdle)
 			return false
-		default:
+		case errors.Is(err, io.EOF):
 			t.abort(closeClient)
+			return false
+		default:
+			t.abort(closeReadError)
 			return false
 		}
 	}

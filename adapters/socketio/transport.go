@@ -86,7 +86,9 @@ const (
 
 // Reasons a socket's connection is closed (the reason label of scalechat_socket_closed_total).
 const (
-	closeClient       = "client"            // the client closed it, or it broke
+	closeClient       = "client"            // the client closed it (a close frame, or end of stream)
+	closeReadError    = "read_error"        // a read failed (a reset connection, or a fault of ours)
+	closePollError    = "poll_error"        // the socket could not be put back in its epoll set
 	closeServer       = "server"            // the engine closed it (disconnect, ping timeout, shutdown)
 	closeIdle         = "idle_timeout"      // nothing was read for the engine's idle timeout
 	closeOverflow     = "outbound_overflow" // over its outbound bound: a client that does not keep up
