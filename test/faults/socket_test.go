@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	sio "github.com/zishang520/socket.io/clients/socket/v3"
 
@@ -41,7 +40,7 @@ var errGone = errors.New("connection gone")
 // packet arrives while it registers the socket (test/realtime's ready): dial then fails, and the caller dials
 // again.
 func dial(ctx context.Context, baseURL, token, name string, withEvents bool) (*sock, error) {
-	s, err := sioclient.New(baseURL, sioclient.Options{Token: token, Timeout: 3 * time.Second})
+	s, err := sioclient.New(baseURL, sioclient.Options{Token: token})
 	if err != nil {
 		return nil, err
 	}

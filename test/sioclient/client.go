@@ -20,13 +20,20 @@ type Options struct {
 	Transport string
 	Token     string        // the session token of auth {token}; empty: none
 	Reconnect bool          // the manager reconnects by itself (quickly); otherwise a lost socket stays lost
-	Timeout   time.Duration // a missed engine.io open is retried after this; HTTP requests of polling give up after it
+	Timeout   time.Duration // a missed engine.io open is retried after this (default 10 s, see New)
 }
 
 // New makes a socket of baseURL that does not connect until Open.
+//
+// The open timeout is long on purpose. The Go client (clients/socket/v3@v3.0.6, Manager.Open) does not clear its
+// open timer when the open succeeds: an OPEN that arrives close to the deadline (a loaded machine) lets both fire,
+// and the timer then closes the engine the socket has just connected on, without telling the socket. The socket
+// stays "connected" on a dead engine and every request it sends is lost — seen as an ack that never comes on a
+// connected socket, while the server counts a client close. With a long timeout only a truly missed OPEN (see
+// Open) waits it out.
 func New(baseURL string, o Options) (*sio.Socket, error) {
 	if o.Timeout <= 0 {
-		o.Timeout = 2 * time.Second
+		o.Timeout = 10 * time.Second
 	}
 	opts := sio.DefaultOptions()
 	switch o.Transport {
