@@ -1,6 +1,9 @@
 package schema
 
-import "unicode/utf8"
+import (
+	"bytes"
+	"unicode/utf8"
+)
 
 // TextProblem says what is wrong with a JSON text's encoding, or "" when nothing is: it must be valid UTF-8
 // and must not escape half of a UTF-16 surrogate pair ("\ud800" alone), which a JSON decoder would quietly
@@ -12,9 +15,11 @@ func TextProblem(b []byte) string {
 	}
 	const lone = `text must not contain a lone UTF-16 surrogate escape (\ud800-\udfff)`
 	for i := 0; i < len(b); i++ {
-		if b[i] != '\\' {
-			continue
+		j := bytes.IndexByte(b[i:], '\\') // most text has no escape: the scan is the check's whole cost
+		if j < 0 {
+			break
 		}
+		i += j
 		v, ok := hexEscape(b, i)
 		if !ok {
 			i++ // any other escape: skip the escaped character (so `\\u` is not read as an escape)

@@ -91,33 +91,15 @@ func benchMain(args []string) int {
 	case *quick:
 		mode, sz = "quick", quickSizes()
 	}
-	if *workers > 0 {
-		sz.Workers = *workers
-	}
-	if *deadline > 0 {
-		sz.Deadline = *deadline
-	}
-	if *step > 0 {
-		sz.Step = *step
-	}
-	if *storm > 0 {
-		sz.Storm = *storm
-	}
-	if *chatUsers > 0 {
-		sz.ChatUsers = *chatUsers
-	}
-	if *soakDuration > 0 {
-		sz.SoakDuration = *soakDuration
-	}
-	if *soakInterval > 0 {
-		sz.SoakInterval = *soakInterval
-	}
-	if *soakUsers > 0 {
-		sz.SoakUsers = *soakUsers
-	}
-	if *soakRate > 0 {
-		sz.SoakRate = *soakRate
-	}
+	override(&sz.Workers, *workers)
+	override(&sz.Deadline, *deadline)
+	override(&sz.Step, *step)
+	override(&sz.Storm, *storm)
+	override(&sz.ChatUsers, *chatUsers)
+	override(&sz.SoakDuration, *soakDuration)
+	override(&sz.SoakInterval, *soakInterval)
+	override(&sz.SoakUsers, *soakUsers)
+	override(&sz.SoakRate, *soakRate)
 	if sz.SoakInterval < time.Second || sz.SoakDuration < sz.SoakInterval {
 		fmt.Fprintln(os.Stderr, "bench: want --soak-interval of 1s or more and --soak-duration of at least one interval")
 		return 2
@@ -304,4 +286,11 @@ func pick(list string, known []string) ([]string, error) {
 		return nil, fmt.Errorf("nothing selected")
 	}
 	return out, nil
+}
+
+// override sets *dst to a flag's value when the flag was given (positive); zero keeps the mode's size.
+func override[T int | float64 | time.Duration](dst *T, v T) {
+	if v > 0 {
+		*dst = v
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -60,6 +61,32 @@ func startServer(t *testing.T, extra ...string) *server {
 		}
 	})
 	return s
+}
+
+// metricSum returns the sum of the server's metric series named name (over all their labels), 0 when there is
+// none yet.
+func (s *server) metricSum(t *testing.T, name string) float64 {
+	t.Helper()
+	res, err := s.http.Get(s.p.BaseURL + "/metrics")
+	require.NoError(t, err)
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	require.NoError(t, err)
+	sum := 0.0
+	for _, line := range strings.Split(string(b), "\n") {
+		i := strings.LastIndexByte(line, ' ') // label values may hold spaces; the value is the last field
+		if i < 0 {
+			continue
+		}
+		series, v := line[:i], line[i+1:]
+		if series != name && !strings.HasPrefix(series, name+"{") {
+			continue
+		}
+		f, err := strconv.ParseFloat(v, 64)
+		require.NoError(t, err, line)
+		sum += f
+	}
+	return sum
 }
 
 // logSocketCounters logs the server's counts of closed and disconnected sockets by reason.
