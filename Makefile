@@ -61,7 +61,7 @@ FUZZ_TARGETS := \
 	./adapters/socketio:FuzzFrameReader ./adapters/socketio:FuzzFrameRoundTrip ./adapters/socketio:FuzzDecodePayload \
 	./adapters/rest:FuzzRESTSendMessage ./adapters/rest:FuzzRESTCreateConversation ./adapters/rest:FuzzRESTRegister \
 	./core:FuzzDecodeCursor ./core:FuzzCursorRoundTrip ./core:FuzzValidateClientMsgID ./core:FuzzMessageID \
-	./core:FuzzNormalizeUsername ./core:FuzzCleanDisplayName ./core:FuzzValidateBody ./core:FuzzValidateTitleAndTopic \
+	./core:FuzzNormalizeUsername ./core:FuzzNormalizeEmoji ./core:FuzzCleanDisplayName ./core:FuzzValidateBody ./core:FuzzValidateTitleAndTopic \
 	./core/chat:FuzzDecideSends
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \

@@ -163,3 +163,9 @@ func (m Member) CanDelete(c Conversation, msg Message) bool {
 
 // CanEdit reports whether m may edit msg: only their own.
 func (m Member) CanEdit(msg Message) bool { return msg.SenderID == m.UserID }
+
+// CanPin reports whether m may pin or unpin messages of c: admins and owners of groups and channels, either
+// person in a direct conversation.
+func (m Member) CanPin(c Conversation) bool {
+	return c.Kind == KindDirect || m.Role.rank() >= RoleAdmin.rank()
+}

@@ -14,14 +14,29 @@ const (
 	EventMemberUpdated       EventType = "member.updated" // role changed
 	EventMemberLeft          EventType = "member.left"
 	EventConversationUpdated EventType = "conversation.updated"
+	EventMessagePinned       EventType = "message.pinned"
+	EventMessageUnpinned     EventType = "message.unpinned"
+	EventReactionAdded       EventType = "reaction.added"
+	EventReactionRemoved     EventType = "reaction.removed"
 )
 
 // EventTypes lists every event type.
 var EventTypes = []EventType{EventMessageCreated, EventMessageEdited, EventMessageDeleted,
-	EventMemberJoined, EventMemberUpdated, EventMemberLeft, EventConversationUpdated}
+	EventMemberJoined, EventMemberUpdated, EventMemberLeft, EventConversationUpdated, EventMessagePinned,
+	EventMessageUnpinned, EventReactionAdded, EventReactionRemoved}
 
-// Event is one entry of a conversation's dense sequence. Exactly one of Message, Member and Conversation is set,
-// holding the state after the change (for member.left: the membership that ended).
+// MessageEvent reports whether events of type t carry the message's state after the change.
+func (t EventType) MessageEvent() bool {
+	switch t {
+	case EventMessageCreated, EventMessageEdited, EventMessageDeleted, EventMessagePinned, EventMessageUnpinned:
+		return true
+	}
+	return false
+}
+
+// Event is one entry of a conversation's dense sequence. Exactly one of Message, Member, Conversation and
+// Reaction is set, holding the state after the change (for member.left: the membership that ended; for
+// reaction.removed: the reaction that was taken back).
 type Event struct {
 	ConversationID string
 	Seq            int64
@@ -31,6 +46,7 @@ type Event struct {
 	Message        *Message
 	Member         *Member
 	Conversation   *Conversation
+	Reaction       *Reaction
 }
 
 // SendCommand asks the sequencer to append a message. Gateways put it on the message log; the sequencer

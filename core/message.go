@@ -27,6 +27,11 @@ type Message struct {
 	CreatedAt      time.Time
 	EditedAt       *time.Time
 	DeletedAt      *time.Time
+	PinnedAt       *time.Time // set while the message is pinned
+	PinnedBy       string     // who pinned it, while pinned
+	// Reactions are the message's emoji tallies as one viewer sees them. Stores do not keep them in the message:
+	// the use cases fill them in for the reader (see HistoryStore.Reactions); events never carry them.
+	Reactions []ReactionCount
 	// CommandID is the id of the send command that created the message. Internal (no API shows it): every
 	// attempt of one send names the same message id, so this is how the sequencer tells a retry (another
 	// command) from the same command delivered again. Empty for messages stored before it was kept.

@@ -47,6 +47,12 @@ type HistoryStore interface {
 	Message(ctx context.Context, conversationID, messageID string) (core.Message, error)
 	// MessageByClientMsgID returns the message a sender sent with that clientMsgId, or core.ErrNotFound.
 	MessageByClientMsgID(ctx context.Context, conversationID, senderID, clientMsgID string) (core.Message, error)
+	// Reactions returns, for each of messageIDs of the conversation that has reactions, its tallies: one per
+	// emoji, in order of each emoji's first reaction (then emoji), with Me set where viewerID reacted with it.
+	// Messages without reactions are absent from the map.
+	Reactions(ctx context.Context, conversationID, viewerID string, messageIDs []string) (map[string][]core.ReactionCount, error)
+	// Pins returns the conversation's pinned messages, most recently pinned first (then by seq).
+	Pins(ctx context.Context, conversationID string) ([]core.Message, error)
 	// Events returns up to limit events with seq > after in ascending, dense seq order, and whether more exist.
 	Events(ctx context.Context, conversationID string, after int64, limit int) (events []core.Event, more bool, err error)
 }

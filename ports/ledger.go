@@ -24,6 +24,11 @@ type LedgerTx interface {
 	Member(ctx context.Context, conversationID, userID string) (core.Member, error)
 	// Message returns a message or core.ErrNotFound.
 	Message(ctx context.Context, conversationID, messageID string) (core.Message, error)
+	// Reactions returns, for each of messageIDs of the conversation that has reactions, its tallies as viewerID
+	// sees them (see HistoryStore.Reactions).
+	Reactions(ctx context.Context, conversationID, viewerID string, messageIDs []string) (map[string][]core.ReactionCount, error)
+	// PinCount returns how many messages of the conversation are pinned.
+	PinCount(ctx context.Context, conversationID string) (int, error)
 	// LoadSends locks the conversations of reads, in the order given (callers sort them by id, so that
 	// transactions lock in one order), and reads for each what sequencing sends to it needs (see
 	// core.SendState), in one round trip to the store. A conversation that does not exist has Found false.
@@ -32,7 +37,10 @@ type LedgerTx interface {
 	// must continue its lastSeq densely (else core.ErrConflict); a refused Append writes nothing. It applies
 	// each event's state: message.created inserts Event.Message
 	// (core.ErrAlreadyExists if its id or (sender, clientMsgId) exists); message.edited/deleted replace the
-	// stored message with Event.Message; member.joined inserts Event.Member; member.updated replaces its role;
+	// stored message with Event.Message, and message.deleted also drops the message's reactions;
+	// message.pinned/unpinned replace the message's pin (PinnedAt, PinnedBy) with Event.Message's; reaction.added
+	// stores Event.Reaction (core.ErrAlreadyExists if that user has that emoji on the message already) and
+	// reaction.removed deletes it (core.ErrNotFound if absent); member.joined inserts Event.Member; member.updated replaces its role;
 	// member.left deletes the membership; conversation.updated stores Event.Conversation's title and topic.
 	// Each conversation's lastSeq becomes its last event's seq and its LastActivityAt that event's At.
 	Append(ctx context.Context, events ...core.Event) error

@@ -48,6 +48,7 @@ type storeData struct {
 	convMsgs   map[string][]string               // conversation -> message ids in seq order
 	clientKeys map[clientKey]string              // idempotency key -> message id
 	events     map[string][]core.Event           // conversation -> events; index seq-1
+	reactions  map[string][]reactionRow          // message id -> reactions, in the order added
 }
 
 // clientKey is a message's idempotency key.
@@ -72,6 +73,7 @@ func NewStore() *Store {
 		convMsgs:   map[string][]string{},
 		clientKeys: map[clientKey]string{},
 		events:     map[string][]core.Event{},
+		reactions:  map[string][]reactionRow{},
 	}}
 }
 
@@ -93,6 +95,11 @@ func cloneMessage(m core.Message) core.Message {
 		t := *m.DeletedAt
 		m.DeletedAt = &t
 	}
+	if m.PinnedAt != nil {
+		t := *m.PinnedAt
+		m.PinnedAt = &t
+	}
+	m.Reactions = append([]core.ReactionCount(nil), m.Reactions...)
 	return m
 }
 
@@ -109,6 +116,10 @@ func cloneEvent(e core.Event) core.Event {
 	if e.Conversation != nil {
 		c := *e.Conversation
 		e.Conversation = &c
+	}
+	if e.Reaction != nil {
+		r := *e.Reaction
+		e.Reaction = &r
 	}
 	return e
 }

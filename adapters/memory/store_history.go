@@ -93,3 +93,47 @@ func (s *Store) Events(ctx context.Context, conversationID string, after int64, 
 	}
 	return out, hi < len(evs), nil
 }
+
+// Reactions returns the tallies of those of messageIDs of the conversation that have reactions.
+func (s *Store) Reactions(ctx context.Context, conversationID, viewerID string, messageIDs []string) (map[string][]core.ReactionCount, error) {
+	if err := checkCtx(ctx); err != nil {
+		return nil, err
+	}
+	return reactionsIn(committedView{s}, conversationID, viewerID, messageIDs), nil
+}
+
+// reactionsIn tallies the reactions of messageIDs as v sees them.
+func reactionsIn(v ledgerView, conversationID, viewerID string, messageIDs []string) map[string][]core.ReactionCount {
+	out := map[string][]core.ReactionCount{}
+	for _, id := range messageIDs {
+		if m, ok := v.message(id); !ok || m.ConversationID != conversationID {
+			continue
+		}
+		if t := tally(v.reactions(id), viewerID); len(t) > 0 {
+			out[id] = t
+		}
+	}
+	return out
+}
+
+// Pins returns the conversation's pinned messages, most recently pinned first.
+func (s *Store) Pins(ctx context.Context, conversationID string) ([]core.Message, error) {
+	if err := checkCtx(ctx); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var out []core.Message
+	for _, id := range s.d.convMsgs[conversationID] {
+		if m := s.d.messages[id]; m.PinnedAt != nil {
+			out = append(out, cloneMessage(m))
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if !out[i].PinnedAt.Equal(*out[j].PinnedAt) {
+			return out[i].PinnedAt.After(*out[j].PinnedAt)
+		}
+		return out[i].Seq < out[j].Seq
+	})
+	return out, nil
+}

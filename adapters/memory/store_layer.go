@@ -10,6 +10,31 @@ type ledgerView interface {
 	member(k memberKey) (core.Member, bool)
 	message(id string) (core.Message, bool)
 	messageID(k clientKey) (string, bool)
+	reactions(messageID string) []reactionRow
+	pinned(conv string) map[string]bool // ids of the conversation's pinned messages
+}
+
+// reactionRow is one stored reaction; a message's rows are kept in the order they were added.
+type reactionRow struct {
+	user, emoji string
+	seq         int64 // of the reaction.added event
+}
+
+// tally counts rows per emoji, in order of each emoji's first reaction, marking viewer's.
+func tally(rows []reactionRow, viewer string) []core.ReactionCount {
+	var out []core.ReactionCount
+	at := map[string]int{}
+	for _, r := range rows {
+		i, ok := at[r.emoji]
+		if !ok {
+			i = len(out)
+			at[r.emoji] = i
+			out = append(out, core.ReactionCount{Emoji: r.emoji})
+		}
+		out[i].Count++
+		out[i].Me = out[i].Me || r.user == viewer
+	}
+	return out
 }
 
 // committedView reads the store's committed data, each lookup under the read lock.
@@ -36,6 +61,24 @@ func (v committedView) message(id string) (core.Message, bool) {
 	return m, ok
 }
 
+func (v committedView) reactions(messageID string) []reactionRow {
+	v.s.mu.RLock()
+	defer v.s.mu.RUnlock()
+	return v.s.d.reactions[messageID]
+}
+
+func (v committedView) pinned(conv string) map[string]bool {
+	v.s.mu.RLock()
+	defer v.s.mu.RUnlock()
+	out := map[string]bool{}
+	for _, id := range v.s.d.convMsgs[conv] {
+		if v.s.d.messages[id].PinnedAt != nil {
+			out[id] = true
+		}
+	}
+	return out
+}
+
 func (v committedView) messageID(k clientKey) (string, bool) {
 	v.s.mu.RLock()
 	defer v.s.mu.RUnlock()
@@ -50,13 +93,67 @@ type txLayer struct {
 	members  map[memberKey]*core.Member // nil marks a deleted membership
 	messages map[string]core.Message
 	keys     map[clientKey]string
-	created  []string // ids of created messages, in seq order
+	reacts   map[string][]reactionRow // message id -> its reactions after this layer (replaces the parent's)
+	created  []string                 // ids of created messages, in seq order
 	events   []core.Event
 }
 
 func newTxLayer(parent ledgerView) *txLayer {
 	return &txLayer{parent: parent, convs: map[string]core.Conversation{}, members: map[memberKey]*core.Member{},
-		messages: map[string]core.Message{}, keys: map[clientKey]string{}}
+		messages: map[string]core.Message{}, keys: map[clientKey]string{}, reacts: map[string][]reactionRow{}}
+}
+
+func (l *txLayer) pinned(conv string) map[string]bool {
+	out := l.parent.pinned(conv)
+	for id, m := range l.messages {
+		if m.ConversationID != conv {
+			continue
+		}
+		if m.PinnedAt != nil {
+			out[id] = true
+		} else {
+			delete(out, id)
+		}
+	}
+	return out
+}
+
+func (l *txLayer) reactions(messageID string) []reactionRow {
+	if r, ok := l.reacts[messageID]; ok {
+		return r
+	}
+	return l.parent.reactions(messageID)
+}
+
+// applyReaction adds or removes one reaction of a message of conv.
+func (l *txLayer) applyReaction(conv string, e core.Event) error {
+	r := e.Reaction
+	if r == nil {
+		return core.Invalid("reaction", "%s needs a reaction", e.Type)
+	}
+	if m, ok := l.message(r.MessageID); !ok || m.ConversationID != conv {
+		return core.Errorf(core.CodeNotFound, "message not found")
+	}
+	rows := l.reactions(r.MessageID)
+	at := -1
+	for i, row := range rows {
+		if row.user == r.UserID && row.emoji == r.Emoji {
+			at = i
+		}
+	}
+	next := make([]reactionRow, 0, len(rows)+1)
+	switch {
+	case e.Type == core.EventReactionAdded && at >= 0:
+		return core.Errorf(core.CodeAlreadyExists, "reaction already exists")
+	case e.Type == core.EventReactionAdded:
+		next = append(append(next, rows...), reactionRow{user: r.UserID, emoji: r.Emoji, seq: e.Seq})
+	case at < 0:
+		return core.Errorf(core.CodeNotFound, "reaction not found")
+	default:
+		next = append(append(next, rows[:at]...), rows[at+1:]...)
+	}
+	l.reacts[r.MessageID] = next
+	return nil
 }
 
 func (l *txLayer) conversation(id string) (core.Conversation, bool) {
@@ -109,7 +206,7 @@ func (l *txLayer) applyEvent(e core.Event) error {
 		}
 		l.messages[m.ID], l.keys[key] = m, m.ID
 		l.created = append(l.created, m.ID)
-	case core.EventMessageEdited, core.EventMessageDeleted:
+	case core.EventMessageEdited, core.EventMessageDeleted, core.EventMessagePinned, core.EventMessageUnpinned:
 		if e.Message == nil {
 			return core.Invalid("message", "%s needs a message", e.Type)
 		}
@@ -120,7 +217,15 @@ func (l *txLayer) applyEvent(e core.Event) error {
 		// Identity fields (id, seq, sender, clientMsgId) stay: the dedupe index depends on them.
 		n := cloneMessage(*e.Message)
 		m.Body, m.ReplyTo, m.EditedAt, m.DeletedAt = n.Body, n.ReplyTo, n.EditedAt, n.DeletedAt
+		m.PinnedAt, m.PinnedBy = n.PinnedAt, n.PinnedBy
 		l.messages[m.ID] = m
+		if e.Type == core.EventMessageDeleted {
+			l.reacts[m.ID] = nil
+		}
+	case core.EventReactionAdded, core.EventReactionRemoved:
+		if err := l.applyReaction(conv, e); err != nil {
+			return err
+		}
 	case core.EventMemberJoined, core.EventMemberUpdated, core.EventMemberLeft:
 		if e.Member == nil {
 			return core.Invalid("member", "%s needs a member", e.Type)
@@ -173,6 +278,9 @@ func (l *txLayer) mergeInto(p *txLayer) {
 	for k, v := range l.keys {
 		p.keys[k] = v
 	}
+	for k, v := range l.reacts {
+		p.reacts[k] = v
+	}
 	p.created = append(p.created, l.created...)
 	p.events = append(p.events, l.events...)
 }
@@ -194,6 +302,13 @@ func (d *storeData) apply(l *txLayer) {
 	}
 	for k, id := range l.keys {
 		d.clientKeys[k] = id
+	}
+	for id, rows := range l.reacts {
+		if len(rows) == 0 {
+			delete(d.reactions, id)
+		} else {
+			d.reactions[id] = rows
+		}
 	}
 	for _, id := range l.created {
 		conv := d.messages[id].ConversationID

@@ -81,6 +81,14 @@ func (tx *ledgerTx) Message(ctx context.Context, conversationID, messageID strin
 	return cloneMessage(m), nil
 }
 
+// Reactions returns the tallies of messageIDs as this transaction sees them.
+func (tx *ledgerTx) Reactions(ctx context.Context, conversationID, viewerID string, messageIDs []string) (map[string][]core.ReactionCount, error) {
+	if err := tx.check(ctx); err != nil {
+		return nil, err
+	}
+	return reactionsIn(tx.layer, conversationID, viewerID, messageIDs), nil
+}
+
 // LoadSends reads what sequencing needs about each conversation as this transaction sees it; transactions
 // are serialised, so nothing needs a lock.
 func (tx *ledgerTx) LoadSends(ctx context.Context, reads []ports.SendReads) ([]core.SendState, error) {
@@ -140,4 +148,12 @@ func (tx *ledgerTx) Append(ctx context.Context, events ...core.Event) error {
 	}
 	child.mergeInto(tx.layer)
 	return nil
+}
+
+// PinCount counts the conversation's pinned messages as this transaction sees them.
+func (tx *ledgerTx) PinCount(ctx context.Context, conversationID string) (int, error) {
+	if err := tx.check(ctx); err != nil {
+		return 0, err
+	}
+	return len(tx.layer.pinned(conversationID)), nil
 }

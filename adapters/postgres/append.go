@@ -137,6 +137,9 @@ func appendSteps(plans []*appendPlan) ([]step, error) {
 	if s, ok := insertMessagesStep(plans); ok {
 		steps = append(steps, s)
 	}
+	for _, p := range plans {
+		steps = append(steps, p.reactionSteps()...)
+	}
 	s, err := insertEventsStep(plans)
 	if err != nil {
 		return nil, err

@@ -18,6 +18,18 @@ type appendPlan struct {
 	members    []*memberPlan  // in order of first appearance
 	memberOf   map[string]*memberPlan
 	conv       *core.Conversation // the last conversation.updated payload
+	reactions  []*reactionPlan    // in order of first appearance
+	reactionOf map[core.Reaction]*reactionPlan
+	tombstones []string // messages deleted: their stored reactions go
+}
+
+// reactionPlan is the net change to one (message, user, emoji) reaction; like memberPlan, the first event
+// decides what must hold before.
+type reactionPlan struct {
+	key       core.Reaction
+	mustExist bool  // the first event was a removal
+	present   bool  // after the events folded so far
+	seq       int64 // of the last reaction.added
 }
 
 // msgRow is one messages row.
@@ -25,7 +37,8 @@ type msgRow struct {
 	id, sender, clientMsgID, body, replyTo, commandID string
 	seq                                               int64
 	createdAt                                         time.Time
-	editedAt, deletedAt                               *time.Time
+	editedAt, deletedAt, pinnedAt                     *time.Time
+	pinnedBy                                          string
 }
 
 // memberPlan is the net change to one user's membership. The first event decides what must hold before:
@@ -44,7 +57,7 @@ type memberPlan struct {
 // are left to the statements.
 func planAppend(events []core.Event) (*appendPlan, error) {
 	p := &appendPlan{convID: events[0].ConversationID, events: events, msgIndex: map[string]int{},
-		memberOf: map[string]*memberPlan{}}
+		memberOf: map[string]*memberPlan{}, reactionOf: map[core.Reaction]*reactionPlan{}}
 	for i, e := range events {
 		if e.ConversationID != p.convID {
 			return nil, core.Invalid("events", "events of one Append must belong to one conversation")
@@ -61,11 +74,17 @@ func planAppend(events []core.Event) (*appendPlan, error) {
 
 func (p *appendPlan) fold(e core.Event) error {
 	switch e.Type {
-	case core.EventMessageCreated, core.EventMessageEdited, core.EventMessageDeleted:
+	case core.EventMessageCreated, core.EventMessageEdited, core.EventMessageDeleted, core.EventMessagePinned,
+		core.EventMessageUnpinned:
 		if e.Message == nil {
 			return core.Invalid("message", "%s needs a message", e.Type)
 		}
 		p.foldMessage(e)
+	case core.EventReactionAdded, core.EventReactionRemoved:
+		if e.Reaction == nil {
+			return core.Invalid("reaction", "%s needs a reaction", e.Type)
+		}
+		return p.foldReaction(e)
 	case core.EventMemberJoined, core.EventMemberUpdated, core.EventMemberLeft:
 		if e.Member == nil {
 			return core.Invalid("member", "%s needs a member", e.Type)
@@ -93,8 +112,16 @@ func (p *appendPlan) foldMessage(e core.Event) {
 		}
 		p.newMsgs = append(p.newMsgs, msgRow{id: m.ID, seq: e.Seq, sender: m.SenderID, clientMsgID: m.ClientMsgID,
 			body: m.Body, replyTo: m.ReplyTo, createdAt: ts(m.CreatedAt), editedAt: tsPtr(m.EditedAt),
-			deletedAt: tsPtr(m.DeletedAt), commandID: m.CommandID})
+			deletedAt: tsPtr(m.DeletedAt), commandID: m.CommandID, pinnedAt: tsPtr(m.PinnedAt), pinnedBy: m.PinnedBy})
 		return
+	}
+	if e.Type == core.EventMessageDeleted { // its reactions go: stored ones by a statement, folded ones here
+		p.tombstones = append(p.tombstones, m.ID)
+		for _, rp := range p.reactions {
+			if rp.key.MessageID == m.ID {
+				rp.present = false
+			}
+		}
 	}
 	// Edits and deletes replace the mutable fields; identity columns (id, seq, sender, clientMsgId) stay,
 	// since the dedupe key depends on them.
@@ -110,6 +137,30 @@ func (p *appendPlan) foldMessage(e core.Event) {
 		row = &p.editedMsgs[len(p.editedMsgs)-1]
 	}
 	row.body, row.replyTo, row.editedAt, row.deletedAt = m.Body, m.ReplyTo, tsPtr(m.EditedAt), tsPtr(m.DeletedAt)
+	row.pinnedAt, row.pinnedBy = tsPtr(m.PinnedAt), m.PinnedBy
+}
+
+func (p *appendPlan) foldReaction(e core.Event) error {
+	k := *e.Reaction
+	rp := p.reactionOf[k]
+	if rp == nil {
+		exists := e.Type == core.EventReactionRemoved
+		rp = &reactionPlan{key: k, mustExist: exists, present: exists}
+		p.reactionOf[k] = rp
+		p.reactions = append(p.reactions, rp)
+	}
+	if e.Type == core.EventReactionAdded {
+		if rp.present {
+			return core.Errorf(core.CodeAlreadyExists, "reaction already exists")
+		}
+		rp.present, rp.seq = true, e.Seq
+		return nil
+	}
+	if !rp.present {
+		return notFound("reaction")
+	}
+	rp.present = false
+	return nil
 }
 
 func (p *appendPlan) foldMember(e core.Event) error {

@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"slices"
 	"time"
 
 	"github.com/scalechat/scalechat/core"
@@ -64,17 +65,72 @@ func (p *appendPlan) editSteps() []step {
 	if n == 0 {
 		return nil
 	}
-	ids, bodies, replies := make([]string, n), make([]string, n), make([]string, n)
-	edited, deleted := make([]*time.Time, n), make([]*time.Time, n)
+	ids, bodies, replies, pinners := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	edited, deleted, pinned := make([]*time.Time, n), make([]*time.Time, n), make([]*time.Time, n)
 	for i, m := range p.editedMsgs {
 		ids[i], bodies[i], replies[i], edited[i], deleted[i] = m.id, m.body, m.replyTo, m.editedAt, m.deletedAt
+		pinned[i], pinners[i] = m.pinnedAt, m.pinnedBy
 	}
 	return []step{{what: "message", sql: `UPDATE messages m
-		SET body = v.body, reply_to = v.reply_to, edited_at = v.edited_at, deleted_at = v.deleted_at
-		FROM unnest($2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[])
-			AS v (id, body, reply_to, edited_at, deleted_at)
+		SET body = v.body, reply_to = v.reply_to, edited_at = v.edited_at, deleted_at = v.deleted_at,
+			pinned_at = v.pinned_at, pinned_by = v.pinned_by
+		FROM unnest($2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[], $7::timestamptz[], $8::text[])
+			AS v (id, body, reply_to, edited_at, deleted_at, pinned_at, pinned_by)
 		WHERE m.conversation_id = $1 AND m.id = v.id`,
-		args: []any{p.convID, ids, bodies, replies, edited, deleted}, want: int64(n), fail: notFound("message")}}
+		args: []any{p.convID, ids, bodies, replies, edited, deleted, pinned, pinners}, want: int64(n), fail: notFound("message")}}
+}
+
+// reactionSteps writes the folded reaction changes after the messages are in place: the reactions of deleted
+// messages go, removals must find their row, additions must find their message in the conversation.
+func (p *appendPlan) reactionSteps() []step {
+	var steps []step
+	if len(p.tombstones) > 0 {
+		steps = append(steps, step{what: "reaction", sql: `DELETE FROM reactions WHERE message_id = ANY($1)`,
+			args: []any{p.tombstones}, want: -1})
+	}
+	var drop, add, absent []core.Reaction
+	var addSeqs []int64
+	for _, rp := range p.reactions {
+		switch {
+		case rp.mustExist && slices.Contains(p.tombstones, rp.key.MessageID): // went with its message
+		case rp.mustExist:
+			drop = append(drop, rp.key)
+		case !rp.present:
+			absent = append(absent, rp.key)
+		}
+		if rp.present {
+			add, addSeqs = append(add, rp.key), append(addSeqs, rp.seq)
+		}
+	}
+	cols := func(rs []core.Reaction) (msgs, users, emoji []string) {
+		for _, r := range rs {
+			msgs, users, emoji = append(msgs, r.MessageID), append(users, r.UserID), append(emoji, r.Emoji)
+		}
+		return
+	}
+	if len(absent) > 0 { // added and taken back within this Append: it must not have existed
+		m, u, e := cols(absent)
+		steps = append(steps, step{what: "reaction", sql: `SELECT 1 FROM reactions r
+			JOIN unnest($1::text[], $2::text[], $3::text[]) AS v (message_id, user_id, emoji)
+			ON r.message_id = v.message_id AND r.user_id = v.user_id AND r.emoji = v.emoji`,
+			args: []any{m, u, e}, want: 0, fail: core.Errorf(core.CodeAlreadyExists, "reaction already exists")})
+	}
+	if len(drop) > 0 {
+		m, u, e := cols(drop)
+		steps = append(steps, step{what: "reaction", sql: `DELETE FROM reactions r
+			USING unnest($2::text[], $3::text[], $4::text[]) AS v (message_id, user_id, emoji)
+			WHERE r.conversation_id = $1 AND r.message_id = v.message_id AND r.user_id = v.user_id AND r.emoji = v.emoji`,
+			args: []any{p.convID, m, u, e}, want: int64(len(drop)), fail: notFound("reaction")})
+	}
+	if len(add) > 0 {
+		m, u, e := cols(add)
+		steps = append(steps, step{what: "reaction", sql: `INSERT INTO reactions (message_id, user_id, emoji, conversation_id, seq)
+			SELECT v.message_id, v.user_id, v.emoji, $1, v.seq
+			FROM unnest($2::text[], $3::text[], $4::text[], $5::bigint[]) AS v (message_id, user_id, emoji, seq)
+			JOIN messages m ON m.id = v.message_id AND m.conversation_id = $1`,
+			args: []any{p.convID, m, u, e, addSeqs}, want: int64(len(add)), fail: notFound("message")})
+	}
+	return steps
 }
 
 // insertMessagesStep inserts the new messages of every plan in one statement, whose primary key and
@@ -83,9 +139,11 @@ func insertMessagesStep(plans []*appendPlan) (s step, ok bool) {
 	var ids, convs, senders, clients, bodies, replies, commands []string
 	var seqs []int64
 	var created []time.Time
-	var edited, deleted []*time.Time
+	var edited, deleted, pinned []*time.Time
+	var pinners []string
 	for _, p := range plans {
 		for _, m := range p.newMsgs {
+			pinned, pinners = append(pinned, m.pinnedAt), append(pinners, m.pinnedBy)
 			ids, convs, senders = append(ids, m.id), append(convs, p.convID), append(senders, m.sender)
 			clients, bodies, replies = append(clients, m.clientMsgID), append(bodies, m.body), append(replies, m.replyTo)
 			seqs, created = append(seqs, m.seq), append(created, m.createdAt)
@@ -97,8 +155,9 @@ func insertMessagesStep(plans []*appendPlan) (s step, ok bool) {
 		return step{}, false
 	}
 	return step{what: "message", sql: `INSERT INTO messages (id, conversation_id, seq, sender_id, client_msg_id,
-			body, reply_to, created_at, edited_at, deleted_at, command_id)
+			body, reply_to, created_at, edited_at, deleted_at, command_id, pinned_at, pinned_by)
 		SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[],
-			$8::timestamptz[], $9::timestamptz[], $10::timestamptz[], $11::text[])`,
-		args: []any{ids, convs, seqs, senders, clients, bodies, replies, created, edited, deleted, commands}, want: -1}, true
+			$8::timestamptz[], $9::timestamptz[], $10::timestamptz[], $11::text[], $12::timestamptz[], $13::text[])`,
+		args: []any{ids, convs, seqs, senders, clients, bodies, replies, created, edited, deleted, commands, pinned, pinners},
+		want: -1}, true
 }

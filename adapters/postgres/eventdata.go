@@ -15,6 +15,13 @@ type eventData struct {
 	Message      *messageData      `json:"message,omitempty"`
 	Member       *memberData       `json:"member,omitempty"`
 	Conversation *conversationData `json:"conversation,omitempty"`
+	Reaction     *reactionData     `json:"reaction,omitempty"`
+}
+
+type reactionData struct {
+	MessageID string `json:"messageId"`
+	UserID    string `json:"userId"`
+	Emoji     string `json:"emoji"`
 }
 
 type messageData struct {
@@ -28,6 +35,8 @@ type messageData struct {
 	CreatedAt      time.Time  `json:"createdAt"`
 	EditedAt       *time.Time `json:"editedAt,omitempty"`
 	DeletedAt      *time.Time `json:"deletedAt,omitempty"`
+	PinnedAt       *time.Time `json:"pinnedAt,omitempty"`
+	PinnedBy       string     `json:"pinnedBy,omitempty"`
 }
 
 type memberData struct {
@@ -56,7 +65,10 @@ func encodeEventData(e core.Event) (string, error) {
 	if m := e.Message; m != nil {
 		d.Message = &messageData{ID: m.ID, ConversationID: m.ConversationID, Seq: m.Seq, SenderID: m.SenderID,
 			ClientMsgID: m.ClientMsgID, Body: m.Body, ReplyTo: m.ReplyTo, CreatedAt: ts(m.CreatedAt),
-			EditedAt: tsPtr(m.EditedAt), DeletedAt: tsPtr(m.DeletedAt)}
+			EditedAt: tsPtr(m.EditedAt), DeletedAt: tsPtr(m.DeletedAt), PinnedAt: tsPtr(m.PinnedAt), PinnedBy: m.PinnedBy}
+	}
+	if r := e.Reaction; r != nil {
+		d.Reaction = &reactionData{MessageID: r.MessageID, UserID: r.UserID, Emoji: r.Emoji}
 	}
 	if m := e.Member; m != nil {
 		d.Member = &memberData{ConversationID: m.ConversationID, UserID: m.UserID, Role: string(m.Role),
@@ -86,7 +98,10 @@ func scanEvent(r scanner) (core.Event, error) {
 	if m := d.Message; m != nil {
 		e.Message = &core.Message{ID: m.ID, ConversationID: m.ConversationID, Seq: m.Seq, SenderID: m.SenderID,
 			ClientMsgID: m.ClientMsgID, Body: m.Body, ReplyTo: m.ReplyTo, CreatedAt: m.CreatedAt.UTC(),
-			EditedAt: utcPtr(m.EditedAt), DeletedAt: utcPtr(m.DeletedAt)}
+			EditedAt: utcPtr(m.EditedAt), DeletedAt: utcPtr(m.DeletedAt), PinnedAt: utcPtr(m.PinnedAt), PinnedBy: m.PinnedBy}
+	}
+	if r := d.Reaction; r != nil {
+		e.Reaction = &core.Reaction{MessageID: r.MessageID, UserID: r.UserID, Emoji: r.Emoji}
 	}
 	if m := d.Member; m != nil {
 		e.Member = &core.Member{ConversationID: m.ConversationID, UserID: m.UserID, Role: core.Role(m.Role),

@@ -75,3 +75,40 @@ func (s *Store) Events(ctx context.Context, conversationID string, after int64, 
 	}
 	return evs, more, nil
 }
+
+// Reactions returns the tallies of those of messageIDs of the conversation that have reactions.
+func (s *Store) Reactions(ctx context.Context, conversationID, viewerID string, messageIDs []string) (map[string][]core.ReactionCount, error) {
+	return reactionsOf(ctx, s.pool, conversationID, viewerID, messageIDs)
+}
+
+// reactionsOf tallies the reactions of messageIDs in one statement, one row per (message, emoji), each
+// message's emoji in the order of their first reaction.
+func reactionsOf(ctx context.Context, q querier, conversationID, viewerID string, messageIDs []string) (map[string][]core.ReactionCount, error) {
+	out := map[string][]core.ReactionCount{}
+	if len(messageIDs) == 0 {
+		return out, nil
+	}
+	rows, err := q.Query(ctx, `SELECT r.message_id, r.emoji, count(*), bool_or(r.user_id = $2), min(r.seq) AS first
+		FROM reactions r WHERE r.message_id = ANY($3) AND r.conversation_id = $1
+		GROUP BY r.message_id, r.emoji ORDER BY r.message_id, first, r.emoji`, conversationID, viewerID, messageIDs)
+	if err != nil {
+		return nil, translate(err, "")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var c core.ReactionCount
+		var first int64
+		if err := rows.Scan(&id, &c.Emoji, &c.Count, &c.Me, &first); err != nil {
+			return nil, translate(err, "")
+		}
+		out[id] = append(out[id], c)
+	}
+	return out, translate(rows.Err(), "")
+}
+
+// Pins returns the conversation's pinned messages, most recently pinned first.
+func (s *Store) Pins(ctx context.Context, conversationID string) ([]core.Message, error) {
+	return queryAll(ctx, s.pool, scanMessage, `SELECT `+msgCols+` FROM messages m
+		WHERE m.conversation_id = $1 AND m.pinned_at IS NOT NULL ORDER BY m.pinned_at DESC, m.seq`, conversationID)
+}

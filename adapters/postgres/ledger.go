@@ -163,6 +163,27 @@ func (t *ledgerTx) Message(ctx context.Context, conversationID, messageID string
 	return getMessage(ctx, q, conversationID, messageID)
 }
 
+// Reactions returns the tallies of messageIDs as this transaction sees them.
+func (t *ledgerTx) Reactions(ctx context.Context, conversationID, viewerID string, messageIDs []string) (map[string][]core.ReactionCount, error) {
+	q, err := t.q(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return reactionsOf(ctx, q, conversationID, viewerID, messageIDs)
+}
+
+// PinCount counts the conversation's pinned messages.
+func (t *ledgerTx) PinCount(ctx context.Context, conversationID string) (int, error) {
+	q, err := t.q(ctx)
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	err = q.QueryRow(ctx, `SELECT count(*) FROM messages WHERE conversation_id = $1 AND pinned_at IS NOT NULL`,
+		conversationID).Scan(&n)
+	return n, translate(err, "")
+}
+
 // LoadSends locks the conversations (in the order of reads: callers sort them) and reads the batch's
 // memberships, stored keys and replied-to messages, four statements in one pipelined round trip. Under READ
 // COMMITTED each statement sees what was committed before it started, so the reads after the lock see every

@@ -153,7 +153,7 @@ func TestMigrateIsIdempotentAndSafeConcurrently(t *testing.T) {
 	require.NoError(t, err)
 	tables, err = pgx.CollectRows(rows, pgx.RowTo[string])
 	require.NoError(t, err)
-	assert.Equal(t, []string{"blocks", "conversations", "events", "members", "messages", "schema_migrations", "sessions", "users"}, tables)
+	assert.Equal(t, []string{"blocks", "conversations", "events", "members", "messages", "reactions", "schema_migrations", "sessions", "users"}, tables)
 }
 
 func TestDataSurvivesReopen(t *testing.T) {

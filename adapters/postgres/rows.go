@@ -82,13 +82,14 @@ func scanMember(r scanner) (core.Member, error) {
 }
 
 const msgCols = `m.id, m.conversation_id, m.seq, m.sender_id, m.client_msg_id, m.body, m.reply_to, m.created_at,
-	m.edited_at, m.deleted_at, m.command_id`
+	m.edited_at, m.deleted_at, m.command_id, m.pinned_at, m.pinned_by`
 
 func scanMessage(r scanner) (core.Message, error) {
 	var m core.Message
 	err := r.Scan(&m.ID, &m.ConversationID, &m.Seq, &m.SenderID, &m.ClientMsgID, &m.Body, &m.ReplyTo, &m.CreatedAt,
-		&m.EditedAt, &m.DeletedAt, &m.CommandID)
+		&m.EditedAt, &m.DeletedAt, &m.CommandID, &m.PinnedAt, &m.PinnedBy)
 	m.CreatedAt, m.EditedAt, m.DeletedAt = m.CreatedAt.UTC(), utcPtr(m.EditedAt), utcPtr(m.DeletedAt)
+	m.PinnedAt = utcPtr(m.PinnedAt)
 	return m, err
 }
 

@@ -32,6 +32,13 @@ type wireEvent struct {
 	Message        *wireMessage      `json:"message,omitzero"`
 	Member         *wireMember       `json:"member,omitzero"`
 	Conversation   *wireConversation `json:"conversation,omitzero"`
+	Reaction       *wireReaction     `json:"reaction,omitzero"`
+}
+
+type wireReaction struct {
+	MessageID string `json:"messageId,omitzero"`
+	UserID    string `json:"userId,omitzero"`
+	Emoji     string `json:"emoji,omitzero"`
 }
 
 type wireMessage struct {
@@ -46,6 +53,8 @@ type wireMessage struct {
 	EditedAt       *time.Time `json:"editedAt,omitzero"`
 	DeletedAt      *time.Time `json:"deletedAt,omitzero"`
 	CommandID      string     `json:"commandId,omitzero"`
+	PinnedAt       *time.Time `json:"pinnedAt,omitzero"`
+	PinnedBy       string     `json:"pinnedBy,omitzero"`
 }
 
 type wireMember struct {
@@ -153,6 +162,9 @@ func toWire(e core.Envelope) wireEnvelope {
 				Topic: c.Topic, DirectKey: c.DirectKey, CreatedBy: c.CreatedBy, LastSeq: c.LastSeq,
 				CreatedAt: c.CreatedAt.UTC(), LastActivityAt: c.LastActivityAt.UTC()}
 		}
+		if r := v.Reaction; r != nil {
+			w.Event.Reaction = &wireReaction{MessageID: r.MessageID, UserID: r.UserID, Emoji: r.Emoji}
+		}
 	}
 	if v := e.Result; v != nil {
 		w.Result = &wireResult{CommandID: v.CommandID, Message: messageToWire(v.Message), Duplicate: v.Duplicate}
@@ -197,6 +209,9 @@ func (w wireEnvelope) core() core.Envelope {
 				Topic: c.Topic, DirectKey: c.DirectKey, CreatedBy: c.CreatedBy, LastSeq: c.LastSeq,
 				CreatedAt: c.CreatedAt, LastActivityAt: c.LastActivityAt}
 		}
+		if r := v.Reaction; r != nil {
+			e.Event.Reaction = &core.Reaction{MessageID: r.MessageID, UserID: r.UserID, Emoji: r.Emoji}
+		}
 	}
 	if v := w.Result; v != nil {
 		e.Result = &core.SendResult{CommandID: v.CommandID, Message: v.Message.core(), Duplicate: v.Duplicate}
@@ -226,13 +241,14 @@ func (w wireEnvelope) core() core.Envelope {
 func messageToWire(m core.Message) wireMessage {
 	return wireMessage{ID: m.ID, ConversationID: m.ConversationID, Seq: m.Seq, SenderID: m.SenderID,
 		ClientMsgID: m.ClientMsgID, Body: m.Body, ReplyTo: m.ReplyTo, CreatedAt: m.CreatedAt.UTC(),
-		EditedAt: utcPtr(m.EditedAt), DeletedAt: utcPtr(m.DeletedAt), CommandID: m.CommandID}
+		EditedAt: utcPtr(m.EditedAt), DeletedAt: utcPtr(m.DeletedAt), CommandID: m.CommandID,
+		PinnedAt: utcPtr(m.PinnedAt), PinnedBy: m.PinnedBy}
 }
 
 func (w wireMessage) core() core.Message {
 	return core.Message{ID: w.ID, ConversationID: w.ConversationID, Seq: w.Seq, SenderID: w.SenderID,
 		ClientMsgID: w.ClientMsgID, Body: w.Body, ReplyTo: w.ReplyTo, CreatedAt: w.CreatedAt,
-		EditedAt: w.EditedAt, DeletedAt: w.DeletedAt, CommandID: w.CommandID}
+		EditedAt: w.EditedAt, DeletedAt: w.DeletedAt, CommandID: w.CommandID, PinnedAt: w.PinnedAt, PinnedBy: w.PinnedBy}
 }
 
 func utcPtr(t *time.Time) *time.Time {

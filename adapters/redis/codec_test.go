@@ -25,7 +25,9 @@ func TestCodecRoundTripsEveryField(t *testing.T) {
 	require.NoError(t, err)
 	got, err := decodeEnvelopes(string(payload))
 	require.NoError(t, err)
-	assert.Equal(t, sent, got)
+	// A message's reactions are one reader's view, filled in by reads; events and results never carry them.
+	full.Event.Message.Reactions, full.Result.Message.Reactions = nil, nil
+	assert.Equal(t, []core.Envelope{full, {}}, got)
 }
 
 func TestCodecRejectsGarbage(t *testing.T) {
@@ -62,6 +64,9 @@ func fillAll(v reflect.Value, n *int) {
 		v.SetInt(int64(*n))
 	case reflect.Bool:
 		v.SetBool(true)
+	case reflect.Slice:
+		v.Set(reflect.MakeSlice(v.Type(), 1, 1))
+		fillAll(v.Index(0), n)
 	case reflect.Interface:
 	default:
 		panic("fillAll: unhandled kind " + v.Kind().String())

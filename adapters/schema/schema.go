@@ -43,23 +43,40 @@ type Member struct {
 
 // Message is a chat message. A deleted message remains as a tombstone: deletedAt set, body empty.
 type Message struct {
-	ID             string     `json:"id" doc:"Message id (UUIDv7)."`
-	ConversationID string     `json:"conversationId" doc:"Conversation id."`
-	Seq            int64      `json:"seq" doc:"Seq of its message.created event; 0 while a send is only accepted (202)."`
-	SenderID       string     `json:"senderId" doc:"User id of the sender."`
-	ClientMsgID    string     `json:"clientMsgId" doc:"The sender's idempotency key."`
-	Body           string     `json:"body" doc:"Text, 1 to 4000 characters; empty for a deleted message."`
-	ReplyTo        string     `json:"replyTo,omitempty" doc:"Id of the message this one replies to."`
-	CreatedAt      time.Time  `json:"createdAt" doc:"When it was sent (RFC 3339, UTC)."`
-	EditedAt       *time.Time `json:"editedAt,omitempty" doc:"When it was last edited (RFC 3339, UTC)."`
-	DeletedAt      *time.Time `json:"deletedAt,omitempty" doc:"When it was deleted (RFC 3339, UTC)."`
+	ID             string          `json:"id" doc:"Message id (UUIDv7)."`
+	ConversationID string          `json:"conversationId" doc:"Conversation id."`
+	Seq            int64           `json:"seq" doc:"Seq of its message.created event; 0 while a send is only accepted (202)."`
+	SenderID       string          `json:"senderId" doc:"User id of the sender."`
+	ClientMsgID    string          `json:"clientMsgId" doc:"The sender's idempotency key."`
+	Body           string          `json:"body" doc:"Text, 1 to 4000 characters; empty for a deleted message."`
+	ReplyTo        string          `json:"replyTo,omitempty" doc:"Id of the message this one replies to."`
+	CreatedAt      time.Time       `json:"createdAt" doc:"When it was sent (RFC 3339, UTC)."`
+	EditedAt       *time.Time      `json:"editedAt,omitempty" doc:"When it was last edited (RFC 3339, UTC)."`
+	DeletedAt      *time.Time      `json:"deletedAt,omitempty" doc:"When it was deleted (RFC 3339, UTC)."`
+	PinnedAt       *time.Time      `json:"pinnedAt,omitempty" doc:"When it was pinned, while it is pinned (RFC 3339, UTC)."`
+	PinnedBy       string          `json:"pinnedBy,omitempty" doc:"User id of who pinned it, while it is pinned."`
+	Reactions      []ReactionCount `json:"reactions,omitempty" doc:"Emoji tallies, in order of each emoji's first reaction, as the caller sees them: in history pages and pin lists; absent in events (reaction.added and reaction.removed events change them)."`
+}
+
+// ReactionCount is one emoji's tally on a message.
+type ReactionCount struct {
+	Emoji string `json:"emoji" doc:"The emoji (shortcodes are stored as their emoji)." example:"👍"`
+	Count int    `json:"count" minimum:"1" doc:"How many members reacted with it."`
+	Me    bool   `json:"me" doc:"Whether the caller is one of them."`
+}
+
+// Reaction is one member's emoji on one message.
+type Reaction struct {
+	MessageID string `json:"messageId" doc:"Message id."`
+	UserID    string `json:"userId" doc:"User id of who reacted."`
+	Emoji     string `json:"emoji" doc:"The emoji." example:"👍"`
 }
 
 // Event is one entry of a conversation's dense sequence of changes.
 type Event struct {
 	ConversationID string    `json:"conversationId" doc:"Conversation id."`
 	Seq            int64     `json:"seq" doc:"Position in the conversation's sequence (1, 2, 3, ...)."`
-	Type           string    `json:"type" enum:"message.created,message.edited,message.deleted,member.joined,member.updated,member.left,conversation.updated" doc:"What changed."`
+	Type           string    `json:"type" enum:"message.created,message.edited,message.deleted,message.pinned,message.unpinned,reaction.added,reaction.removed,member.joined,member.updated,member.left,conversation.updated" doc:"What changed."`
 	At             time.Time `json:"at" doc:"When it happened (RFC 3339, UTC)."`
 	ActorID        string    `json:"actorId" doc:"User id of who made the change."`
 	Data           EventData `json:"data" doc:"The state after the change."`
@@ -67,9 +84,10 @@ type Event struct {
 
 // EventData holds the object an event is about: exactly one property is set. message.* events carry the
 // message, member.* events the membership (for member.left: the one that ended), conversation.updated the
-// conversation (readSeq, unread and role are not filled in there).
+// conversation (readSeq, unread and role are not filled in there), reaction.* events the reaction.
 type EventData struct {
-	Message      *Message      `json:"message,omitempty" doc:"For message.created, message.edited and message.deleted."`
+	Message      *Message      `json:"message,omitempty" doc:"For message.created, message.edited, message.deleted, message.pinned and message.unpinned."`
+	Reaction     *Reaction     `json:"reaction,omitempty" doc:"For reaction.added and reaction.removed (the reaction taken back)."`
 	Member       *Member       `json:"member,omitempty" doc:"For member.joined, member.updated and member.left."`
 	Conversation *Conversation `json:"conversation,omitempty" doc:"For conversation.updated."`
 }
@@ -118,7 +136,20 @@ func MemberOf(m core.Member) Member {
 func MessageOf(m core.Message) Message {
 	return Message{ID: m.ID, ConversationID: m.ConversationID, Seq: m.Seq, SenderID: m.SenderID,
 		ClientMsgID: m.ClientMsgID, Body: m.Body, ReplyTo: m.ReplyTo, CreatedAt: m.CreatedAt.UTC(),
-		EditedAt: utc(m.EditedAt), DeletedAt: utc(m.DeletedAt)}
+		EditedAt: utc(m.EditedAt), DeletedAt: utc(m.DeletedAt), PinnedAt: utc(m.PinnedAt), PinnedBy: m.PinnedBy,
+		Reactions: ReactionsOf(m.Reactions)}
+}
+
+// ReactionsOf converts tallies to their API shape (nil for none).
+func ReactionsOf(rs []core.ReactionCount) []ReactionCount {
+	if len(rs) == 0 {
+		return nil
+	}
+	out := make([]ReactionCount, len(rs))
+	for i, r := range rs {
+		out[i] = ReactionCount{Emoji: r.Emoji, Count: r.Count, Me: r.Me}
+	}
+	return out
 }
 
 // EventOf converts a core event to its API shape.
@@ -134,6 +165,8 @@ func EventOf(e core.Event) Event {
 	case e.Conversation != nil:
 		c := ConversationOf(*e.Conversation)
 		ev.Data.Conversation = &c
+	case e.Reaction != nil:
+		ev.Data.Reaction = &Reaction{MessageID: e.Reaction.MessageID, UserID: e.Reaction.UserID, Emoji: e.Reaction.Emoji}
 	}
 	return ev
 }

@@ -13,7 +13,8 @@ import (
 const requestTimeout = 15 * time.Second
 
 // Events lists the client → server events this endpoint handles (the AsyncAPI document is checked against it).
-var Events = []string{"message:send", "message:edit", "message:delete", "conversation:read", "typing", "sync"}
+var Events = []string{"message:send", "message:edit", "message:delete", "message:react", "message:unreact",
+	"message:pin", "message:unpin", "conversation:read", "typing", "sync"}
 
 // Emits lists the server → client events this endpoint broadcasts (see dispatch.go; the AsyncAPI document is checked
 // against it).
@@ -33,6 +34,10 @@ func (s *Server) handlers() map[string]handlerFunc {
 		"message:send":      s.onSend,
 		"message:edit":      s.onEdit,
 		"message:delete":    s.onDelete,
+		"message:react":     s.onReact(true),
+		"message:unreact":   s.onReact(false),
+		"message:pin":       s.onPin(true),
+		"message:unpin":     s.onPin(false),
 		"conversation:read": s.onRead,
 		"typing":            s.onTyping,
 		"sync":              s.onSync,
@@ -162,6 +167,59 @@ func (s *Server) onDelete(ctx context.Context, c *conn, payload any) (any, error
 	}
 	out := schema.MessageOf(m)
 	return ackOK{OK: true, Message: &out}, nil
+}
+
+// onReact serves message:react (add) and message:unreact: the ack carries the message's tallies.
+func (s *Server) onReact(add bool) handlerFunc {
+	return func(ctx context.Context, c *conn, payload any) (any, error) {
+		var p reactPayload
+		if err := decode(payload, &p); err != nil {
+			return nil, err
+		}
+		if err := firstErr(required("conversationId", p.ConversationID), required("messageId", p.MessageID),
+			required("emoji", p.Emoji)); err != nil {
+			return nil, err
+		}
+		react := s.svc.Unreact
+		if add {
+			react = s.svc.React
+		}
+		rs, err := react(ctx, c.userID, p.ConversationID, p.MessageID, p.Emoji)
+		if err != nil {
+			return nil, err
+		}
+		out := schema.ReactionsOf(rs)
+		if out == nil {
+			out = []schema.ReactionCount{}
+		}
+		return struct {
+			OK        bool                   `json:"ok"`
+			Reactions []schema.ReactionCount `json:"reactions"`
+		}{true, out}, nil
+	}
+}
+
+// onPin serves message:pin and message:unpin: the ack carries the message.
+func (s *Server) onPin(pin bool) handlerFunc {
+	return func(ctx context.Context, c *conn, payload any) (any, error) {
+		var p deletePayload // the same fields: the message
+		if err := decode(payload, &p); err != nil {
+			return nil, err
+		}
+		if err := firstErr(required("conversationId", p.ConversationID), required("messageId", p.MessageID)); err != nil {
+			return nil, err
+		}
+		do := s.svc.Unpin
+		if pin {
+			do = s.svc.Pin
+		}
+		m, err := do(ctx, c.userID, p.ConversationID, p.MessageID)
+		if err != nil {
+			return nil, err
+		}
+		out := schema.MessageOf(m)
+		return ackOK{OK: true, Message: &out}, nil
+	}
 }
 
 func (s *Server) onRead(ctx context.Context, c *conn, payload any) (any, error) {

@@ -33,6 +33,12 @@ type deletePayload struct {
 	MessageID      string `json:"messageId"`
 }
 
+type reactPayload struct {
+	ConversationID string `json:"conversationId"`
+	MessageID      string `json:"messageId"`
+	Emoji          string `json:"emoji"`
+}
+
 type readPayload struct {
 	ConversationID string `json:"conversationId"`
 	Seq            *int64 `json:"seq"`

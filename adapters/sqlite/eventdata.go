@@ -14,6 +14,13 @@ type eventData struct {
 	Message      *messageData      `json:"message,omitempty"`
 	Member       *memberData       `json:"member,omitempty"`
 	Conversation *conversationData `json:"conversation,omitempty"`
+	Reaction     *reactionData     `json:"reaction,omitempty"`
+}
+
+type reactionData struct {
+	MessageID string `json:"messageId"`
+	UserID    string `json:"userId"`
+	Emoji     string `json:"emoji"`
 }
 
 type messageData struct {
@@ -27,6 +34,8 @@ type messageData struct {
 	CreatedAt      int64  `json:"createdAt"`
 	EditedAt       *int64 `json:"editedAt,omitempty"`
 	DeletedAt      *int64 `json:"deletedAt,omitempty"`
+	PinnedAt       *int64 `json:"pinnedAt,omitempty"`
+	PinnedBy       string `json:"pinnedBy,omitempty"`
 }
 
 type memberData struct {
@@ -71,7 +80,10 @@ func encodeEventData(e core.Event) (string, error) {
 	if m := e.Message; m != nil {
 		d.Message = &messageData{ID: m.ID, ConversationID: m.ConversationID, Seq: m.Seq, SenderID: m.SenderID,
 			ClientMsgID: m.ClientMsgID, Body: m.Body, ReplyTo: m.ReplyTo, CreatedAt: toMS(m.CreatedAt),
-			EditedAt: optMS(m.EditedAt), DeletedAt: optMS(m.DeletedAt)}
+			EditedAt: optMS(m.EditedAt), DeletedAt: optMS(m.DeletedAt), PinnedAt: optMS(m.PinnedAt), PinnedBy: m.PinnedBy}
+	}
+	if r := e.Reaction; r != nil {
+		d.Reaction = &reactionData{MessageID: r.MessageID, UserID: r.UserID, Emoji: r.Emoji}
 	}
 	if m := e.Member; m != nil {
 		d.Member = &memberData{ConversationID: m.ConversationID, UserID: m.UserID, Role: string(m.Role),
@@ -102,7 +114,10 @@ func scanEvent(r scanner) (core.Event, error) {
 	if m := d.Message; m != nil {
 		e.Message = &core.Message{ID: m.ID, ConversationID: m.ConversationID, Seq: m.Seq, SenderID: m.SenderID,
 			ClientMsgID: m.ClientMsgID, Body: m.Body, ReplyTo: m.ReplyTo, CreatedAt: fromMS(m.CreatedAt),
-			EditedAt: optTime(m.EditedAt), DeletedAt: optTime(m.DeletedAt)}
+			EditedAt: optTime(m.EditedAt), DeletedAt: optTime(m.DeletedAt), PinnedAt: optTime(m.PinnedAt), PinnedBy: m.PinnedBy}
+	}
+	if r := d.Reaction; r != nil {
+		e.Reaction = &core.Reaction{MessageID: r.MessageID, UserID: r.UserID, Emoji: r.Emoji}
 	}
 	if m := d.Member; m != nil {
 		e.Member = &core.Member{ConversationID: m.ConversationID, UserID: m.UserID, Role: core.Role(m.Role),

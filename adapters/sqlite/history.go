@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"encoding/json"
 	"math"
 	"slices"
 
@@ -79,4 +80,49 @@ func (s *Store) Events(ctx context.Context, conversationID string, after int64, 
 		evs = []core.Event{}
 	}
 	return evs, more, nil
+}
+
+// Reactions returns the tallies of those of messageIDs of the conversation that have reactions.
+func (s *Store) Reactions(ctx context.Context, conversationID, viewerID string, messageIDs []string) (map[string][]core.ReactionCount, error) {
+	return reactionsOf(ctx, s.r, conversationID, viewerID, messageIDs)
+}
+
+// reactionsOf tallies the reactions of messageIDs, one row per (message, emoji), each message's emoji in the
+// order of their first reaction. The ids travel as one JSON array, so a page of messages is one statement.
+func reactionsOf(ctx context.Context, q queryer, conversationID, viewerID string, messageIDs []string) (map[string][]core.ReactionCount, error) {
+	out := map[string][]core.ReactionCount{}
+	if len(messageIDs) == 0 {
+		return out, nil
+	}
+	ids, err := json.Marshal(messageIDs)
+	if err != nil {
+		return nil, core.Wrap(core.CodeInternal, err, "cannot encode message ids")
+	}
+	rows, err := q.QueryContext(ctx, `SELECT r.message_id, r.emoji, count(*), max(r.user_id = ?), min(r.seq) AS first
+		FROM reactions r WHERE r.conversation_id = ? AND r.message_id IN (SELECT value FROM json_each(?))
+		GROUP BY r.message_id, r.emoji ORDER BY r.message_id, first, r.emoji`, viewerID, conversationID, string(ids))
+	if err != nil {
+		return nil, translate(err, "")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var c core.ReactionCount
+		var first int64
+		if err := rows.Scan(&id, &c.Emoji, &c.Count, &c.Me, &first); err != nil {
+			return nil, translate(err, "")
+		}
+		out[id] = append(out[id], c)
+	}
+	return out, translate(rows.Err(), "")
+}
+
+// Pins returns the conversation's pinned messages, most recently pinned first.
+func (s *Store) Pins(ctx context.Context, conversationID string) ([]core.Message, error) {
+	msgs, err := queryAll(ctx, s.r, scanMessage, `SELECT `+msgCols+` FROM messages m
+		WHERE m.conversation_id = ? AND m.pinned_at IS NOT NULL ORDER BY m.pinned_at DESC, m.seq`, conversationID)
+	if msgs == nil {
+		msgs = []core.Message{}
+	}
+	return msgs, err
 }

@@ -74,6 +74,19 @@ func (t *ledgerTx) Message(ctx context.Context, conversationID, messageID string
 	return getMessage(ctx, t.tx, conversationID, messageID)
 }
 
+// Reactions returns the tallies of messageIDs as this transaction sees them.
+func (t *ledgerTx) Reactions(ctx context.Context, conversationID, viewerID string, messageIDs []string) (map[string][]core.ReactionCount, error) {
+	return reactionsOf(ctx, t.tx, conversationID, viewerID, messageIDs)
+}
+
+// PinCount counts the conversation's pinned messages.
+func (t *ledgerTx) PinCount(ctx context.Context, conversationID string) (int, error) {
+	var n int
+	err := t.tx.QueryRowContext(ctx, `SELECT count(*) FROM messages WHERE conversation_id = ? AND pinned_at IS NOT NULL`,
+		conversationID).Scan(&n)
+	return n, translate(err, "")
+}
+
 // LoadSends reads what sequencing needs about each conversation; the transaction holds the database's write
 // lock already, and the reads are prepared statements on an in-process database.
 func (t *ledgerTx) LoadSends(ctx context.Context, reads []ports.SendReads) ([]core.SendState, error) {
@@ -183,15 +196,37 @@ func (t *ledgerTx) applyState(ctx context.Context, convID string, e core.Event) 
 			m.ID, convID, e.Seq, m.SenderID, m.ClientMsgID, m.Body, m.ReplyTo, toMS(m.CreatedAt),
 			toMSPtr(m.EditedAt), toMSPtr(m.DeletedAt), m.CommandID)
 		return translate(err, "message")
-	case core.EventMessageEdited, core.EventMessageDeleted:
+	case core.EventMessageEdited, core.EventMessageDeleted, core.EventMessagePinned, core.EventMessageUnpinned:
 		if e.Message == nil {
 			return core.Invalid("message", "%s needs a message", e.Type)
 		}
 		// Identity columns (id, seq, sender, clientMsgId) stay: the dedupe key depends on them.
 		m := e.Message
-		return t.execOne(ctx, "message", `UPDATE messages SET body = ?, reply_to = ?, edited_at = ?, deleted_at = ?
-			WHERE id = ? AND conversation_id = ?`,
-			m.Body, m.ReplyTo, toMSPtr(m.EditedAt), toMSPtr(m.DeletedAt), m.ID, convID)
+		if err := t.execOne(ctx, "message", `UPDATE messages SET body = ?, reply_to = ?, edited_at = ?, deleted_at = ?,
+			pinned_at = ?, pinned_by = ? WHERE id = ? AND conversation_id = ?`,
+			m.Body, m.ReplyTo, toMSPtr(m.EditedAt), toMSPtr(m.DeletedAt), toMSPtr(m.PinnedAt), m.PinnedBy, m.ID, convID); err != nil {
+			return err
+		}
+		if e.Type != core.EventMessageDeleted {
+			return nil
+		}
+		_, err := t.tx.ExecContext(ctx, `DELETE FROM reactions WHERE message_id = ?`, m.ID)
+		return translate(err, "reaction")
+	case core.EventReactionAdded, core.EventReactionRemoved:
+		r := e.Reaction
+		if r == nil {
+			return core.Invalid("reaction", "%s needs a reaction", e.Type)
+		}
+		if _, err := getMessage(ctx, t.tx, convID, r.MessageID); err != nil {
+			return err
+		}
+		if e.Type == core.EventReactionRemoved {
+			return t.execOne(ctx, "reaction", `DELETE FROM reactions WHERE message_id = ? AND user_id = ? AND emoji = ?`,
+				r.MessageID, r.UserID, r.Emoji)
+		}
+		_, err := t.tx.ExecContext(ctx, `INSERT INTO reactions (message_id, user_id, emoji, conversation_id, seq)
+			VALUES (?, ?, ?, ?, ?)`, r.MessageID, r.UserID, r.Emoji, convID, e.Seq)
+		return translate(err, "reaction")
 	case core.EventMemberJoined, core.EventMemberUpdated, core.EventMemberLeft:
 		if e.Member == nil {
 			return core.Invalid("member", "%s needs a member", e.Type)

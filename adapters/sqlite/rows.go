@@ -76,16 +76,17 @@ func scanMember(r scanner) (core.Member, error) {
 const (
 	lastMsgCols = `m.id, m.conversation_id, m.seq, m.sender_id, m.client_msg_id, m.body, m.reply_to, m.created_at,
 	m.edited_at, m.deleted_at`
-	msgCols = lastMsgCols + `, m.command_id`
+	msgCols = lastMsgCols + `, m.command_id, m.pinned_at, m.pinned_by`
 )
 
 func scanMessage(r scanner) (core.Message, error) {
 	var m core.Message
 	var created int64
-	var edited, deleted sql.NullInt64
+	var edited, deleted, pinned sql.NullInt64
 	err := r.Scan(&m.ID, &m.ConversationID, &m.Seq, &m.SenderID, &m.ClientMsgID, &m.Body, &m.ReplyTo, &created,
-		&edited, &deleted, &m.CommandID)
+		&edited, &deleted, &m.CommandID, &pinned, &m.PinnedBy)
 	m.CreatedAt, m.EditedAt, m.DeletedAt = fromMS(created), fromMSPtr(edited), fromMSPtr(deleted)
+	m.PinnedAt = fromMSPtr(pinned)
 	return m, err
 }
 

@@ -30,7 +30,7 @@ func TestEveryWriteIsRateLimited(t *testing.T) {
 	e := newEnv(t, func(c *chat.Config) {
 		c.Limits = chat.Limits{chat.LimitSend: {Limit: 1000, Per: time.Second}, chat.LimitEdit: tight,
 			chat.LimitConversation: {Limit: 3, Per: time.Minute}, chat.LimitMembers: tight, chat.LimitRead: tight,
-			chat.LimitTyping: tight, chat.LimitBlock: tight}
+			chat.LimitTyping: tight, chat.LimitBlock: tight, chat.LimitReaction: tight, chat.LimitPin: tight}
 	})
 	ctx := context.Background()
 	alice, bob, carol := e.user("alice"), e.user("bob"), e.user("carol")
@@ -76,6 +76,24 @@ func TestEveryWriteIsRateLimited(t *testing.T) {
 	require.NoError(t, e.svc.Block(ctx, carol, alice))
 	require.NoError(t, e.svc.Unblock(ctx, carol, alice))
 	limited(t, e.svc.Block(ctx, carol, alice), time.Minute)
+
+	_, err = e.svc.React(ctx, bob, g, m.ID, "👍")
+	require.NoError(t, err)
+	_, err = e.svc.Unreact(ctx, bob, g, m.ID, "👍")
+	require.NoError(t, err)
+	_, err = e.svc.React(ctx, bob, g, m.ID, "👍")
+	limited(t, err, time.Minute)
+
+	_, err = e.svc.Pin(ctx, alice, g, m.ID)
+	require.NoError(t, err)
+	_, err = e.svc.Unpin(ctx, alice, g, m.ID)
+	require.NoError(t, err)
+	_, err = e.svc.Pin(ctx, alice, g, m.ID)
+	limited(t, err, time.Minute)
+	got, _, err = e.svc.History(ctx, bob, g, core.HistoryQuery{})
+	require.NoError(t, err)
+	assert.Nil(t, got[0].PinnedAt, "a refused pin changes nothing")
+	assert.Empty(t, got[0].Reactions, "a refused reaction changes nothing")
 
 	e.clock.Advance(time.Minute)
 	_, err = e.svc.Edit(ctx, alice, g, m.ID, "three")

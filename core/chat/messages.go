@@ -128,7 +128,7 @@ func (s *Service) Edit(ctx context.Context, actor, conversationID, messageID, bo
 	if err := core.ValidateBody(body); err != nil {
 		return core.Message{}, err
 	}
-	return s.alterMessage(ctx, actor, conversationID, messageID, func(m core.Member, conv core.Conversation, msg *core.Message) (core.EventType, error) {
+	return s.alterMessage(ctx, LimitEdit, actor, conversationID, messageID, func(_ ports.LedgerTx, m core.Member, conv core.Conversation, msg *core.Message) (core.EventType, error) {
 		if !m.CanEdit(*msg) {
 			return "", core.Errorf(core.CodePermissionDenied, "only the sender may edit a message")
 		}
@@ -147,7 +147,7 @@ func (s *Service) Edit(ctx context.Context, actor, conversationID, messageID, bo
 // Delete turns a message into a tombstone: the sender's own, or anyone's for admins and owners. Deleting twice
 // is harmless.
 func (s *Service) Delete(ctx context.Context, actor, conversationID, messageID string) (core.Message, error) {
-	return s.alterMessage(ctx, actor, conversationID, messageID, func(m core.Member, conv core.Conversation, msg *core.Message) (core.EventType, error) {
+	return s.alterMessage(ctx, LimitEdit, actor, conversationID, messageID, func(_ ports.LedgerTx, m core.Member, conv core.Conversation, msg *core.Message) (core.EventType, error) {
 		if !m.CanDelete(conv, *msg) {
 			return "", core.Errorf(core.CodePermissionDenied, "you may not delete this message")
 		}
@@ -156,14 +156,19 @@ func (s *Service) Delete(ctx context.Context, actor, conversationID, messageID s
 		}
 		now := s.now()
 		msg.Body, msg.DeletedAt = "", &now
+		msg.PinnedAt, msg.PinnedBy = nil, "" // a tombstone is not pinned (its reactions go with it too)
 		return core.EventMessageDeleted, nil
 	})
 }
 
-// alterMessage runs an edit or delete in the ledger; decide mutates the message and names the event ("" = none).
-func (s *Service) alterMessage(ctx context.Context, actor, conversationID, messageID string,
-	decide func(core.Member, core.Conversation, *core.Message) (core.EventType, error)) (core.Message, error) {
-	if err := s.allow(ctx, LimitEdit, actor, "edits and deletes"); err != nil {
+// limitWhat names what the limits of alterMessage count, for their errors.
+var limitWhat = map[Limit]string{LimitEdit: "edits and deletes", LimitPin: "pins"}
+
+// alterMessage runs an edit, delete, pin or unpin in the ledger, counted against limit; decide mutates the
+// message and names the event ("" = none).
+func (s *Service) alterMessage(ctx context.Context, limit Limit, actor, conversationID, messageID string,
+	decide func(ports.LedgerTx, core.Member, core.Conversation, *core.Message) (core.EventType, error)) (core.Message, error) {
+	if err := s.allow(ctx, limit, actor, limitWhat[limit]); err != nil {
 		return core.Message{}, err
 	}
 	if _, _, err := s.membership(ctx, actor, conversationID); err != nil {
@@ -179,7 +184,7 @@ func (s *Service) alterMessage(ctx context.Context, actor, conversationID, messa
 		if err != nil {
 			return nil, notFoundAs(err, "message not found")
 		}
-		typ, err := decide(m, conv, &msg)
+		typ, err := decide(tx, m, conv, &msg)
 		out = msg
 		if err != nil || typ == "" {
 			return nil, err
@@ -204,7 +209,11 @@ func (s *Service) History(ctx context.Context, actor, conversationID string, q c
 	if _, _, err := s.membership(ctx, actor, conversationID); err != nil {
 		return nil, false, err
 	}
-	return s.d.History.Messages(ctx, conversationID, q)
+	msgs, more, err := s.d.History.Messages(ctx, conversationID, q)
+	if err != nil {
+		return nil, false, err
+	}
+	return msgs, more, s.withReactions(ctx, actor, conversationID, msgs)
 }
 
 // MaxEventsLimit bounds one page of events.

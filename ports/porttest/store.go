@@ -42,6 +42,8 @@ func TestStores(t *testing.T, newStore func(t *testing.T) Stores) {
 	t.Run("BlockStore", func(t *testing.T) { TestBlockStore(t, newStore) })
 	t.Run("HistoryStore", func(t *testing.T) { TestHistoryStore(t, newStore) })
 	t.Run("Ledger", func(t *testing.T) { TestLedger(t, newStore) })
+	t.Run("Reactions", func(t *testing.T) { TestReactions(t, newStore) })
+	t.Run("Pins", func(t *testing.T) { TestPins(t, newStore) })
 }
 
 // stEpoch has sub-millisecond digits and a non-UTC zone on purpose: stores keep at least milliseconds and may
@@ -88,6 +90,7 @@ func stNormMember(m core.Member) core.Member {
 
 func stNormMessage(m core.Message) core.Message {
 	m.CreatedAt, m.EditedAt, m.DeletedAt = stMS(m.CreatedAt), stMSPtr(m.EditedAt), stMSPtr(m.DeletedAt)
+	m.PinnedAt = stMSPtr(m.PinnedAt)
 	return m
 }
 

@@ -58,6 +58,7 @@ var coveredOperations = []string{
 	"joinConversation", "leaveConversation",
 	"listMembers", "addMembers", "removeMember", "updateMember",
 	"listMessages", "sendMessage", "editMessage", "deleteMessage", "listEvents", "markRead",
+	"addReaction", "removeReaction", "pinMessage", "unpinMessage", "listPins",
 	"healthz", "readyz",
 }
 
