@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/zishang520/socket.io/v3/pkg/types"
 
+	"github.com/scalechat/scalechat/adapters/socketio"
 	"github.com/scalechat/scalechat/openapi/sdk"
 )
 
@@ -55,6 +56,18 @@ func TestSocketAuthorizationMatrix(t *testing.T) {
 		{"message:delete", func(f fixture) map[string]any {
 			return map[string]any{"conversationId": f.g, "messageId": f.m1}
 		}, map[string]string{"nonmember": "not_found", "member": ok, "admin": ok, "owner": ok}},
+		{"message:react", func(f fixture) map[string]any {
+			return map[string]any{"conversationId": f.g, "messageId": f.m1, "emoji": "👍"}
+		}, map[string]string{"nonmember": "not_found", "member": ok, "admin": ok, "owner": ok}},
+		{"message:unreact", func(f fixture) map[string]any {
+			return map[string]any{"conversationId": f.g, "messageId": f.m1, "emoji": ":thumbsup:"}
+		}, map[string]string{"nonmember": "not_found", "member": ok, "admin": ok, "owner": ok}},
+		{"message:pin", func(f fixture) map[string]any {
+			return map[string]any{"conversationId": f.g, "messageId": f.m1}
+		}, map[string]string{"nonmember": "not_found", "member": "permission_denied", "admin": ok, "owner": ok}},
+		{"message:unpin", func(f fixture) map[string]any {
+			return map[string]any{"conversationId": f.g, "messageId": f.m1}
+		}, map[string]string{"nonmember": "not_found", "member": "permission_denied", "admin": ok, "owner": ok}},
 		{"conversation:read", func(f fixture) map[string]any {
 			return map[string]any{"conversationId": f.g, "seq": 1}
 		}, map[string]string{"nonmember": "not_found", "member": ok, "admin": ok, "owner": ok}},
@@ -62,7 +75,9 @@ func TestSocketAuthorizationMatrix(t *testing.T) {
 			return map[string]any{"conversationId": f.g, "typing": true}
 		}, map[string]string{"nonmember": "not_found", "member": ok, "admin": ok, "owner": ok}},
 	}
+	covered := map[string]bool{"sync": true}
 	for _, op := range ops {
+		covered[op.event] = true
 		t.Run(op.event, func(t *testing.T) {
 			for _, role := range roles {
 				f := newFixture(t)
@@ -76,6 +91,9 @@ func TestSocketAuthorizationMatrix(t *testing.T) {
 				c.close()
 			}
 		})
+	}
+	for _, ev := range socketio.Events {
+		assert.True(t, covered[ev], "the matrix covers %s", ev)
 	}
 	t.Run("sync", func(t *testing.T) {
 		for _, role := range roles {
