@@ -71,6 +71,8 @@ type Member struct {
 	Role           Role
 	ReadSeq        int64
 	JoinedAt       time.Time
+	Notify         NotifyLevel // "" reads as NotifyAll
+	Muted          bool        // the member muted the conversation (tells nothing, whatever the level)
 }
 
 // Summary is a conversation as one member sees it.
@@ -78,6 +80,7 @@ type Summary struct {
 	Conversation
 	Member      *Member // nil when the viewer is not a member (a channel seen from the directory)
 	Unread      int64   // messages after ReadSeq sent by others and not deleted
+	Mentions    int64   // of those, the ones that mention the viewer (@username, @channel, @here)
 	LastMessage *Message
 }
 
@@ -163,6 +166,10 @@ func (m Member) CanDelete(c Conversation, msg Message) bool {
 
 // CanEdit reports whether m may edit msg: only their own.
 func (m Member) CanEdit(msg Message) bool { return msg.SenderID == m.UserID }
+
+// CanMentionAll reports whether m may mention every member of c (@channel, @here): admins and owners of
+// groups and channels, either person in a direct conversation.
+func (m Member) CanMentionAll(c Conversation) bool { return m.CanPin(c) }
 
 // CanPin reports whether m may pin or unpin messages of c: admins and owners of groups and channels, either
 // person in a direct conversation.

@@ -60,6 +60,8 @@ type SendCommand struct {
 	ClientMsgID    string
 	Body           string
 	ReplyTo        string
+	Mentions       []string // resolved by the gateway: see Message.Mentions
+	MentionAll     string
 	At             time.Time
 }
 

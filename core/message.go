@@ -29,6 +29,8 @@ type Message struct {
 	DeletedAt      *time.Time
 	PinnedAt       *time.Time // set while the message is pinned
 	PinnedBy       string     // who pinned it, while pinned
+	Mentions       []string   // ids of the users it mentions (@username; with @here, the members then online)
+	MentionAll     string     // MentionChannel, MentionHere or "": whether it mentions every member
 	// Reactions are the message's emoji tallies as one viewer sees them. Stores do not keep them in the message:
 	// the use cases fill them in for the reader (see HistoryStore.Reactions); events never carry them.
 	Reactions []ReactionCount

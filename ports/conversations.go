@@ -33,6 +33,9 @@ type MemberStore interface {
 	MemberCount(ctx context.Context, conversationID string) (int, error)
 	// ConversationIDsOf returns the ids of every conversation userID belongs to.
 	ConversationIDsOf(ctx context.Context, userID string) ([]string, error)
+	// SetNotifications stores a member's notification level and mute; a non-member gets core.ErrNotFound.
+	// Memberships start at core.NotifyAll, not muted.
+	SetNotifications(ctx context.Context, conversationID, userID string, level core.NotifyLevel, muted bool) error
 	// MarkRead raises the member's readSeq to seq (never lowers it) and returns the resulting readSeq.
 	// A non-member gets core.ErrNotFound.
 	MarkRead(ctx context.Context, conversationID, userID string, seq int64) (int64, error)
@@ -51,6 +54,10 @@ type HistoryStore interface {
 	// emoji, in order of each emoji's first reaction (then emoji), with Me set where viewerID reacted with it.
 	// Messages without reactions are absent from the map.
 	Reactions(ctx context.Context, conversationID, viewerID string, messageIDs []string) (map[string][]core.ReactionCount, error)
+	// MentionsOf lists the messages that mention userID (in Mentions, or by @channel) in the conversations
+	// userID is a member of now, not deleted and not sent by userID, newest first (CreatedAt, then id),
+	// cursor-paged.
+	MentionsOf(ctx context.Context, userID string, page core.PageRequest) (core.Page[core.Message], error)
 	// Pins returns the conversation's pinned messages, most recently pinned first (then by seq).
 	Pins(ctx context.Context, conversationID string) ([]core.Message, error)
 	// Events returns up to limit events with seq > after in ascending, dense seq order, and whether more exist.

@@ -26,6 +26,8 @@ type wireCommand struct {
 	ClientMsgID    string    `json:"clientMsgId"`
 	Body           string    `json:"body"`
 	ReplyTo        string    `json:"replyTo,omitempty"`
+	Mentions       []string  `json:"mentions,omitempty"`   // added within version 1: older readers ignore it
+	MentionAll     string    `json:"mentionAll,omitempty"` // likewise
 	At             time.Time `json:"at"`
 }
 
@@ -39,6 +41,7 @@ func encodeCommand(c core.SendCommand) ([]byte, error) {
 	return json.Marshal(wireCommand{
 		V: commandVersion, ID: c.ID, Origin: c.Origin, ConversationID: c.ConversationID, SenderID: c.SenderID,
 		MessageID: c.MessageID, ClientMsgID: c.ClientMsgID, Body: c.Body, ReplyTo: c.ReplyTo, At: c.At.UTC(),
+		Mentions: c.Mentions, MentionAll: c.MentionAll,
 	})
 }
 
@@ -55,6 +58,7 @@ func decodeCommand(b []byte) (core.SendCommand, error) {
 	}
 	return core.SendCommand{
 		ID: w.ID, Origin: w.Origin, ConversationID: w.ConversationID, SenderID: w.SenderID, MessageID: w.MessageID,
-		ClientMsgID: w.ClientMsgID, Body: w.Body, ReplyTo: w.ReplyTo, At: w.At,
+		ClientMsgID: w.ClientMsgID, Body: w.Body, ReplyTo: w.ReplyTo, At: w.At, Mentions: w.Mentions,
+		MentionAll: w.MentionAll,
 	}, nil
 }

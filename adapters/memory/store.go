@@ -2,6 +2,7 @@ package memory
 
 import (
 	"context"
+	"slices"
 	"sync"
 
 	"github.com/scalechat/scalechat/core"
@@ -99,7 +100,8 @@ func cloneMessage(m core.Message) core.Message {
 		t := *m.PinnedAt
 		m.PinnedAt = &t
 	}
-	m.Reactions = append([]core.ReactionCount(nil), m.Reactions...)
+	m.Reactions = slices.Clone(m.Reactions)
+	m.Mentions = slices.Clone(m.Mentions)
 	return m
 }
 

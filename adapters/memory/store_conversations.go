@@ -2,6 +2,7 @@ package memory
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -199,7 +200,8 @@ func (s *Store) Summary(ctx context.Context, conversationID, userID string) (cor
 // summary builds userID's view of c; the caller holds the lock and has checked membership.
 func (d *storeData) summary(c core.Conversation, userID string) core.Summary {
 	m := d.members[c.ID][userID]
-	sum := core.Summary{Conversation: c, Member: &m, Unread: d.unread(c.ID, userID, m.ReadSeq)}
+	sum := core.Summary{Conversation: c, Member: &m}
+	sum.Unread, sum.Mentions = d.unread(c.ID, userID, m.ReadSeq)
 	if ids := d.convMsgs[c.ID]; len(ids) > 0 {
 		last := cloneMessage(d.messages[ids[len(ids)-1]])
 		sum.LastMessage = &last
@@ -284,6 +286,9 @@ func (s *Store) MarkRead(ctx context.Context, conversationID, userID string, seq
 
 // putMember stores m and indexes it by user.
 func (d *storeData) putMember(m core.Member) {
+	if m.Notify == "" {
+		m.Notify = core.NotifyAll
+	}
 	if d.members[m.ConversationID] == nil {
 		d.members[m.ConversationID] = map[string]core.Member{}
 	}
@@ -303,15 +308,42 @@ func (d *storeData) deleteMember(conv, user string) {
 	}
 }
 
-// unread counts the live messages after readSeq sent by someone other than user.
-func (d *storeData) unread(conv, user string, readSeq int64) int64 {
+// unread counts the live messages after readSeq sent by someone other than user, and those of them that
+// mention user.
+func (d *storeData) unread(conv, user string, readSeq int64) (unread, mentions int64) {
 	ids := d.convMsgs[conv]
 	i := sort.Search(len(ids), func(i int) bool { return d.messages[ids[i]].Seq > readSeq })
-	var n int64
 	for _, id := range ids[i:] {
 		if m := d.messages[id]; m.SenderID != user && m.DeletedAt == nil {
-			n++
+			unread++
+			if mentionsUser(m, user) {
+				mentions++
+			}
 		}
 	}
-	return n
+	return unread, mentions
+}
+
+// mentionsUser reports whether m mentions user by name, by @here (listed in Mentions) or by @channel.
+func mentionsUser(m core.Message, user string) bool {
+	return m.MentionAll == core.MentionChannel || slices.Contains(m.Mentions, user)
+}
+
+// SetNotifications stores the member's notification level and mute.
+func (s *Store) SetNotifications(ctx context.Context, conversationID, userID string, level core.NotifyLevel, muted bool) error {
+	if err := checkCtx(ctx); err != nil {
+		return err
+	}
+	// writeMu keeps a concurrent Ledger transaction from committing a stale copy of this member.
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, ok := s.d.members[conversationID][userID]
+	if !ok {
+		return core.Errorf(core.CodeNotFound, "member not found")
+	}
+	m.Notify, m.Muted = level, muted
+	s.d.members[conversationID][userID] = m
+	return nil
 }

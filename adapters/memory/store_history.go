@@ -3,6 +3,8 @@ package memory
 import (
 	"context"
 	"sort"
+	"strconv"
+	"time"
 
 	"github.com/scalechat/scalechat/core"
 )
@@ -136,4 +138,56 @@ func (s *Store) Pins(ctx context.Context, conversationID string) ([]core.Message
 		return out[i].Seq < out[j].Seq
 	})
 	return out, nil
+}
+
+// MentionsOf lists the messages that mention userID in its conversations, newest first. The cursor holds the
+// last item's creation time in unix nanoseconds and its id.
+func (s *Store) MentionsOf(ctx context.Context, userID string, page core.PageRequest) (core.Page[core.Message], error) {
+	if err := checkCtx(ctx); err != nil {
+		return core.Page[core.Message]{}, err
+	}
+	limit, err := core.PageLimit(page.Limit)
+	if err != nil {
+		return core.Page[core.Message]{}, err
+	}
+	key, err := core.DecodeCursor(page.Cursor, 2)
+	if err != nil {
+		return core.Page[core.Message]{}, err
+	}
+	s.mu.RLock()
+	var all []core.Message
+	for conv := range s.d.userConvs[userID] {
+		for _, id := range s.d.convMsgs[conv] {
+			if m := s.d.messages[id]; m.DeletedAt == nil && m.SenderID != userID && mentionsUser(m, userID) {
+				all = append(all, cloneMessage(m))
+			}
+		}
+	}
+	s.mu.RUnlock()
+	newer := func(a, b core.Message) bool { // a sorts before b
+		if !a.CreatedAt.Equal(b.CreatedAt) {
+			return a.CreatedAt.After(b.CreatedAt)
+		}
+		return a.ID > b.ID
+	}
+	sort.Slice(all, func(i, j int) bool { return newer(all[i], all[j]) })
+	if key != nil {
+		ns, err := strconv.ParseInt(key[0], 10, 64)
+		if err != nil {
+			return core.Page[core.Message]{}, core.Invalid("cursor", "malformed cursor")
+		}
+		last := core.Message{CreatedAt: time.Unix(0, ns), ID: key[1]}
+		i := sort.Search(len(all), func(i int) bool { return newer(last, all[i]) })
+		all = all[i:]
+	}
+	next := ""
+	if len(all) > limit {
+		all = all[:limit]
+		last := all[limit-1]
+		next = core.EncodeCursor(strconv.FormatInt(last.CreatedAt.UnixNano(), 10), last.ID)
+	}
+	if all == nil {
+		all = []core.Message{}
+	}
+	return core.Page[core.Message]{Items: all, Next: next}, nil
 }

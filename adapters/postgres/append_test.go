@@ -90,9 +90,9 @@ func TestAppendFoldsChangesToOneRow(t *testing.T) {
 	_, err = s.Member(ctx, "c1", "u3")
 	assert.ErrorIs(t, err, core.ErrNotFound)
 	for user, want := range map[string]core.Member{
-		"u4": {ConversationID: "c1", UserID: "u4", Role: core.RoleAdmin, JoinedAt: foldAt(10)},
-		"u2": {ConversationID: "c1", UserID: "u2", Role: core.RoleMember, ReadSeq: 13, JoinedAt: foldAt(13)},
-		"u1": {ConversationID: "c1", UserID: "u1", Role: core.RoleAdmin, JoinedAt: foldEpoch},
+		"u4": {ConversationID: "c1", UserID: "u4", Role: core.RoleAdmin, JoinedAt: foldAt(10), Notify: core.NotifyAll},
+		"u2": {ConversationID: "c1", UserID: "u2", Role: core.RoleMember, ReadSeq: 13, JoinedAt: foldAt(13), Notify: core.NotifyAll},
+		"u1": {ConversationID: "c1", UserID: "u1", Role: core.RoleAdmin, JoinedAt: foldEpoch, Notify: core.NotifyAll},
 	} {
 		m, err := s.Member(ctx, "c1", user)
 		require.NoError(t, err)

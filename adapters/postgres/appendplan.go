@@ -38,7 +38,8 @@ type msgRow struct {
 	seq                                               int64
 	createdAt                                         time.Time
 	editedAt, deletedAt, pinnedAt                     *time.Time
-	pinnedBy                                          string
+	pinnedBy, mentionAll                              string
+	mentions                                          []string
 }
 
 // memberPlan is the net change to one user's membership. The first event decides what must hold before:
@@ -112,7 +113,8 @@ func (p *appendPlan) foldMessage(e core.Event) {
 		}
 		p.newMsgs = append(p.newMsgs, msgRow{id: m.ID, seq: e.Seq, sender: m.SenderID, clientMsgID: m.ClientMsgID,
 			body: m.Body, replyTo: m.ReplyTo, createdAt: ts(m.CreatedAt), editedAt: tsPtr(m.EditedAt),
-			deletedAt: tsPtr(m.DeletedAt), commandID: m.CommandID, pinnedAt: tsPtr(m.PinnedAt), pinnedBy: m.PinnedBy})
+			deletedAt: tsPtr(m.DeletedAt), commandID: m.CommandID, pinnedAt: tsPtr(m.PinnedAt), pinnedBy: m.PinnedBy,
+			mentions: m.Mentions, mentionAll: m.MentionAll})
 		return
 	}
 	if e.Type == core.EventMessageDeleted { // its reactions go: stored ones by a statement, folded ones here
@@ -138,6 +140,7 @@ func (p *appendPlan) foldMessage(e core.Event) {
 	}
 	row.body, row.replyTo, row.editedAt, row.deletedAt = m.Body, m.ReplyTo, tsPtr(m.EditedAt), tsPtr(m.DeletedAt)
 	row.pinnedAt, row.pinnedBy = tsPtr(m.PinnedAt), m.PinnedBy
+	row.mentions, row.mentionAll = m.Mentions, m.MentionAll
 }
 
 func (p *appendPlan) foldReaction(e core.Event) error {

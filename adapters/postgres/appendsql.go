@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/scalechat/scalechat/core"
@@ -67,17 +68,43 @@ func (p *appendPlan) editSteps() []step {
 	}
 	ids, bodies, replies, pinners := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	edited, deleted, pinned := make([]*time.Time, n), make([]*time.Time, n), make([]*time.Time, n)
+	mentions, alls := make([]*string, n), make([]string, n)
 	for i, m := range p.editedMsgs {
 		ids[i], bodies[i], replies[i], edited[i], deleted[i] = m.id, m.body, m.replyTo, m.editedAt, m.deletedAt
-		pinned[i], pinners[i] = m.pinnedAt, m.pinnedBy
+		pinned[i], pinners[i], mentions[i], alls[i] = m.pinnedAt, m.pinnedBy, mentionsText(m.mentions), m.mentionAll
 	}
+	// Mentions travel as the text form of each array ('{a,b}'), since unnest cannot take an array of arrays
+	// of different lengths.
 	return []step{{what: "message", sql: `UPDATE messages m
 		SET body = v.body, reply_to = v.reply_to, edited_at = v.edited_at, deleted_at = v.deleted_at,
-			pinned_at = v.pinned_at, pinned_by = v.pinned_by
-		FROM unnest($2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[], $7::timestamptz[], $8::text[])
-			AS v (id, body, reply_to, edited_at, deleted_at, pinned_at, pinned_by)
+			pinned_at = v.pinned_at, pinned_by = v.pinned_by, mentions = v.mentions::text[], mention_all = v.mention_all
+		FROM unnest($2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[], $7::timestamptz[], $8::text[],
+			$9::text[], $10::text[])
+			AS v (id, body, reply_to, edited_at, deleted_at, pinned_at, pinned_by, mentions, mention_all)
 		WHERE m.conversation_id = $1 AND m.id = v.id`,
-		args: []any{p.convID, ids, bodies, replies, edited, deleted, pinned, pinners}, want: int64(n), fail: notFound("message")}}
+		args: []any{p.convID, ids, bodies, replies, edited, deleted, pinned, pinners, mentions, alls},
+		want: int64(n), fail: notFound("message")}}
+}
+
+// mentionsText is the text form of a mentions array, or nil (NULL) for none. Ids hold no characters that need
+// quoting in an array literal (letters, digits and '-'), but each is quoted all the same.
+func mentionsText(ids []string) *string {
+	if len(ids) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, id := range ids {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('"')
+		b.WriteString(strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(id))
+		b.WriteByte('"')
+	}
+	b.WriteByte('}')
+	s := b.String()
+	return &s
 }
 
 // reactionSteps writes the folded reaction changes after the messages are in place: the reactions of deleted
@@ -140,10 +167,12 @@ func insertMessagesStep(plans []*appendPlan) (s step, ok bool) {
 	var seqs []int64
 	var created []time.Time
 	var edited, deleted, pinned []*time.Time
-	var pinners []string
+	var pinners, alls []string
+	var mentions []*string
 	for _, p := range plans {
 		for _, m := range p.newMsgs {
 			pinned, pinners = append(pinned, m.pinnedAt), append(pinners, m.pinnedBy)
+			mentions, alls = append(mentions, mentionsText(m.mentions)), append(alls, m.mentionAll)
 			ids, convs, senders = append(ids, m.id), append(convs, p.convID), append(senders, m.sender)
 			clients, bodies, replies = append(clients, m.clientMsgID), append(bodies, m.body), append(replies, m.replyTo)
 			seqs, created = append(seqs, m.seq), append(created, m.createdAt)
@@ -155,9 +184,15 @@ func insertMessagesStep(plans []*appendPlan) (s step, ok bool) {
 		return step{}, false
 	}
 	return step{what: "message", sql: `INSERT INTO messages (id, conversation_id, seq, sender_id, client_msg_id,
-			body, reply_to, created_at, edited_at, deleted_at, command_id, pinned_at, pinned_by)
-		SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[],
-			$8::timestamptz[], $9::timestamptz[], $10::timestamptz[], $11::text[], $12::timestamptz[], $13::text[])`,
-		args: []any{ids, convs, seqs, senders, clients, bodies, replies, created, edited, deleted, commands, pinned, pinners},
+			body, reply_to, created_at, edited_at, deleted_at, command_id, pinned_at, pinned_by, mentions, mention_all)
+		SELECT v.id, v.conv, v.seq, v.sender, v.client, v.body, v.reply_to, v.created, v.edited, v.deleted, v.command,
+			v.pinned, v.pinner, v.mentions::text[], v.mention_all
+		FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[],
+			$8::timestamptz[], $9::timestamptz[], $10::timestamptz[], $11::text[], $12::timestamptz[], $13::text[],
+			$14::text[], $15::text[])
+			AS v (id, conv, seq, sender, client, body, reply_to, created, edited, deleted, command, pinned, pinner,
+				mentions, mention_all)`,
+		args: []any{ids, convs, seqs, senders, clients, bodies, replies, created, edited, deleted, commands, pinned, pinners,
+			mentions, alls},
 		want: -1}, true
 }

@@ -37,6 +37,8 @@ type messageData struct {
 	DeletedAt      *time.Time `json:"deletedAt,omitempty"`
 	PinnedAt       *time.Time `json:"pinnedAt,omitempty"`
 	PinnedBy       string     `json:"pinnedBy,omitempty"`
+	Mentions       []string   `json:"mentions,omitempty"`
+	MentionAll     string     `json:"mentionAll,omitempty"`
 }
 
 type memberData struct {
@@ -65,7 +67,8 @@ func encodeEventData(e core.Event) (string, error) {
 	if m := e.Message; m != nil {
 		d.Message = &messageData{ID: m.ID, ConversationID: m.ConversationID, Seq: m.Seq, SenderID: m.SenderID,
 			ClientMsgID: m.ClientMsgID, Body: m.Body, ReplyTo: m.ReplyTo, CreatedAt: ts(m.CreatedAt),
-			EditedAt: tsPtr(m.EditedAt), DeletedAt: tsPtr(m.DeletedAt), PinnedAt: tsPtr(m.PinnedAt), PinnedBy: m.PinnedBy}
+			EditedAt: tsPtr(m.EditedAt), DeletedAt: tsPtr(m.DeletedAt), PinnedAt: tsPtr(m.PinnedAt), PinnedBy: m.PinnedBy,
+			Mentions: m.Mentions, MentionAll: m.MentionAll}
 	}
 	if r := e.Reaction; r != nil {
 		d.Reaction = &reactionData{MessageID: r.MessageID, UserID: r.UserID, Emoji: r.Emoji}
@@ -98,7 +101,8 @@ func scanEvent(r scanner) (core.Event, error) {
 	if m := d.Message; m != nil {
 		e.Message = &core.Message{ID: m.ID, ConversationID: m.ConversationID, Seq: m.Seq, SenderID: m.SenderID,
 			ClientMsgID: m.ClientMsgID, Body: m.Body, ReplyTo: m.ReplyTo, CreatedAt: m.CreatedAt.UTC(),
-			EditedAt: utcPtr(m.EditedAt), DeletedAt: utcPtr(m.DeletedAt), PinnedAt: utcPtr(m.PinnedAt), PinnedBy: m.PinnedBy}
+			EditedAt: utcPtr(m.EditedAt), DeletedAt: utcPtr(m.DeletedAt), PinnedAt: utcPtr(m.PinnedAt), PinnedBy: m.PinnedBy,
+			Mentions: m.Mentions, MentionAll: m.MentionAll}
 	}
 	if r := d.Reaction; r != nil {
 		e.Reaction = &core.Reaction{MessageID: r.MessageID, UserID: r.UserID, Emoji: r.Emoji}

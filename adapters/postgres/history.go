@@ -4,6 +4,8 @@ import (
 	"context"
 	"math"
 	"slices"
+	"strconv"
+	"time"
 
 	"github.com/scalechat/scalechat/core"
 )
@@ -111,4 +113,43 @@ func reactionsOf(ctx context.Context, q querier, conversationID, viewerID string
 func (s *Store) Pins(ctx context.Context, conversationID string) ([]core.Message, error) {
 	return queryAll(ctx, s.pool, scanMessage, `SELECT `+msgCols+` FROM messages m
 		WHERE m.conversation_id = $1 AND m.pinned_at IS NOT NULL ORDER BY m.pinned_at DESC, m.seq`, conversationID)
+}
+
+// MentionsOf lists the messages that mention userID in its conversations, newest first. The cursor holds the
+// last item's creation time in unix microseconds and its id.
+func (s *Store) MentionsOf(ctx context.Context, userID string, page core.PageRequest) (core.Page[core.Message], error) {
+	limit, err := core.PageLimit(page.Limit)
+	if err != nil {
+		return core.Page[core.Message]{}, err
+	}
+	beforeAt, beforeID, err := timeCursor(page.Cursor)
+	if err != nil {
+		return core.Page[core.Message]{}, err
+	}
+	items, err := queryAll(ctx, s.pool, scanMessage, `SELECT `+msgCols+` FROM messages m
+		JOIN members mb ON mb.conversation_id = m.conversation_id AND mb.user_id = $1
+		WHERE (m.mentions @> ARRAY[$1::text] OR m.mention_all = 'channel')
+			AND m.deleted_at IS NULL AND m.sender_id <> $1
+			AND ($2::timestamptz IS NULL OR (m.created_at, m.id) < ($2::timestamptz, $3::text))
+		ORDER BY m.created_at DESC, m.id DESC LIMIT $4`, userID, beforeAt, beforeID, limit+1)
+	if err != nil {
+		return core.Page[core.Message]{}, err
+	}
+	return pageOf(items, limit, func(m core.Message) []string {
+		return []string{strconv.FormatInt(m.CreatedAt.UnixMicro(), 10), m.ID}
+	}), nil
+}
+
+// timeCursor decodes a (unix microseconds, id) cursor; nil time for the first page.
+func timeCursor(cursor string) (*time.Time, string, error) {
+	key, err := core.DecodeCursor(cursor, 2)
+	if err != nil || key == nil {
+		return nil, "", err
+	}
+	us, err := strconv.ParseInt(key[0], 10, 64)
+	if err != nil {
+		return nil, "", core.Invalid("cursor", "malformed cursor")
+	}
+	t := time.UnixMicro(us).UTC()
+	return &t, key[1], nil
 }

@@ -34,16 +34,20 @@ func (s *Store) Members(ctx context.Context, conversationID string, page core.Pa
 	return pageOf(items, limit, func(m core.Member) []string { return []string{m.UserID} }), nil
 }
 
-// summarySelect reads conversations with the viewer's membership, the unread count and the latest message,
-// in one statement so that each row is one snapshot. Both subqueries walk the (conversation_id, seq) index.
-const summarySelect = `SELECT ` + convCols + `, mb.role, mb.read_seq, mb.joined_at,
-	(SELECT count(*) FROM messages u WHERE u.conversation_id = c.id AND u.seq > mb.read_seq
-		AND u.sender_id <> mb.user_id AND u.deleted_at IS NULL),
+// summarySelect reads conversations with the viewer's membership, the unread and unread-mention counts and the
+// latest message, in one statement so that each row is one snapshot. Both subqueries walk the
+// (conversation_id, seq) index; the mention count filters the unread range.
+const summarySelect = `SELECT ` + convCols + `, mb.role, mb.read_seq, mb.joined_at, mb.notify, mb.muted,
+	un.unread, un.mentions,
 	m.id, m.conversation_id, m.seq, m.sender_id, m.client_msg_id, m.body, m.reply_to, m.created_at,
 	m.edited_at, m.deleted_at
 FROM members mb
 JOIN conversations c ON c.id = mb.conversation_id
 LEFT JOIN LATERAL (SELECT * FROM messages x WHERE x.conversation_id = c.id ORDER BY x.seq DESC LIMIT 1) m ON true
+CROSS JOIN LATERAL (SELECT count(*) AS unread,
+		count(*) FILTER (WHERE u.mention_all = 'channel' OR mb.user_id = ANY(u.mentions)) AS mentions
+	FROM messages u WHERE u.conversation_id = c.id AND u.seq > mb.read_seq
+		AND u.sender_id <> mb.user_id AND u.deleted_at IS NULL) un
 `
 
 // Summary returns one conversation as userID, a member, sees it.
@@ -60,19 +64,9 @@ func (s *Store) ConversationsOf(ctx context.Context, userID string, page core.Pa
 	if err != nil {
 		return core.Page[core.Summary]{}, err
 	}
-	key, err := core.DecodeCursor(page.Cursor, 2)
+	beforeAt, beforeID, err := timeCursor(page.Cursor) // nil time: the first page
 	if err != nil {
 		return core.Page[core.Summary]{}, err
-	}
-	var beforeAt *time.Time // nil: the first page
-	beforeID := ""
-	if key != nil {
-		us, err := strconv.ParseInt(key[0], 10, 64)
-		if err != nil {
-			return core.Page[core.Summary]{}, core.Invalid("cursor", "malformed cursor")
-		}
-		t := time.UnixMicro(us).UTC()
-		beforeAt, beforeID = &t, key[1]
 	}
 	items, err := queryAll(ctx, s.pool, func(r scanner) (core.Summary, error) { return scanSummary(r, userID) },
 		summarySelect+`WHERE mb.user_id = $1
@@ -95,7 +89,7 @@ func scanSummary(r scanner, userID string) (core.Summary, error) {
 		seq                                     *int64
 		created, edited, deleted                *time.Time
 	}
-	c, err := scanConv(r, &m.Role, &m.ReadSeq, &m.JoinedAt, &s.Unread,
+	c, err := scanConv(r, &m.Role, &m.ReadSeq, &m.JoinedAt, &m.Notify, &m.Muted, &s.Unread, &s.Mentions,
 		&lm.id, &lm.conv, &lm.seq, &lm.sender, &lm.client, &lm.body, &lm.replyTo, &lm.created, &lm.edited, &lm.deleted)
 	if err != nil {
 		return s, err
@@ -134,6 +128,19 @@ func (s *Store) ContactsOf(ctx context.Context, userID string, limit int) ([]str
 		JOIN conversations c ON c.id = mine.conversation_id AND c.kind <> 'channel'
 		JOIN members other ON other.conversation_id = mine.conversation_id AND other.user_id <> mine.user_id
 		WHERE mine.user_id = $1 ORDER BY other.user_id LIMIT $2`, userID, limit)
+}
+
+// SetNotifications stores the member's notification level and mute.
+func (s *Store) SetNotifications(ctx context.Context, conversationID, userID string, level core.NotifyLevel, muted bool) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE members SET notify = $3, muted = $4 WHERE conversation_id = $1 AND user_id = $2`,
+		conversationID, userID, string(level), muted)
+	if err != nil {
+		return translate(err, "member")
+	}
+	if tag.RowsAffected() == 0 {
+		return notFound("member")
+	}
+	return nil
 }
 
 // MarkRead raises the member's readSeq to seq and returns the result.

@@ -72,22 +72,22 @@ func scanConv(r scanner, extra ...any) (core.Conversation, error) {
 	return c, err
 }
 
-const memberCols = `mb.conversation_id, mb.user_id, mb.role, mb.read_seq, mb.joined_at`
+const memberCols = `mb.conversation_id, mb.user_id, mb.role, mb.read_seq, mb.joined_at, mb.notify, mb.muted`
 
 func scanMember(r scanner) (core.Member, error) {
 	var m core.Member
-	err := r.Scan(&m.ConversationID, &m.UserID, &m.Role, &m.ReadSeq, &m.JoinedAt)
+	err := r.Scan(&m.ConversationID, &m.UserID, &m.Role, &m.ReadSeq, &m.JoinedAt, &m.Notify, &m.Muted)
 	m.JoinedAt = m.JoinedAt.UTC()
 	return m, err
 }
 
 const msgCols = `m.id, m.conversation_id, m.seq, m.sender_id, m.client_msg_id, m.body, m.reply_to, m.created_at,
-	m.edited_at, m.deleted_at, m.command_id, m.pinned_at, m.pinned_by`
+	m.edited_at, m.deleted_at, m.command_id, m.pinned_at, m.pinned_by, m.mentions, m.mention_all`
 
 func scanMessage(r scanner) (core.Message, error) {
 	var m core.Message
 	err := r.Scan(&m.ID, &m.ConversationID, &m.Seq, &m.SenderID, &m.ClientMsgID, &m.Body, &m.ReplyTo, &m.CreatedAt,
-		&m.EditedAt, &m.DeletedAt, &m.CommandID, &m.PinnedAt, &m.PinnedBy)
+		&m.EditedAt, &m.DeletedAt, &m.CommandID, &m.PinnedAt, &m.PinnedBy, &m.Mentions, &m.MentionAll)
 	m.CreatedAt, m.EditedAt, m.DeletedAt = m.CreatedAt.UTC(), utcPtr(m.EditedAt), utcPtr(m.DeletedAt)
 	m.PinnedAt = utcPtr(m.PinnedAt)
 	return m, err

@@ -55,6 +55,8 @@ type wireMessage struct {
 	CommandID      string     `json:"commandId,omitzero"`
 	PinnedAt       *time.Time `json:"pinnedAt,omitzero"`
 	PinnedBy       string     `json:"pinnedBy,omitzero"`
+	Mentions       []string   `json:"mentions,omitzero"`
+	MentionAll     string     `json:"mentionAll,omitzero"`
 }
 
 type wireMember struct {
@@ -242,13 +244,14 @@ func messageToWire(m core.Message) wireMessage {
 	return wireMessage{ID: m.ID, ConversationID: m.ConversationID, Seq: m.Seq, SenderID: m.SenderID,
 		ClientMsgID: m.ClientMsgID, Body: m.Body, ReplyTo: m.ReplyTo, CreatedAt: m.CreatedAt.UTC(),
 		EditedAt: utcPtr(m.EditedAt), DeletedAt: utcPtr(m.DeletedAt), CommandID: m.CommandID,
-		PinnedAt: utcPtr(m.PinnedAt), PinnedBy: m.PinnedBy}
+		PinnedAt: utcPtr(m.PinnedAt), PinnedBy: m.PinnedBy, Mentions: m.Mentions, MentionAll: m.MentionAll}
 }
 
 func (w wireMessage) core() core.Message {
 	return core.Message{ID: w.ID, ConversationID: w.ConversationID, Seq: w.Seq, SenderID: w.SenderID,
 		ClientMsgID: w.ClientMsgID, Body: w.Body, ReplyTo: w.ReplyTo, CreatedAt: w.CreatedAt,
-		EditedAt: w.EditedAt, DeletedAt: w.DeletedAt, CommandID: w.CommandID, PinnedAt: w.PinnedAt, PinnedBy: w.PinnedBy}
+		EditedAt: w.EditedAt, DeletedAt: w.DeletedAt, CommandID: w.CommandID, PinnedAt: w.PinnedAt, PinnedBy: w.PinnedBy,
+		Mentions: w.Mentions, MentionAll: w.MentionAll}
 }
 
 func utcPtr(t *time.Time) *time.Time {

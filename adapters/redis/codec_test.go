@@ -27,6 +27,8 @@ func TestCodecRoundTripsEveryField(t *testing.T) {
 	require.NoError(t, err)
 	// A message's reactions are one reader's view, filled in by reads; events and results never carry them.
 	full.Event.Message.Reactions, full.Result.Message.Reactions = nil, nil
+	// A member's notification settings are private to them: member events never carry them.
+	full.Event.Member.Notify, full.Event.Member.Muted = "", false
 	assert.Equal(t, []core.Envelope{full, {}}, got)
 }
 

@@ -153,6 +153,7 @@ func build(cfg Config, mux *http.ServeMux, s *server) huma.API {
 	registerPresence(r, s)
 	registerBlocks(r, s)
 	registerReactions(r, s)
+	registerMentions(r, s)
 	registerSystem(r, s)
 	r.documentInputErrors()
 	return api

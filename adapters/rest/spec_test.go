@@ -26,7 +26,7 @@ var wantOps = []string{
 	"createConversation", "listConversations", "getConversation", "updateConversation", "listChannels",
 	"joinConversation", "leaveConversation", "listMembers", "addMembers", "removeMember", "updateMember",
 	"listMessages", "sendMessage", "editMessage", "deleteMessage", "listEvents", "markRead",
-	"addReaction", "removeReaction", "pinMessage", "unpinMessage", "listPins", "getPresence", "healthz", "readyz",
+	"addReaction", "removeReaction", "pinMessage", "unpinMessage", "listPins", "setNotifications", "listMentions", "getPresence", "healthz", "readyz",
 }
 
 type specDoc struct {

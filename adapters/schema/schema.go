@@ -26,6 +26,9 @@ type Conversation struct {
 	LastSeq        int64     `json:"lastSeq" doc:"Seq of the conversation's latest event (0 when none)."`
 	ReadSeq        int64     `json:"readSeq" doc:"The caller's read position (0 when not a member)."`
 	Unread         int64     `json:"unread" doc:"Messages after readSeq sent by others and not deleted (0 when not a member)."`
+	Mentions       int64     `json:"mentions" doc:"Of the unread messages, those that mention the caller (@username, @channel, @here); 0 when not a member."`
+	NotifyLevel    string    `json:"notifyLevel,omitempty" enum:"all,mentions,none" doc:"What the caller wants to be told about here: every message, mentions only, or nothing; absent when not a member."`
+	Muted          bool      `json:"muted,omitempty" doc:"The caller muted the conversation (no notifications, whatever the level)."`
 	LastMessage    *Message  `json:"lastMessage,omitempty" doc:"The latest message, when there is one and the caller is a member."`
 	CreatedAt      time.Time `json:"createdAt" doc:"When the conversation was created (RFC 3339, UTC)."`
 	LastActivityAt time.Time `json:"lastActivityAt" doc:"When its latest event happened (RFC 3339, UTC)."`
@@ -55,6 +58,8 @@ type Message struct {
 	DeletedAt      *time.Time      `json:"deletedAt,omitempty" doc:"When it was deleted (RFC 3339, UTC)."`
 	PinnedAt       *time.Time      `json:"pinnedAt,omitempty" doc:"When it was pinned, while it is pinned (RFC 3339, UTC)."`
 	PinnedBy       string          `json:"pinnedBy,omitempty" doc:"User id of who pinned it, while it is pinned."`
+	Mentions       []string        `json:"mentions,omitempty" doc:"Ids of the users it mentions: each @username of an existing user, and with @here the members online when it was sent."`
+	MentionAll     string          `json:"mentionAll,omitempty" enum:"channel,here" doc:"channel: it mentions every member (@channel); here: it said @here (those then online are in mentions)."`
 	Reactions      []ReactionCount `json:"reactions,omitempty" doc:"Emoji tallies, in order of each emoji's first reaction, as the caller sees them: in history pages and pin lists; absent in events (reaction.added and reaction.removed events change them)."`
 }
 
@@ -115,9 +120,13 @@ func ConversationOf(c core.Conversation) Conversation {
 // SummaryOf converts a member's view of a conversation to its API shape.
 func SummaryOf(s core.Summary) Conversation {
 	c := ConversationOf(s.Conversation)
-	c.ReadSeq, c.Unread = s.ReadSeq(), s.Unread
+	c.ReadSeq, c.Unread, c.Mentions = s.ReadSeq(), s.Unread, s.Mentions
 	if s.Member != nil {
 		c.Role = string(s.Member.Role)
+		c.NotifyLevel, c.Muted = string(s.Member.Notify), s.Member.Muted
+		if c.NotifyLevel == "" {
+			c.NotifyLevel = string(core.NotifyAll)
+		}
 	}
 	if s.LastMessage != nil {
 		m := MessageOf(*s.LastMessage)
@@ -137,7 +146,7 @@ func MessageOf(m core.Message) Message {
 	return Message{ID: m.ID, ConversationID: m.ConversationID, Seq: m.Seq, SenderID: m.SenderID,
 		ClientMsgID: m.ClientMsgID, Body: m.Body, ReplyTo: m.ReplyTo, CreatedAt: m.CreatedAt.UTC(),
 		EditedAt: utc(m.EditedAt), DeletedAt: utc(m.DeletedAt), PinnedAt: utc(m.PinnedAt), PinnedBy: m.PinnedBy,
-		Reactions: ReactionsOf(m.Reactions)}
+		Mentions: m.Mentions, MentionAll: m.MentionAll, Reactions: ReactionsOf(m.Reactions)}
 }
 
 // ReactionsOf converts tallies to their API shape (nil for none).

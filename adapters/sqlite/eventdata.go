@@ -24,18 +24,20 @@ type reactionData struct {
 }
 
 type messageData struct {
-	ID             string `json:"id"`
-	ConversationID string `json:"conversationId"`
-	Seq            int64  `json:"seq"`
-	SenderID       string `json:"senderId"`
-	ClientMsgID    string `json:"clientMsgId"`
-	Body           string `json:"body"`
-	ReplyTo        string `json:"replyTo,omitempty"`
-	CreatedAt      int64  `json:"createdAt"`
-	EditedAt       *int64 `json:"editedAt,omitempty"`
-	DeletedAt      *int64 `json:"deletedAt,omitempty"`
-	PinnedAt       *int64 `json:"pinnedAt,omitempty"`
-	PinnedBy       string `json:"pinnedBy,omitempty"`
+	ID             string   `json:"id"`
+	ConversationID string   `json:"conversationId"`
+	Seq            int64    `json:"seq"`
+	SenderID       string   `json:"senderId"`
+	ClientMsgID    string   `json:"clientMsgId"`
+	Body           string   `json:"body"`
+	ReplyTo        string   `json:"replyTo,omitempty"`
+	CreatedAt      int64    `json:"createdAt"`
+	EditedAt       *int64   `json:"editedAt,omitempty"`
+	DeletedAt      *int64   `json:"deletedAt,omitempty"`
+	PinnedAt       *int64   `json:"pinnedAt,omitempty"`
+	PinnedBy       string   `json:"pinnedBy,omitempty"`
+	Mentions       []string `json:"mentions,omitempty"`
+	MentionAll     string   `json:"mentionAll,omitempty"`
 }
 
 type memberData struct {
@@ -80,7 +82,8 @@ func encodeEventData(e core.Event) (string, error) {
 	if m := e.Message; m != nil {
 		d.Message = &messageData{ID: m.ID, ConversationID: m.ConversationID, Seq: m.Seq, SenderID: m.SenderID,
 			ClientMsgID: m.ClientMsgID, Body: m.Body, ReplyTo: m.ReplyTo, CreatedAt: toMS(m.CreatedAt),
-			EditedAt: optMS(m.EditedAt), DeletedAt: optMS(m.DeletedAt), PinnedAt: optMS(m.PinnedAt), PinnedBy: m.PinnedBy}
+			EditedAt: optMS(m.EditedAt), DeletedAt: optMS(m.DeletedAt), PinnedAt: optMS(m.PinnedAt), PinnedBy: m.PinnedBy,
+			Mentions: m.Mentions, MentionAll: m.MentionAll}
 	}
 	if r := e.Reaction; r != nil {
 		d.Reaction = &reactionData{MessageID: r.MessageID, UserID: r.UserID, Emoji: r.Emoji}
@@ -114,7 +117,8 @@ func scanEvent(r scanner) (core.Event, error) {
 	if m := d.Message; m != nil {
 		e.Message = &core.Message{ID: m.ID, ConversationID: m.ConversationID, Seq: m.Seq, SenderID: m.SenderID,
 			ClientMsgID: m.ClientMsgID, Body: m.Body, ReplyTo: m.ReplyTo, CreatedAt: fromMS(m.CreatedAt),
-			EditedAt: optTime(m.EditedAt), DeletedAt: optTime(m.DeletedAt), PinnedAt: optTime(m.PinnedAt), PinnedBy: m.PinnedBy}
+			EditedAt: optTime(m.EditedAt), DeletedAt: optTime(m.DeletedAt), PinnedAt: optTime(m.PinnedAt), PinnedBy: m.PinnedBy,
+			Mentions: m.Mentions, MentionAll: m.MentionAll}
 	}
 	if r := d.Reaction; r != nil {
 		e.Reaction = &core.Reaction{MessageID: r.MessageID, UserID: r.UserID, Emoji: r.Emoji}

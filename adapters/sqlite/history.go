@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math"
 	"slices"
+	"strconv"
 
 	"github.com/scalechat/scalechat/core"
 )
@@ -125,4 +126,40 @@ func (s *Store) Pins(ctx context.Context, conversationID string) ([]core.Message
 		msgs = []core.Message{}
 	}
 	return msgs, err
+}
+
+// MentionsOf lists the messages that mention userID in its conversations, newest first. The cursor holds the
+// last item's creation time in unix milliseconds and its id.
+func (s *Store) MentionsOf(ctx context.Context, userID string, page core.PageRequest) (core.Page[core.Message], error) {
+	limit, err := core.PageLimit(page.Limit)
+	if err != nil {
+		return core.Page[core.Message]{}, err
+	}
+	key, err := core.DecodeCursor(page.Cursor, 2)
+	if err != nil {
+		return core.Page[core.Message]{}, err
+	}
+	beforeAt, beforeID := int64(math.MaxInt64), ""
+	if key != nil {
+		if beforeAt, err = strconv.ParseInt(key[0], 10, 64); err != nil {
+			return core.Page[core.Message]{}, core.Invalid("cursor", "malformed cursor")
+		}
+		beforeID = key[1]
+	}
+	items, err := queryAll(ctx, s.r, scanMessage, `SELECT `+msgCols+` FROM members mb
+		JOIN messages m ON m.conversation_id = mb.conversation_id
+		WHERE mb.user_id = ? AND m.deleted_at IS NULL AND m.sender_id <> mb.user_id
+			AND (m.mention_all = 'channel' OR m.mentions IS NOT NULL
+				AND EXISTS (SELECT 1 FROM json_each(m.mentions) j WHERE j.value = mb.user_id))
+			AND (m.created_at, m.id) < (?, ?)
+		ORDER BY m.created_at DESC, m.id DESC LIMIT ?`, userID, beforeAt, beforeID, limit+1)
+	if err != nil {
+		return core.Page[core.Message]{}, err
+	}
+	if items == nil {
+		items = []core.Message{}
+	}
+	return pageOf(items, limit, func(m core.Message) []string {
+		return []string{strconv.FormatInt(toMS(m.CreatedAt), 10), m.ID}
+	}), nil
 }

@@ -191,10 +191,15 @@ func (t *ledgerTx) applyState(ctx context.Context, convID string, e core.Event) 
 			return core.Invalid("message", "%s needs a message", e.Type)
 		}
 		m := e.Message // stored with the event's conversation and seq: a message's seq is its creation event's
-		_, err := t.tx.ExecContext(ctx, `INSERT INTO messages (id, conversation_id, seq, sender_id, client_msg_id,
-			body, reply_to, created_at, edited_at, deleted_at, command_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		mentions, err := mentionsJSON(m.Mentions)
+		if err != nil {
+			return err
+		}
+		_, err = t.tx.ExecContext(ctx, `INSERT INTO messages (id, conversation_id, seq, sender_id, client_msg_id,
+			body, reply_to, created_at, edited_at, deleted_at, command_id, pinned_at, pinned_by, mentions, mention_all)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			m.ID, convID, e.Seq, m.SenderID, m.ClientMsgID, m.Body, m.ReplyTo, toMS(m.CreatedAt),
-			toMSPtr(m.EditedAt), toMSPtr(m.DeletedAt), m.CommandID)
+			toMSPtr(m.EditedAt), toMSPtr(m.DeletedAt), m.CommandID, toMSPtr(m.PinnedAt), m.PinnedBy, mentions, m.MentionAll)
 		return translate(err, "message")
 	case core.EventMessageEdited, core.EventMessageDeleted, core.EventMessagePinned, core.EventMessageUnpinned:
 		if e.Message == nil {
@@ -202,15 +207,20 @@ func (t *ledgerTx) applyState(ctx context.Context, convID string, e core.Event) 
 		}
 		// Identity columns (id, seq, sender, clientMsgId) stay: the dedupe key depends on them.
 		m := e.Message
+		mentions, err := mentionsJSON(m.Mentions)
+		if err != nil {
+			return err
+		}
 		if err := t.execOne(ctx, "message", `UPDATE messages SET body = ?, reply_to = ?, edited_at = ?, deleted_at = ?,
-			pinned_at = ?, pinned_by = ? WHERE id = ? AND conversation_id = ?`,
-			m.Body, m.ReplyTo, toMSPtr(m.EditedAt), toMSPtr(m.DeletedAt), toMSPtr(m.PinnedAt), m.PinnedBy, m.ID, convID); err != nil {
+			pinned_at = ?, pinned_by = ?, mentions = ?, mention_all = ? WHERE id = ? AND conversation_id = ?`,
+			m.Body, m.ReplyTo, toMSPtr(m.EditedAt), toMSPtr(m.DeletedAt), toMSPtr(m.PinnedAt), m.PinnedBy,
+			mentions, m.MentionAll, m.ID, convID); err != nil {
 			return err
 		}
 		if e.Type != core.EventMessageDeleted {
 			return nil
 		}
-		_, err := t.tx.ExecContext(ctx, `DELETE FROM reactions WHERE message_id = ?`, m.ID)
+		_, err = t.tx.ExecContext(ctx, `DELETE FROM reactions WHERE message_id = ?`, m.ID)
 		return translate(err, "reaction")
 	case core.EventReactionAdded, core.EventReactionRemoved:
 		r := e.Reaction

@@ -35,11 +35,15 @@ func (s *Store) Members(ctx context.Context, conversationID string, page core.Pa
 	return pageOf(items, limit, func(m core.Member) []string { return []string{m.UserID} }), nil
 }
 
-// summarySelect reads conversations with the viewer's membership, the unread count and the latest message,
-// in one statement so that each row is one consistent snapshot.
-const summarySelect = `SELECT ` + convCols + `, mb.role, mb.read_seq, mb.joined_at,
+// summarySelect reads conversations with the viewer's membership, the unread and unread-mention counts and the
+// latest message, in one statement so that each row is one consistent snapshot.
+const summarySelect = `SELECT ` + convCols + `, mb.role, mb.read_seq, mb.joined_at, mb.notify, mb.muted,
 	(SELECT count(*) FROM messages u WHERE u.conversation_id = c.id AND u.seq > mb.read_seq
 		AND u.sender_id <> mb.user_id AND u.deleted_at IS NULL),
+	(SELECT count(*) FROM messages u WHERE u.conversation_id = c.id AND u.seq > mb.read_seq
+		AND u.sender_id <> mb.user_id AND u.deleted_at IS NULL
+		AND (u.mention_all = 'channel' OR u.mentions IS NOT NULL
+			AND EXISTS (SELECT 1 FROM json_each(u.mentions) j WHERE j.value = mb.user_id))),
 	` + lastMsgCols + `
 FROM members mb
 JOIN conversations c ON c.id = mb.conversation_id
@@ -94,7 +98,7 @@ func scanSummary(r scanner, userID string) (core.Summary, error) {
 		id, conv, sender, client, body, replyTo sql.NullString
 		seq, created, edited, deleted           sql.NullInt64
 	}
-	c, err := scanConv(r, &m.Role, &m.ReadSeq, &joined, &s.Unread,
+	c, err := scanConv(r, &m.Role, &m.ReadSeq, &joined, &m.Notify, &m.Muted, &s.Unread, &s.Mentions,
 		&lm.id, &lm.conv, &lm.seq, &lm.sender, &lm.client, &lm.body, &lm.replyTo, &lm.created, &lm.edited, &lm.deleted)
 	if err != nil {
 		return s, err
@@ -149,4 +153,21 @@ func (s *Store) MarkRead(ctx context.Context, conversationID, userID string, seq
 	err := s.w.QueryRowContext(ctx, `UPDATE members SET read_seq = max(read_seq, ?)
 		WHERE conversation_id = ? AND user_id = ? RETURNING read_seq`, seq, conversationID, userID).Scan(&readSeq)
 	return readSeq, translate(err, "member")
+}
+
+// SetNotifications stores the member's notification level and mute.
+func (s *Store) SetNotifications(ctx context.Context, conversationID, userID string, level core.NotifyLevel, muted bool) error {
+	return s.inTx(ctx, func(tx *txn) error {
+		res, err := tx.ExecContext(ctx, `UPDATE members SET notify = ?, muted = ? WHERE conversation_id = ? AND user_id = ?`,
+			string(level), muted, conversationID, userID)
+		if err != nil {
+			return translate(err, "member")
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return translate(err, "member")
+		} else if n == 0 {
+			return notFound("member")
+		}
+		return nil
+	})
 }

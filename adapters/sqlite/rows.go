@@ -3,6 +3,8 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/scalechat/scalechat/core"
@@ -62,12 +64,12 @@ func scanConv(r scanner, extra ...any) (core.Conversation, error) {
 	return c, err
 }
 
-const memberCols = `mb.conversation_id, mb.user_id, mb.role, mb.read_seq, mb.joined_at`
+const memberCols = `mb.conversation_id, mb.user_id, mb.role, mb.read_seq, mb.joined_at, mb.notify, mb.muted`
 
 func scanMember(r scanner) (core.Member, error) {
 	var m core.Member
 	var joined int64
-	err := r.Scan(&m.ConversationID, &m.UserID, &m.Role, &m.ReadSeq, &joined)
+	err := r.Scan(&m.ConversationID, &m.UserID, &m.Role, &m.ReadSeq, &joined, &m.Notify, &m.Muted)
 	m.JoinedAt = fromMS(joined)
 	return m, err
 }
@@ -76,18 +78,37 @@ func scanMember(r scanner) (core.Member, error) {
 const (
 	lastMsgCols = `m.id, m.conversation_id, m.seq, m.sender_id, m.client_msg_id, m.body, m.reply_to, m.created_at,
 	m.edited_at, m.deleted_at`
-	msgCols = lastMsgCols + `, m.command_id, m.pinned_at, m.pinned_by`
+	msgCols = lastMsgCols + `, m.command_id, m.pinned_at, m.pinned_by, m.mentions, m.mention_all`
 )
 
 func scanMessage(r scanner) (core.Message, error) {
 	var m core.Message
 	var created int64
 	var edited, deleted, pinned sql.NullInt64
+	var mentions sql.NullString
 	err := r.Scan(&m.ID, &m.ConversationID, &m.Seq, &m.SenderID, &m.ClientMsgID, &m.Body, &m.ReplyTo, &created,
-		&edited, &deleted, &m.CommandID, &pinned, &m.PinnedBy)
+		&edited, &deleted, &m.CommandID, &pinned, &m.PinnedBy, &mentions, &m.MentionAll)
 	m.CreatedAt, m.EditedAt, m.DeletedAt = fromMS(created), fromMSPtr(edited), fromMSPtr(deleted)
 	m.PinnedAt = fromMSPtr(pinned)
+	if err == nil && mentions.Valid {
+		if jerr := json.Unmarshal([]byte(mentions.String), &m.Mentions); jerr != nil {
+			return m, fmt.Errorf("message %s: bad mentions: %w", m.ID, jerr)
+		}
+	}
 	return m, err
+}
+
+// mentionsJSON is the stored form of a message's mentions: a JSON array, or NULL for none.
+func mentionsJSON(ids []string) (*string, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	b, err := json.Marshal(ids)
+	if err != nil {
+		return nil, core.Wrap(core.CodeInternal, err, "cannot encode mentions")
+	}
+	s := string(b)
+	return &s, nil
 }
 
 func getConversation(ctx context.Context, q queryer, id string) (core.Conversation, error) {

@@ -28,7 +28,8 @@ func DecideSends(st core.SendState, cmds []core.SendCommand) ([]core.SendResult,
 		} else {
 			seq++
 			msg := core.Message{ID: cmd.MessageID, ConversationID: st.Conversation.ID, Seq: seq, SenderID: cmd.SenderID,
-				ClientMsgID: cmd.ClientMsgID, Body: cmd.Body, ReplyTo: cmd.ReplyTo, CreatedAt: cmd.At, CommandID: cmd.ID}
+				ClientMsgID: cmd.ClientMsgID, Body: cmd.Body, ReplyTo: cmd.ReplyTo, CreatedAt: cmd.At, CommandID: cmd.ID,
+				Mentions: cmd.Mentions, MentionAll: cmd.MentionAll}
 			events = append(events, core.Event{ConversationID: msg.ConversationID, Seq: seq,
 				Type: core.EventMessageCreated, At: cmd.At, ActorID: cmd.SenderID, Message: &msg})
 			if created == nil {

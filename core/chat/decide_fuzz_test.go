@@ -153,7 +153,7 @@ func fuzzCheckGroups(t *testing.T, batch []core.SendCommand, groups []*sendGroup
 		var senders, replies []string
 		for j, cmd := range g.cmds {
 			i := g.index[j]
-			if seen[i] || j > 0 && g.index[j-1] >= i || batch[i] != cmd || cmd.ConversationID != g.reads.ConversationID {
+			if seen[i] || j > 0 && g.index[j-1] >= i || !reflect.DeepEqual(batch[i], cmd) || cmd.ConversationID != g.reads.ConversationID {
 				t.Fatalf("group %q: command %d misplaced", g.reads.ConversationID, i)
 			}
 			seen[i] = true

@@ -79,8 +79,13 @@ func (s *Service) Submit(ctx context.Context, actor string, in SendInput) (*Pend
 		}
 		return nil, err
 	}
+	mentions, all, err := s.mentionsOf(ctx, actor, in.ConversationID, in.Body, "")
+	if err != nil {
+		return nil, err
+	}
 	cmd := core.SendCommand{ID: s.d.IDs.NewID(), Origin: s.cfg.Node, ConversationID: in.ConversationID, SenderID: actor,
-		MessageID: core.MessageID(in.ConversationID, actor, in.ClientMsgID), ClientMsgID: in.ClientMsgID, Body: in.Body, ReplyTo: in.ReplyTo, At: s.now()}
+		MessageID: core.MessageID(in.ConversationID, actor, in.ClientMsgID), ClientMsgID: in.ClientMsgID, Body: in.Body, ReplyTo: in.ReplyTo,
+		Mentions: mentions, MentionAll: all, At: s.now()}
 	results, done := s.waiters.add(cmd.ID)
 	if err := s.d.Log.Append(ctx, cmd); err != nil {
 		done()
@@ -115,7 +120,8 @@ func (p *Pending) Wait(ctx context.Context) (Sent, error) {
 	}
 	if s.cfg.AcceptOnTimeout {
 		return Sent{Accepted: true, Message: core.Message{ID: cmd.MessageID, ConversationID: cmd.ConversationID,
-			SenderID: cmd.SenderID, ClientMsgID: cmd.ClientMsgID, Body: cmd.Body, ReplyTo: cmd.ReplyTo, CreatedAt: cmd.At}}, nil
+			SenderID: cmd.SenderID, ClientMsgID: cmd.ClientMsgID, Body: cmd.Body, ReplyTo: cmd.ReplyTo, CreatedAt: cmd.At,
+			Mentions: cmd.Mentions, MentionAll: cmd.MentionAll}}, nil
 	}
 	if ctx.Err() != nil {
 		return Sent{}, core.Wrap(core.CodeUnavailable, ctx.Err(), "request cancelled before the message was stored")
@@ -123,9 +129,17 @@ func (p *Pending) Wait(ctx context.Context) (Sent, error) {
 	return Sent{}, core.Errorf(core.CodeUnavailable, "the message could not be stored in time; retry with the same clientMsgId")
 }
 
-// Edit replaces the body of actor's own message.
+// Edit replaces the body of actor's own message, and with it the mentions.
 func (s *Service) Edit(ctx context.Context, actor, conversationID, messageID, body string) (core.Message, error) {
 	if err := core.ValidateBody(body); err != nil {
+		return core.Message{}, err
+	}
+	was, err := s.d.History.Message(ctx, conversationID, messageID)
+	if err != nil && !errors.Is(err, core.ErrNotFound) {
+		return core.Message{}, err
+	}
+	mentions, all, err := s.mentionsOf(ctx, actor, conversationID, body, was.MentionAll)
+	if err != nil {
 		return core.Message{}, err
 	}
 	return s.alterMessage(ctx, LimitEdit, actor, conversationID, messageID, func(_ ports.LedgerTx, m core.Member, conv core.Conversation, msg *core.Message) (core.EventType, error) {
@@ -139,7 +153,7 @@ func (s *Service) Edit(ctx context.Context, actor, conversationID, messageID, bo
 			return "", nil
 		}
 		now := s.now()
-		msg.Body, msg.EditedAt = body, &now
+		msg.Body, msg.EditedAt, msg.Mentions, msg.MentionAll = body, &now, mentions, all
 		return core.EventMessageEdited, nil
 	})
 }

@@ -38,6 +38,27 @@ func (e ConversationKind) Valid() bool {
 	}
 }
 
+// Defines values for ConversationNotifyLevel.
+const (
+	ConversationNotifyLevelAll      ConversationNotifyLevel = "all"
+	ConversationNotifyLevelMentions ConversationNotifyLevel = "mentions"
+	ConversationNotifyLevelNone     ConversationNotifyLevel = "none"
+)
+
+// Valid indicates whether the value is a known member of the ConversationNotifyLevel enum.
+func (e ConversationNotifyLevel) Valid() bool {
+	switch e {
+	case ConversationNotifyLevelAll:
+		return true
+	case ConversationNotifyLevelMentions:
+		return true
+	case ConversationNotifyLevelNone:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ConversationRole.
 const (
 	ConversationRoleAdmin  ConversationRole = "admin"
@@ -155,6 +176,45 @@ func (e MemberRole) Valid() bool {
 	case MemberRoleMember:
 		return true
 	case MemberRoleOwner:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MessageMentionAll.
+const (
+	MessageMentionAllChannel MessageMentionAll = "channel"
+	MessageMentionAllHere    MessageMentionAll = "here"
+)
+
+// Valid indicates whether the value is a known member of the MessageMentionAll enum.
+func (e MessageMentionAll) Valid() bool {
+	switch e {
+	case MessageMentionAllChannel:
+		return true
+	case MessageMentionAllHere:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for NotificationsRequestLevel.
+const (
+	NotificationsRequestLevelAll      NotificationsRequestLevel = "all"
+	NotificationsRequestLevelMentions NotificationsRequestLevel = "mentions"
+	NotificationsRequestLevelNone     NotificationsRequestLevel = "none"
+)
+
+// Valid indicates whether the value is a known member of the NotificationsRequestLevel enum.
+func (e NotificationsRequestLevel) Valid() bool {
+	switch e {
+	case NotificationsRequestLevelAll:
+		return true
+	case NotificationsRequestLevelMentions:
+		return true
+	case NotificationsRequestLevelNone:
 		return true
 	default:
 		return false
@@ -310,6 +370,15 @@ type Conversation struct {
 	// LastSeq Seq of the conversation's latest event (0 when none).
 	LastSeq int64 `json:"lastSeq"`
 
+	// Mentions Of the unread messages, those that mention the caller (@username, @channel, @here); 0 when not a member.
+	Mentions int64 `json:"mentions"`
+
+	// Muted The caller muted the conversation (no notifications, whatever the level).
+	Muted *bool `json:"muted,omitempty"`
+
+	// NotifyLevel What the caller wants to be told about here: every message, mentions only, or nothing; absent when not a member.
+	NotifyLevel *ConversationNotifyLevel `json:"notifyLevel,omitempty"`
+
 	// ReadSeq The caller's read position (0 when not a member).
 	ReadSeq int64 `json:"readSeq"`
 
@@ -328,6 +397,9 @@ type Conversation struct {
 
 // ConversationKind direct: exactly two members; group: private, invite-only; channel: public, anyone may join.
 type ConversationKind string
+
+// ConversationNotifyLevel What the caller wants to be told about here: every message, mentions only, or nothing; absent when not a member.
+type ConversationNotifyLevel string
 
 // ConversationRole The caller's role; absent when not a member.
 type ConversationRole string
@@ -477,6 +549,15 @@ type MemberList struct {
 	Next *string `json:"next,omitempty"`
 }
 
+// MentionList defines model for MentionList.
+type MentionList struct {
+	// Items Messages that mention the caller in the conversations the caller belongs to, newest first; deleted ones and the caller's own are left out.
+	Items []Message `json:"items"`
+
+	// Next Cursor of the next page; absent on the last page.
+	Next *string `json:"next,omitempty"`
+}
+
 // Message defines model for Message.
 type Message struct {
 	// Body Text, 1 to 4000 characters; empty for a deleted message.
@@ -500,6 +581,12 @@ type Message struct {
 	// Id Message id (UUIDv7).
 	Id string `json:"id"`
 
+	// MentionAll channel: it mentions every member (@channel); here: it said @here (those then online are in mentions).
+	MentionAll *MessageMentionAll `json:"mentionAll,omitempty"`
+
+	// Mentions Ids of the users it mentions: each @username of an existing user, and with @here the members online when it was sent.
+	Mentions *[]string `json:"mentions,omitempty"`
+
 	// PinnedAt When it was pinned, while it is pinned (RFC 3339, UTC).
 	PinnedAt *time.Time `json:"pinnedAt,omitempty"`
 
@@ -519,6 +606,9 @@ type Message struct {
 	Seq int64 `json:"seq"`
 }
 
+// MessageMentionAll channel: it mentions every member (@channel); here: it said @here (those then online are in mentions).
+type MessageMentionAll string
+
 // MessageList defines model for MessageList.
 type MessageList struct {
 	// Items Messages (tombstones included) in ascending seq order.
@@ -527,6 +617,18 @@ type MessageList struct {
 	// Next Seq to pass as 'before' (when paging backwards) or 'after' (when paging forwards) for the next page; absent when there is no more.
 	Next *string `json:"next,omitempty"`
 }
+
+// NotificationsRequest defines model for NotificationsRequest.
+type NotificationsRequest struct {
+	// Level all: every message; mentions: only messages that mention me; none: nothing.
+	Level NotificationsRequestLevel `json:"level"`
+
+	// Muted Mute the conversation: no notifications whatever the level (default false).
+	Muted *bool `json:"muted,omitempty"`
+}
+
+// NotificationsRequestLevel all: every message; mentions: only messages that mention me; none: nothing.
+type NotificationsRequestLevel string
 
 // PasswordChange defines model for PasswordChange.
 type PasswordChange struct {
@@ -796,6 +898,15 @@ type ListMessagesParams struct {
 	Limit *int64 `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
+// ListMentionsParams defines parameters for ListMentions.
+type ListMentionsParams struct {
+	// Cursor The next value of the previous page; omit for the first page.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Limit Page size (default 50).
+	Limit *int64 `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
 // GetPresenceParams defines parameters for GetPresence.
 type GetPresenceParams struct {
 	// UserIds Comma-separated user ids (1 to 200).
@@ -831,6 +942,9 @@ type SendMessageJSONRequestBody = SendMessageRequest
 
 // EditMessageJSONRequestBody defines body for EditMessage for application/json ContentType.
 type EditMessageJSONRequestBody = EditMessageRequest
+
+// SetNotificationsJSONRequestBody defines body for SetNotifications for application/json ContentType.
+type SetNotificationsJSONRequestBody = NotificationsRequest
 
 // MarkReadJSONRequestBody defines body for MarkRead for application/json ContentType.
 type MarkReadJSONRequestBody = MarkReadRequest
@@ -1159,6 +1273,24 @@ type ClientInterface interface {
 	// Corresponds with PUT /v1/conversations/{conversationId}/messages/{messageId}/reactions/{emoji} (the `AddReaction` operationId).
 	AddReaction(ctx context.Context, conversationId string, messageId string, emoji string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// SetNotificationsWithBody Set my notification level
+	//
+	// Sets what the caller wants to be told about in a conversation (all, mentions, none) and whether it is muted; returns the conversation as the caller sees it. Clients use it to decide what to badge and notify.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /v1/conversations/{conversationId}/notifications (the `SetNotifications` operationId).
+	SetNotificationsWithBody(ctx context.Context, conversationId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetNotifications Set my notification level
+	//
+	// Sets what the caller wants to be told about in a conversation (all, mentions, none) and whether it is muted; returns the conversation as the caller sees it. Clients use it to decide what to badge and notify.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /v1/conversations/{conversationId}/notifications (the `SetNotifications` operationId).
+	SetNotifications(ctx context.Context, conversationId string, body SetNotificationsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListPins List pinned messages
 	//
 	// Returns the conversation's pinned messages with their reactions (members only).
@@ -1183,6 +1315,13 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1/conversations/{conversationId}/read (the `MarkRead` operationId).
 	MarkRead(ctx context.Context, conversationId string, body MarkReadJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListMentions My mentions
+	//
+	// The inbox of messages that mention the caller (@username, @channel, @here) in the caller's conversations, newest first.
+	//
+	// Corresponds with GET /v1/mentions (the `ListMentions` operationId).
+	ListMentions(ctx context.Context, params *ListMentionsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetPresence Get presence
 	//
@@ -1832,6 +1971,44 @@ func (c *Client) AddReaction(ctx context.Context, conversationId string, message
 	return c.Client.Do(req)
 }
 
+// SetNotificationsWithBody Set my notification level
+//
+// Sets what the caller wants to be told about in a conversation (all, mentions, none) and whether it is muted; returns the conversation as the caller sees it. Clients use it to decide what to badge and notify.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /v1/conversations/{conversationId}/notifications (the `SetNotifications` operationId).
+func (c *Client) SetNotificationsWithBody(ctx context.Context, conversationId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetNotificationsRequestWithBody(c.Server, conversationId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetNotifications Set my notification level
+//
+// Sets what the caller wants to be told about in a conversation (all, mentions, none) and whether it is muted; returns the conversation as the caller sees it. Clients use it to decide what to badge and notify.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /v1/conversations/{conversationId}/notifications (the `SetNotifications` operationId).
+func (c *Client) SetNotifications(ctx context.Context, conversationId string, body SetNotificationsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetNotificationsRequest(c.Server, conversationId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListPins List pinned messages
 //
 // Returns the conversation's pinned messages with their reactions (members only).
@@ -1877,6 +2054,23 @@ func (c *Client) MarkReadWithBody(ctx context.Context, conversationId string, co
 // Corresponds with POST /v1/conversations/{conversationId}/read (the `MarkRead` operationId).
 func (c *Client) MarkRead(ctx context.Context, conversationId string, body MarkReadJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewMarkReadRequest(c.Server, conversationId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListMentions My mentions
+//
+// The inbox of messages that mention the caller (@username, @channel, @here) in the caller's conversations, newest first.
+//
+// Corresponds with GET /v1/mentions (the `ListMentions` operationId).
+func (c *Client) ListMentions(ctx context.Context, params *ListMentionsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListMentionsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -3317,6 +3511,53 @@ func NewAddReactionRequest(server string, conversationId string, messageId strin
 	return req, nil
 }
 
+// NewSetNotificationsRequest calls the generic SetNotifications builder with application/json body
+func NewSetNotificationsRequest(server string, conversationId string, body SetNotificationsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSetNotificationsRequestWithBody(server, conversationId, "application/json", bodyReader)
+}
+
+// NewSetNotificationsRequestWithBody constructs an http.Request for the SetNotifications method, with any body, and a specified content type
+func NewSetNotificationsRequestWithBody(server string, conversationId string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "conversationId", conversationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/conversations/%s/notifications", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewListPinsRequest constructs an http.Request for the ListPins method
 func NewListPinsRequest(server string, conversationId string) (*http.Request, error) {
 	var err error
@@ -3394,6 +3635,72 @@ func NewMarkReadRequestWithBody(server string, conversationId string, contentTyp
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListMentionsRequest constructs an http.Request for the ListMentions method
+func NewListMentionsRequest(server string, params *ListMentionsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/mentions")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -4088,6 +4395,24 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /v1/conversations/{conversationId}/messages/{messageId}/reactions/{emoji} (the `AddReaction` operationId).
 	AddReactionWithResponse(ctx context.Context, conversationId string, messageId string, emoji string, reqEditors ...RequestEditorFn) (*AddReactionResponse, error)
 
+	// SetNotificationsWithBodyWithResponse Set my notification level
+	//
+	// Sets what the caller wants to be told about in a conversation (all, mentions, none) and whether it is muted; returns the conversation as the caller sees it. Clients use it to decide what to badge and notify.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/conversations/{conversationId}/notifications (the `SetNotifications` operationId).
+	SetNotificationsWithBodyWithResponse(ctx context.Context, conversationId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetNotificationsResponse, error)
+
+	// SetNotificationsWithResponse Set my notification level
+	//
+	// Sets what the caller wants to be told about in a conversation (all, mentions, none) and whether it is muted; returns the conversation as the caller sees it. Clients use it to decide what to badge and notify.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/conversations/{conversationId}/notifications (the `SetNotifications` operationId).
+	SetNotificationsWithResponse(ctx context.Context, conversationId string, body SetNotificationsJSONRequestBody, reqEditors ...RequestEditorFn) (*SetNotificationsResponse, error)
+
 	// ListPinsWithResponse List pinned messages
 	//
 	// Returns the conversation's pinned messages with their reactions (members only).
@@ -4114,6 +4439,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/conversations/{conversationId}/read (the `MarkRead` operationId).
 	MarkReadWithResponse(ctx context.Context, conversationId string, body MarkReadJSONRequestBody, reqEditors ...RequestEditorFn) (*MarkReadResponse, error)
+
+	// ListMentionsWithResponse My mentions
+	//
+	// The inbox of messages that mention the caller (@username, @channel, @here) in the caller's conversations, newest first.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/mentions (the `ListMentions` operationId).
+	ListMentionsWithResponse(ctx context.Context, params *ListMentionsParams, reqEditors ...RequestEditorFn) (*ListMentionsResponse, error)
 
 	// GetPresenceWithResponse Get presence
 	//
@@ -6229,6 +6563,103 @@ func (r AddReactionResponse) ContentType() string {
 	return ""
 }
 
+// SetNotificationsResponse429Headers the declared response headers of an HTTP 429 response for SetNotifications
+type SetNotificationsResponse429Headers struct {
+	RetryAfter *int
+}
+
+type SetNotificationsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Conversation
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *SetNotificationsResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SetNotificationsResponse) GetJSON200() *Conversation {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r SetNotificationsResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r SetNotificationsResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r SetNotificationsResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r SetNotificationsResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r SetNotificationsResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r SetNotificationsResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r SetNotificationsResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r SetNotificationsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SetNotificationsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SetNotificationsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SetNotificationsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListPinsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -6389,6 +6820,68 @@ func (r MarkReadResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r MarkReadResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListMentionsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MentionList
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListMentionsResponse) GetJSON200() *MentionList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListMentionsResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListMentionsResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListMentionsResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListMentionsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListMentionsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListMentionsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListMentionsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -7488,6 +7981,36 @@ func (c *ClientWithResponses) AddReactionWithResponse(ctx context.Context, conve
 	return ParseAddReactionResponse(rsp)
 }
 
+// SetNotificationsWithBodyWithResponse Set my notification level
+//
+// Sets what the caller wants to be told about in a conversation (all, mentions, none) and whether it is muted; returns the conversation as the caller sees it. Clients use it to decide what to badge and notify.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/conversations/{conversationId}/notifications (the `SetNotifications` operationId).
+func (c *ClientWithResponses) SetNotificationsWithBodyWithResponse(ctx context.Context, conversationId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetNotificationsResponse, error) {
+	rsp, err := c.SetNotificationsWithBody(ctx, conversationId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetNotificationsResponse(rsp)
+}
+
+// SetNotificationsWithResponse Set my notification level
+//
+// Sets what the caller wants to be told about in a conversation (all, mentions, none) and whether it is muted; returns the conversation as the caller sees it. Clients use it to decide what to badge and notify.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/conversations/{conversationId}/notifications (the `SetNotifications` operationId).
+func (c *ClientWithResponses) SetNotificationsWithResponse(ctx context.Context, conversationId string, body SetNotificationsJSONRequestBody, reqEditors ...RequestEditorFn) (*SetNotificationsResponse, error) {
+	rsp, err := c.SetNotifications(ctx, conversationId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetNotificationsResponse(rsp)
+}
+
 // ListPinsWithResponse List pinned messages
 //
 // Returns the conversation's pinned messages with their reactions (members only).
@@ -7531,6 +8054,21 @@ func (c *ClientWithResponses) MarkReadWithResponse(ctx context.Context, conversa
 		return nil, err
 	}
 	return ParseMarkReadResponse(rsp)
+}
+
+// ListMentionsWithResponse My mentions
+//
+// The inbox of messages that mention the caller (@username, @channel, @here) in the caller's conversations, newest first.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/mentions (the `ListMentions` operationId).
+func (c *ClientWithResponses) ListMentionsWithResponse(ctx context.Context, params *ListMentionsParams, reqEditors ...RequestEditorFn) (*ListMentionsResponse, error) {
+	rsp, err := c.ListMentions(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListMentionsResponse(rsp)
 }
 
 // GetPresenceWithResponse Get presence
@@ -9451,6 +9989,94 @@ func ParseAddReactionResponse(rsp *http.Response) (*AddReactionResponse, error) 
 	return response, nil
 }
 
+// ParseSetNotificationsResponse parses an HTTP response from a SetNotificationsWithResponse call
+func ParseSetNotificationsResponse(rsp *http.Response) (*SetNotificationsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SetNotificationsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Conversation
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers SetNotificationsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseListPinsResponse parses an HTTP response from a ListPinsWithResponse call
 func ParseListPinsResponse(rsp *http.Response) (*ListPinsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -9588,6 +10214,53 @@ func ParseMarkReadResponse(rsp *http.Response) (*MarkReadResponse, error) {
 			headers.RetryAfter = &value
 		}
 		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListMentionsResponse parses an HTTP response from a ListMentionsWithResponse call
+func ParseListMentionsResponse(rsp *http.Response) (*ListMentionsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListMentionsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MentionList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
 	}
 
 	return response, nil

@@ -44,6 +44,7 @@ func TestStores(t *testing.T, newStore func(t *testing.T) Stores) {
 	t.Run("Ledger", func(t *testing.T) { TestLedger(t, newStore) })
 	t.Run("Reactions", func(t *testing.T) { TestReactions(t, newStore) })
 	t.Run("Pins", func(t *testing.T) { TestPins(t, newStore) })
+	t.Run("Mentions", func(t *testing.T) { TestMentions(t, newStore) })
 }
 
 // stEpoch has sub-millisecond digits and a non-UTC zone on purpose: stores keep at least milliseconds and may
@@ -85,6 +86,9 @@ func stNormConv(c core.Conversation) core.Conversation {
 
 func stNormMember(m core.Member) core.Member {
 	m.JoinedAt = stMS(m.JoinedAt)
+	if m.Notify == "" { // memberships start at NotifyAll; event payloads do not carry the setting
+		m.Notify = core.NotifyAll
+	}
 	return m
 }
 

@@ -156,6 +156,9 @@ var authzOps = []authzOp{
 	{"unpinMessage", inG("DELETE", "/v1/conversations/{g}/messages/{m1}/pin", nil),
 		map[string]int{"nonmember": s404, "member": s403, "*": s200}},
 	{"listPins", inG("GET", "/v1/conversations/{g}/pins", nil), map[string]int{"nonmember": s404, "*": s200}},
+	{"setNotifications", inG("PUT", "/v1/conversations/{g}/notifications", map[string]any{"level": "mentions", "muted": true}),
+		map[string]int{"nonmember": s404, "*": s200}},
+	{"listMentions", req("GET", "/v1/mentions", nil), map[string]int{"*": s200}},
 	{"deleteCurrentSession", req("DELETE", "/v1/sessions/current", nil), map[string]int{"*": s204}},
 	{"deleteAllSessions", req("DELETE", "/v1/sessions", nil), map[string]int{"*": s204}},
 	{"changePassword", func(_ *authzFixture, u *user) (string, string, any) {

@@ -58,7 +58,7 @@ var coveredOperations = []string{
 	"joinConversation", "leaveConversation",
 	"listMembers", "addMembers", "removeMember", "updateMember",
 	"listMessages", "sendMessage", "editMessage", "deleteMessage", "listEvents", "markRead",
-	"addReaction", "removeReaction", "pinMessage", "unpinMessage", "listPins",
+	"addReaction", "removeReaction", "pinMessage", "unpinMessage", "listPins", "setNotifications", "listMentions",
 	"healthz", "readyz",
 }
 
