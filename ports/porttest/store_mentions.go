@@ -132,7 +132,9 @@ func TestMentions(t *testing.T, newStore func(t *testing.T) Stores) {
 		tomb.Body, tomb.DeletedAt = "", stPtr(stAt(99))
 		f.next("c1", func(seq int64) core.Event { return stMsgEvent(core.EventMessageDeleted, seq, "u1", tomb) })
 
-		got := stWalk(t, 2, func(p core.PageRequest) (core.Page[core.Message], error) { return f.s.History.MentionsOf(f.ctx, "u2", p) })
+		got := stWalk(t, 2, func(p core.PageRequest) (core.Page[core.Message], error) {
+			return f.s.History.MentionsOf(f.ctx, "u2", p)
+		})
 		// Newest first: by creation time (stAt(seq)), then id. Within a conversation, later seqs are newer.
 		expect := make([]core.Message, len(want))
 		for i, m := range want {
