@@ -17,6 +17,7 @@ var (
 	_ ports.SummaryStore      = (*Store)(nil)
 	_ ports.HistoryStore      = (*Store)(nil)
 	_ ports.Ledger            = (*Store)(nil)
+	_ ports.AttachmentStore   = (*Store)(nil)
 )
 
 // MaxEventsLimit caps one Events page.
@@ -48,6 +49,7 @@ type storeData struct {
 	convMsgs   map[string][]string               // conversation -> message ids in seq order
 	clientKeys map[clientKey]string              // idempotency key -> message id
 	events     map[string][]core.Event           // conversation -> events; index seq-1
+	attachs    map[string]core.Attachment        // id -> attachment
 }
 
 // clientKey is a message's idempotency key.
@@ -72,6 +74,7 @@ func NewStore() *Store {
 		convMsgs:   map[string][]string{},
 		clientKeys: map[clientKey]string{},
 		events:     map[string][]core.Event{},
+		attachs:    map[string]core.Attachment{},
 	}}
 }
 

@@ -164,5 +164,6 @@ Authenticate with a token from createSession: ` + "`Authorization: Bearer <token
 
 Errors are RFC 9457 problem details (application/problem+json) with a ` + "`code`" + ` member from a closed set:
 invalid_argument (400), unauthenticated (401), permission_denied (403), not_found (404), already_exists (409),
-conflict (409), rate_limited (429, with Retry-After and retryAfterMs), unavailable (503) and internal (500).
+conflict (409), rate_limited (429, with Retry-After and retryAfterMs), too_large (413), unavailable (503) and
+internal (500).
 Lists are cursor-paged: pass a page's ` + "`next`" + ` back as ` + "`cursor`" + `; it is absent on the last page.`

@@ -56,7 +56,7 @@ var errorDocs = map[int]string{
 	http.StatusForbidden:             "The caller may not do this (code permission_denied).",
 	http.StatusNotFound:              "Not found, or not visible to the caller (code not_found).",
 	http.StatusConflict:              "Conflicts with the current state (code already_exists or conflict).",
-	http.StatusRequestEntityTooLarge: "The request body is too large (code invalid_argument).",
+	http.StatusRequestEntityTooLarge: "The request body or the uploaded file is too large (code too_large).",
 	http.StatusTooManyRequests:       "Too many requests (code rate_limited): wait Retry-After seconds (retryAfterMs milliseconds).",
 	http.StatusInternalServerError:   "Internal error (code internal).",
 	http.StatusServiceUnavailable:    "A dependency is unavailable or too slow (code unavailable): retry later.",
