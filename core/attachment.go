@@ -253,3 +253,25 @@ func CheckAttachable(found []Attachment, messageID, conversationID, uploaderID s
 	}
 	return nil
 }
+
+// MaxBlobKeyBytes bounds a blob key.
+const MaxBlobKeyBytes = 1024
+
+// ValidateBlobKey checks a blob store key: one or more '/'-separated segments of ASCII letters, digits, '-', '_'
+// and '.', none empty or starting with '.', at most MaxBlobKeyBytes in all. Such a key is a safe relative path.
+func ValidateBlobKey(key string) error {
+	if key == "" || len(key) > MaxBlobKeyBytes {
+		return Invalid("key", "a blob key must be 1 to %d bytes", MaxBlobKeyBytes)
+	}
+	for _, seg := range strings.Split(key, "/") {
+		if seg == "" || seg[0] == '.' {
+			return Invalid("key", "blob key %q has an empty segment or one starting with a dot", key)
+		}
+		for _, r := range seg {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
+				return Invalid("key", "blob key %q has a character outside [A-Za-z0-9._-/]", key)
+			}
+		}
+	}
+	return nil
+}

@@ -9,8 +9,8 @@ import (
 )
 
 // BlobStore keeps opaque byte blobs (attachment contents and thumbnails) by key. Keys are made of ASCII letters,
-// digits and '-', '_', '.', in one or more '/'-separated segments, none of them empty, "." or ".."; other keys
-// are refused with core.ErrInvalidArgument.
+// digits and '-', '_', '.', in one or more '/'-separated segments, none of them empty or starting with a dot
+// (core.ValidateBlobKey); other keys are refused with core.ErrInvalidArgument.
 type BlobStore interface {
 	// Put stores exactly size bytes read from r under key, replacing any blob there. A reader that fails or
 	// yields more or fewer than size bytes fails the Put, and then nothing is stored (a half-written blob is

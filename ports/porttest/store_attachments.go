@@ -190,7 +190,10 @@ func TestAttachmentStore(t *testing.T, newStore func(t *testing.T) Stores) {
 		var wg sync.WaitGroup
 		var linkErr, delErr error
 		wg.Add(2)
-		go func() { defer wg.Done(); linkErr = f.s.Attachments.AttachToMessage(f.ctx, "m1", "c1", "u1", []string{"a1"}) }()
+		go func() {
+			defer wg.Done()
+			linkErr = f.s.Attachments.AttachToMessage(f.ctx, "m1", "c1", "u1", []string{"a1"})
+		}()
 		go func() { defer wg.Done(); delErr = f.s.Attachments.DeleteAttachment(f.ctx, "a1") }()
 		wg.Wait()
 		_, err := f.s.Attachments.Attachment(f.ctx, "a1")
