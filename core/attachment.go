@@ -62,11 +62,11 @@ func SanitizeFileName(name string) string {
 		w = size
 		switch {
 		case r == utf8.RuneError && size <= 1:
+		case r == '\t' || r == '\n' || r == '\r' || r == '\u00a0':
+			b.WriteRune(' ')
 		case unicode.IsControl(r), unicode.Is(unicode.Cf, r), r == '\u2028', r == '\u2029':
 		case strings.ContainsRune(`<>:"|?*`, r):
 			b.WriteRune('_')
-		case unicode.IsSpace(r):
-			b.WriteRune(' ')
 		default:
 			b.WriteRune(r)
 		}

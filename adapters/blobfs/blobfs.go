@@ -154,7 +154,9 @@ func (s *Store) Ping(context.Context) error {
 	return os.Remove(f.Name())
 }
 
-func unavailable(err error) error { return core.Wrap(core.CodeUnavailable, err, "blob storage unavailable") }
+func unavailable(err error) error {
+	return core.Wrap(core.CodeUnavailable, err, "blob storage unavailable")
+}
 
 // syncDir makes a rename in dir durable.
 func syncDir(dir string) error {

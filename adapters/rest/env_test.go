@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/scalechat/scalechat/adapters/argon2id"
+	"github.com/scalechat/scalechat/adapters/blobfs"
 	"github.com/scalechat/scalechat/adapters/clientaddr"
 	"github.com/scalechat/scalechat/adapters/memory"
 	"github.com/scalechat/scalechat/adapters/rest"
@@ -77,6 +78,8 @@ func newEnv(t testing.TB, opts envOptions) *env {
 	if ss, ok := any(store).(ports.SummaryStore); ok {
 		summaries = ss
 	}
+	blobs, err := blobfs.Open(t.TempDir())
+	require.NoError(t, err)
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, nil))
 	if opts.chat.Limits == nil { // every client of a test is 127.0.0.1: per-address limits only where a test sets them
@@ -84,7 +87,7 @@ func newEnv(t testing.TB, opts envOptions) *env {
 		require.NoError(t, err)
 	}
 	svc, err := chat.New(ctx, opts.chat, chat.Deps{
-		Users: store, Sessions: store, Conversations: store, Members: store, Contacts: store, Blocks: store, Summaries: summaries, History: store,
+		Users: store, Sessions: store, Conversations: store, Members: store, Contacts: store, Blocks: store, Attachments: store, Blobs: blobs, Summaries: summaries, History: store,
 		Ledger: store, Log: log, Fanout: fanout, Limiter: memory.NewRateLimiter(clock),
 		Presence: memory.NewPresence(clock), Hasher: hasherOf(hasher, opts.plainHasher), Clock: clock, IDs: memory.UUIDv7{},
 		Logger: logger,
