@@ -43,7 +43,8 @@ type envOptions struct {
 	checks      map[string]ports.Pinger
 	readyWait   time.Duration // readiness timeout per check (0: the default)
 	rest        rest.Config
-	plainHasher bool // no password makes the hasher fail (fuzzing sends any password)
+	plainHasher bool   // no password makes the hasher fail (fuzzing sends any password)
+	blobDir     string // where attachments go (default: a temporary directory)
 }
 
 // hasherOf is h, or h failing on explodingPassword unless plain.
@@ -78,7 +79,10 @@ func newEnv(t testing.TB, opts envOptions) *env {
 	if ss, ok := any(store).(ports.SummaryStore); ok {
 		summaries = ss
 	}
-	blobs, err := blobfs.Open(t.TempDir())
+	if opts.blobDir == "" {
+		opts.blobDir = t.TempDir()
+	}
+	blobs, err := blobfs.Open(opts.blobDir)
 	require.NoError(t, err)
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, nil))

@@ -29,6 +29,7 @@ const (
 	tagConversations = "conversations"
 	tagMembers       = "members"
 	tagMessages      = "messages"
+	tagAttachments   = "attachments"
 	tagSystem        = "system"
 )
 
@@ -45,8 +46,9 @@ type withStatus[T any] struct {
 
 // registrar builds operation descriptions with documented errors.
 type registrar struct {
-	api     huma.API
-	maxBody int64
+	api       huma.API
+	maxBody   int64
+	maxUpload int64 // the body limit of uploads
 }
 
 // errorDocs describes each error status an operation may answer.

@@ -111,4 +111,3 @@ func hasAlpha(img image.Image) bool {
 	}
 	return false
 }
-
