@@ -15,6 +15,16 @@ build: web
 web:
 	cd web && npm ci --no-audit --no-fund && npm run build
 
+# Versity S3 Gateway (Apache 2.0), the S3-compatible server the S3 blob store's tests run against, into Go's bin
+# directory; skipped when it is there already.
+S3_SERVER_VERSION ?= v1.8.0
+.PHONY: s3-server
+s3-server:
+	@bin=$$($(GO) env GOPATH)/bin/versitygw; \
+	  if [ -x "$$bin" ]; then echo "s3-server: $$bin is installed"; \
+	  else echo "s3-server: go install github.com/versity/versitygw/cmd/versitygw@$(S3_SERVER_VERSION)"; \
+	    $(GO) install github.com/versity/versitygw/cmd/versitygw@$(S3_SERVER_VERSION); fi
+
 run: build
 	./$(BIN) serve --role standalone --addr :$(PORT) --data-dir ./data
 
@@ -23,7 +33,7 @@ test: lint test-go fuzz test-node test-web
 # Go tests; test/cluster drives the official socket.io-client too, so test/node's packages come first.
 # Unit and adapter packages run in parallel; the end-to-end packages under test/ each start many processes
 # (clusters of gateways, workers, brokers), so they run one package at a time on a 2-core machine.
-test-go: node-deps
+test-go: node-deps s3-server
 	$(GO) test -race -count=1 -timeout 12m $$($(GO) list ./... | grep -v '/test/')
 	$(GO) test -race -count=1 -timeout 15m -p 1 ./test/...
 

@@ -7,12 +7,14 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/scalechat/scalechat/adapters/kafka"
+	"github.com/scalechat/scalechat/core"
 	"github.com/scalechat/scalechat/core/chat"
 )
 
@@ -60,6 +62,17 @@ type Config struct {
 	Limits             chat.Limits
 	PasswordQueue      int    // password hashes that may wait for a slot
 	PresenceVisibility string // contacts or everyone
+
+	MaxUploadBytes  int64
+	UploadTypes     []string
+	OrphanUploadTTL time.Duration
+	BlobDir         string // blobs on the filesystem; "": <data-dir>/blobs
+	S3Endpoint      string // blobs in S3 instead (distributed roles)
+	S3Bucket        string
+	S3AccessKey     string
+	S3SecretKey     string
+	S3Region        string
+	S3PathStyle     bool
 
 	SocketOutboundBytes  int
 	SocketOutboundFrames int
@@ -117,7 +130,7 @@ func Parse(args []string, getenv func(string) string) (Config, error) {
 	}
 	host, _ := os.Hostname()
 	var rate, mem, sockets, partitions, outBytes, outFrames, flushers, pollers, shards, dqueue, setups, pgConns, consumers, maxBatch int64
-	var brokers, limits string
+	var brokers, limits, uploadTypes string
 	var hashQueue, addrSockets int64
 	str(&c.Role, "role", RoleStandalone, "role to run: standalone, gateway, worker or all")
 	str(&c.Addr, "addr", ":8080", "HTTP listen address (REST, Socket.IO, web app)")
@@ -151,6 +164,16 @@ func Parse(args []string, getenv func(string) string) (Config, error) {
 	str(&limits, "rate-limits", "", "override rate limits: name=N/duration,... or name=off, *=off (see the README's Limits table)")
 	num(&hashQueue, "password-queue", 32, "password hashes that may wait for a free hashing slot; beyond, log-ins get 503")
 	str(&c.PresenceVisibility, "presence-visibility", PresenceContacts, "who sees a user's presence: contacts (who share a direct or group conversation) or everyone")
+	num(&c.MaxUploadBytes, "max-upload-bytes", core.DefaultMaxUploadBytes, "largest accepted attachment upload (413 beyond)")
+	str(&uploadTypes, "upload-types", strings.Join(core.DefaultUploadTypes, ","), "comma-separated content types accepted as attachments, judged by sniffing the bytes")
+	dur(&c.OrphanUploadTTL, "orphan-upload-ttl", chat.DefaultOrphanUploadTTL, "how long an upload may stay unattached to a message before it is deleted (swept every --session-sweep-every)")
+	str(&c.BlobDir, "blob-dir", "", "directory of attachment blobs (default <data-dir>/blobs); distributed roles without --s3-endpoint need one every gateway and worker shares")
+	str(&c.S3Endpoint, "s3-endpoint", "", "distributed roles: S3-compatible endpoint of attachment blobs, e.g. http://127.0.0.1:7070 (empty: --blob-dir)")
+	str(&c.S3Bucket, "s3-bucket", "scalechat", "S3 bucket of attachment blobs (created if missing)")
+	str(&c.S3AccessKey, "s3-access-key", "", "S3 access key")
+	str(&c.S3SecretKey, "s3-secret-key", "", "S3 secret key")
+	str(&c.S3Region, "s3-region", "us-east-1", "S3 region")
+	fs.BoolVar(&c.S3PathStyle, "s3-path-style", env("s3-path-style", "true") == "true", "address the bucket as endpoint/bucket (most self-hosted stores) instead of bucket.endpoint")
 	str(&c.DebugAddr, "debug-addr", "", "serve net/http/pprof here (loopback only, e.g. 127.0.0.1:6060); empty: off")
 	str(&c.PostgresURL, "postgres-url", "", "distributed roles: PostgreSQL URL, e.g. postgres://user@host:5432/db")
 	num(&pgConns, "postgres-max-conns", 10, "distributed roles: PostgreSQL connections per process")
@@ -185,6 +208,12 @@ func Parse(args []string, getenv func(string) string) (Config, error) {
 	c.PasswordQueue = int(min(max(hashQueue, -1), 1<<20))
 	c.MaxSocketsPerAddr = int(min(max(addrSockets, -1), 1<<30))
 	var err error
+	if c.UploadTypes, err = core.ParseUploadTypes(uploadTypes); err != nil {
+		return c, fmt.Errorf("--upload-types: %w", err)
+	}
+	if c.BlobDir == "" {
+		c.BlobDir = filepath.Join(c.DataDir, "blobs")
+	}
 	if c.Limits, err = chat.ParseLimits(chat.DefaultLimits(), limits); err != nil {
 		return c, fmt.Errorf("--rate-limits: %w", err)
 	}
@@ -247,6 +276,15 @@ func (c Config) validate() error {
 	}
 	if c.PresenceVisibility != PresenceContacts && c.PresenceVisibility != PresenceEveryone {
 		errs = append(errs, fmt.Errorf("--presence-visibility %q: want %s or %s", c.PresenceVisibility, PresenceContacts, PresenceEveryone))
+	}
+	if c.MaxUploadBytes < 1 || c.OrphanUploadTTL <= 0 {
+		errs = append(errs, errors.New("--max-upload-bytes and --orphan-upload-ttl must be positive"))
+	}
+	if c.S3Endpoint != "" && (c.S3Bucket == "" || c.S3AccessKey == "" || c.S3SecretKey == "") {
+		errs = append(errs, errors.New("--s3-endpoint needs --s3-bucket, --s3-access-key and --s3-secret-key"))
+	}
+	if c.S3Endpoint == "" && c.BlobDir == "" {
+		errs = append(errs, errors.New("attachments need --blob-dir or --s3-endpoint"))
 	}
 	if c.PasswordMemKiB < 64 {
 		errs = append(errs, errors.New("--password-memory-kib must be at least 64"))

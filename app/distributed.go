@@ -25,6 +25,8 @@ var PostgresSet = wire.NewSet(
 	wire.Bind(new(ports.MemberStore), new(*postgres.Store)),
 	wire.Bind(new(ports.ContactStore), new(*postgres.Store)),
 	wire.Bind(new(ports.BlockStore), new(*postgres.Store)),
+	wire.Bind(new(ports.AttachmentStore), new(*postgres.Store)),
+	ProvideBlobStore,
 	wire.Bind(new(ports.SummaryStore), new(*postgres.Store)),
 	wire.Bind(new(ports.HistoryStore), new(*postgres.Store)),
 	wire.Bind(new(ports.Ledger), new(*postgres.Store)),

@@ -11,9 +11,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/scalechat/scalechat/adapters/argon2id"
+	"github.com/scalechat/scalechat/adapters/blobfs"
 	"github.com/scalechat/scalechat/adapters/clientaddr"
 	"github.com/scalechat/scalechat/adapters/memory"
 	"github.com/scalechat/scalechat/adapters/rest"
+	"github.com/scalechat/scalechat/adapters/s3"
 	"github.com/scalechat/scalechat/adapters/socketio"
 	"github.com/scalechat/scalechat/adapters/sqlite"
 	"github.com/scalechat/scalechat/adapters/telemetry"
@@ -62,6 +64,8 @@ var SQLiteSet = wire.NewSet(
 	wire.Bind(new(ports.MemberStore), new(*sqlite.Store)),
 	wire.Bind(new(ports.ContactStore), new(*sqlite.Store)),
 	wire.Bind(new(ports.BlockStore), new(*sqlite.Store)),
+	wire.Bind(new(ports.AttachmentStore), new(*sqlite.Store)),
+	ProvideBlobStore,
 	wire.Bind(new(ports.SummaryStore), new(*sqlite.Store)),
 	wire.Bind(new(ports.HistoryStore), new(*sqlite.Store)),
 	wire.Bind(new(ports.Ledger), new(*sqlite.Store)),
@@ -94,6 +98,29 @@ func ProvideSQLite(ctx context.Context, cfg Config, log *slog.Logger) (*sqlite.S
 	}, nil
 }
 
+// ProvideBlobStore opens the attachment blob store: the S3 bucket of --s3-endpoint when one is set, else files
+// under --blob-dir. A distributed role on a directory warns at start: every gateway and worker must share it.
+func ProvideBlobStore(ctx context.Context, cfg Config, log *slog.Logger) (ports.BlobStore, error) {
+	if cfg.S3Endpoint != "" {
+		store, err := s3.Open(ctx, s3.Config{Endpoint: cfg.S3Endpoint, Bucket: cfg.S3Bucket, AccessKey: cfg.S3AccessKey,
+			SecretKey: cfg.S3SecretKey, Region: cfg.S3Region, PathStyle: cfg.S3PathStyle, Create: true})
+		if err != nil {
+			return nil, err
+		}
+		log.Info("attachment blobs in S3", "endpoint", cfg.S3Endpoint, "bucket", cfg.S3Bucket)
+		return store, nil
+	}
+	store, err := blobfs.Open(cfg.BlobDir)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Distributed() {
+		log.Warn("attachment blobs on the filesystem: every gateway and worker must share this directory; "+
+			"set --s3-endpoint to keep them in S3", "dir", store.Dir())
+	}
+	return store, nil
+}
+
 // ProvideSQLiteChecks makes the database the standalone role's readiness check.
 func ProvideSQLiteChecks(store *sqlite.Store) Checks { return Checks{"sqlite": store} }
 
@@ -120,6 +147,8 @@ func ProvideChatConfig(cfg Config) chat.Config {
 		Limits:             cfg.Limits,
 		PresenceToEveryone: cfg.PresenceVisibility == PresenceEveryone,
 		SendAuthTTL:        cfg.SendAuthTTL,
+		Uploads:            core.UploadPolicy{MaxBytes: cfg.MaxUploadBytes, Types: cfg.UploadTypes},
+		OrphanUploadTTL:    cfg.OrphanUploadTTL,
 	}
 }
 
@@ -152,7 +181,7 @@ func ProvideRealtime(cfg Config, log *slog.Logger, svc *chat.Service, fanout por
 // the app nor a browser navigation (say GET /v2/x from an API client) get the API's 404 problem.
 func ProvideHandler(cfg Config, log *slog.Logger, svc *chat.Service, ready *telemetry.Checker, metrics *rest.Metrics,
 	rt *socketio.Server) (http.Handler, error) {
-	api, err := rest.New(rest.Config{MaxBodyBytes: cfg.MaxBodyBytes, Logger: log, NoMetrics: cfg.MetricsAddr != ""},
+	api, err := rest.New(rest.Config{MaxBodyBytes: cfg.MaxBodyBytes, MaxUploadBytes: cfg.MaxUploadBytes, Logger: log, NoMetrics: cfg.MetricsAddr != ""},
 		svc, ready, metrics)
 	if err != nil {
 		return nil, err

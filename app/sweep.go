@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/scalechat/scalechat/core/chat"
 	"github.com/scalechat/scalechat/ports"
 )
 
@@ -12,16 +13,21 @@ import (
 const sweepBatch = 1000
 
 // SessionSweep deletes expired sessions (an expired session already authenticates nothing; this keeps the
-// table to the live ones). It runs in the roles that sequence: standalone, worker and all.
+// table to the live ones) and uploads no message linked within the orphan TTL, blobs and all. It runs in the
+// roles that sequence: standalone, worker and all.
 type SessionSweep struct {
-	store ports.SessionStore
-	every time.Duration
-	log   *slog.Logger
+	store     ports.SessionStore
+	orphans   *chat.OrphanSweeper // nil: uploads are not swept
+	orphanTTL time.Duration
+	every     time.Duration
+	log       *slog.Logger
 }
 
-// ProvideSessionSweep sweeps the role's session store every cfg.SessionSweepEvery.
-func ProvideSessionSweep(cfg Config, log *slog.Logger, store ports.SessionStore) *SessionSweep {
-	return &SessionSweep{store: store, every: cfg.SessionSweepEvery, log: log}
+// ProvideSessionSweep sweeps the role's session store and attachments every cfg.SessionSweepEvery.
+func ProvideSessionSweep(cfg Config, log *slog.Logger, store ports.SessionStore, attachments ports.AttachmentStore,
+	blobs ports.BlobStore) *SessionSweep {
+	return &SessionSweep{store: store, orphans: chat.NewOrphanSweeper(attachments, blobs, log),
+		orphanTTL: cfg.OrphanUploadTTL, every: cfg.SessionSweepEvery, log: log}
 }
 
 // NoSessionSweep is for roles that leave the sweep to others (gateways).
@@ -39,6 +45,11 @@ func (w *SessionSweep) Run(ctx context.Context) {
 			w.log.Warn("sweeping expired sessions", "err", err, "deleted", n)
 		} else if n > 0 {
 			w.log.Info("swept expired sessions", "deleted", n)
+		}
+		if n, err := w.SweepOrphans(ctx, time.Now()); err != nil && ctx.Err() == nil {
+			w.log.Warn("sweeping orphan uploads", "err", err, "deleted", n)
+		} else if n > 0 {
+			w.log.Info("swept orphan uploads", "deleted", n)
 		}
 		select {
 		case <-ctx.Done():
@@ -58,4 +69,12 @@ func (w *SessionSweep) Sweep(ctx context.Context, now time.Time) (int, error) {
 			return total, err
 		}
 	}
+}
+
+// SweepOrphans deletes the uploads still unattached OrphanUploadTTL after they were made, and says how many.
+func (w *SessionSweep) SweepOrphans(ctx context.Context, now time.Time) (int, error) {
+	if w.orphans == nil {
+		return 0, nil
+	}
+	return w.orphans.Sweep(ctx, now.Add(-w.orphanTTL))
 }

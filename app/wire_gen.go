@@ -25,6 +25,11 @@ func InitStandalone(ctx context.Context, cfg Config, log *slog.Logger) (*Server,
 	if err != nil {
 		return nil, nil, err
 	}
+	blobStore, err := ProvideBlobStore(ctx, cfg, log)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
 	memoryLog := ProvideMemoryLog()
 	fanout := memory.NewFanout()
 	clock := _wireSystemClockValue
@@ -43,6 +48,8 @@ func InitStandalone(ctx context.Context, cfg Config, log *slog.Logger) (*Server,
 		Members:       store,
 		Contacts:      store,
 		Blocks:        store,
+		Attachments:   store,
+		Blobs:         blobStore,
 		Summaries:     store,
 		History:       store,
 		Ledger:        store,
@@ -92,7 +99,7 @@ func InitStandalone(ctx context.Context, cfg Config, log *slog.Logger) (*Server,
 		cleanup()
 		return nil, nil, err
 	}
-	sessionSweep := ProvideSessionSweep(cfg, log, store)
+	sessionSweep := ProvideSessionSweep(cfg, log, store, store, blobStore)
 	appServer := NewServer(cfg, log, handler, sequencing, server, sessionSweep, registry)
 	return appServer, func() {
 		cleanup2()
@@ -110,6 +117,11 @@ func InitGateway(ctx context.Context, cfg Config, log *slog.Logger) (*Server, fu
 	config := ProvideChatConfig(cfg)
 	store, cleanup, err := ProvidePostgres(ctx, cfg)
 	if err != nil {
+		return nil, nil, err
+	}
+	blobStore, err := ProvideBlobStore(ctx, cfg, log)
+	if err != nil {
+		cleanup()
 		return nil, nil, err
 	}
 	kafkaConfig := ProvideKafkaConfig(cfg, log)
@@ -143,6 +155,8 @@ func InitGateway(ctx context.Context, cfg Config, log *slog.Logger) (*Server, fu
 		Members:       store,
 		Contacts:      store,
 		Blocks:        store,
+		Attachments:   store,
+		Blobs:         blobStore,
 		Summaries:     store,
 		History:       store,
 		Ledger:        store,
@@ -242,7 +256,13 @@ func InitWorker(ctx context.Context, cfg Config, log *slog.Logger) (*Server, fun
 		return nil, nil, err
 	}
 	server := NoRealtime()
-	sessionSweep := ProvideSessionSweep(cfg, log, store)
+	blobStore, err := ProvideBlobStore(ctx, cfg, log)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	sessionSweep := ProvideSessionSweep(cfg, log, store, store, blobStore)
 	appServer := NewServer(cfg, log, handler, sequencing, server, sessionSweep, registry)
 	return appServer, func() {
 		cleanup2()
@@ -255,6 +275,11 @@ func InitAll(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func()
 	config := ProvideChatConfig(cfg)
 	store, cleanup, err := ProvidePostgres(ctx, cfg)
 	if err != nil {
+		return nil, nil, err
+	}
+	blobStore, err := ProvideBlobStore(ctx, cfg, log)
+	if err != nil {
+		cleanup()
 		return nil, nil, err
 	}
 	kafkaConfig := ProvideKafkaConfig(cfg, log)
@@ -288,6 +313,8 @@ func InitAll(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func()
 		Members:       store,
 		Contacts:      store,
 		Blocks:        store,
+		Attachments:   store,
+		Blobs:         blobStore,
 		Summaries:     store,
 		History:       store,
 		Ledger:        store,
@@ -357,7 +384,7 @@ func InitAll(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func()
 		cleanup()
 		return nil, nil, err
 	}
-	sessionSweep := ProvideSessionSweep(cfg, log, store)
+	sessionSweep := ProvideSessionSweep(cfg, log, store, store, blobStore)
 	appServer := NewServer(cfg, log, handler, sequencing, server, sessionSweep, registry)
 	return appServer, func() {
 		cleanup4()

@@ -18,13 +18,14 @@ const (
 	CodeAlreadyExists    Code = "already_exists"
 	CodeConflict         Code = "conflict"
 	CodeRateLimited      Code = "rate_limited"
+	CodeTooLarge         Code = "too_large"
 	CodeUnavailable      Code = "unavailable"
 	CodeInternal         Code = "internal"
 )
 
 // Codes lists every code in the closed set.
 var Codes = []Code{CodeInvalidArgument, CodeUnauthenticated, CodePermissionDenied, CodeNotFound,
-	CodeAlreadyExists, CodeConflict, CodeRateLimited, CodeUnavailable, CodeInternal}
+	CodeAlreadyExists, CodeConflict, CodeRateLimited, CodeTooLarge, CodeUnavailable, CodeInternal}
 
 // Sentinel errors, one per code, for errors.Is checks: errors.Is(err, core.ErrNotFound).
 var (
@@ -35,6 +36,7 @@ var (
 	ErrAlreadyExists    = &Error{Code: CodeAlreadyExists}
 	ErrConflict         = &Error{Code: CodeConflict}
 	ErrRateLimited      = &Error{Code: CodeRateLimited}
+	ErrTooLarge         = &Error{Code: CodeTooLarge}
 	ErrUnavailable      = &Error{Code: CodeUnavailable}
 	ErrInternal         = &Error{Code: CodeInternal}
 )

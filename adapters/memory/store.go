@@ -18,6 +18,7 @@ var (
 	_ ports.SummaryStore      = (*Store)(nil)
 	_ ports.HistoryStore      = (*Store)(nil)
 	_ ports.Ledger            = (*Store)(nil)
+	_ ports.AttachmentStore   = (*Store)(nil)
 )
 
 // MaxEventsLimit caps one Events page.
@@ -50,6 +51,7 @@ type storeData struct {
 	clientKeys map[clientKey]string              // idempotency key -> message id
 	events     map[string][]core.Event           // conversation -> events; index seq-1
 	reactions  map[string][]reactionRow          // message id -> reactions, in the order added
+	attachs    map[string]core.Attachment        // id -> attachment
 }
 
 // clientKey is a message's idempotency key.
@@ -75,6 +77,7 @@ func NewStore() *Store {
 		clientKeys: map[clientKey]string{},
 		events:     map[string][]core.Event{},
 		reactions:  map[string][]reactionRow{},
+		attachs:    map[string]core.Attachment{},
 	}}
 }
 

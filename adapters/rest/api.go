@@ -12,6 +12,7 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
 	"github.com/scalechat/scalechat/adapters/telemetry"
+	"github.com/scalechat/scalechat/core"
 	"github.com/scalechat/scalechat/core/chat"
 )
 
@@ -20,17 +21,21 @@ const (
 	DefaultTitle        = "scalechat"
 	DefaultVersion      = "1.0.0" // the version of the API contract, not of the binary
 	DefaultMaxBodyBytes = 64 << 10
+	uploadOverheadBytes = 64 << 10 // multipart boundaries and part headers around an uploaded file
 	minMaxBodyBytes     = 1 << 10
 )
 
 // Config configures the REST API. Zero values take the defaults above. Title and Version are written into the
 // OpenAPI document: leave them empty so that the served /openapi.yaml equals Spec().
 type Config struct {
-	Title        string       // OpenAPI info.title
-	Version      string       // OpenAPI info.version
-	MaxBodyBytes int64        // largest accepted request body; larger ones get 413
-	NoMetrics    bool         // /metrics is served elsewhere (a listener of its own), not by the API
-	Logger       *slog.Logger // where internal errors are logged; slog.Default() when nil
+	Title        string // OpenAPI info.title
+	Version      string // OpenAPI info.version
+	MaxBodyBytes int64  // largest accepted request body; larger ones get 413
+	// MaxUploadBytes is the largest attachment upload (the file; its multipart request may be
+	// uploadOverheadBytes larger). It should match the use cases' limit, which answers 413 as well.
+	MaxUploadBytes int64
+	NoMetrics      bool         // /metrics is served elsewhere (a listener of its own), not by the API
+	Logger         *slog.Logger // where internal errors are logged; slog.Default() when nil
 }
 
 // withDefaults fills in defaults and validates c.
@@ -43,6 +48,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.MaxBodyBytes == 0 {
 		c.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if c.MaxUploadBytes == 0 {
+		c.MaxUploadBytes = core.DefaultMaxUploadBytes
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
@@ -138,6 +146,7 @@ func build(cfg Config, mux *http.ServeMux, s *server) huma.API {
 		{Name: tagConversations, Description: "Direct conversations, groups and channels."},
 		{Name: tagMembers, Description: "Membership and roles."},
 		{Name: tagMessages, Description: "Messages, history, events and read positions."},
+		{Name: tagAttachments, Description: "Files uploaded into conversations, their downloads and thumbnails."},
 		{Name: tagSystem, Description: "Health, readiness."},
 	}
 	api := huma.NewAPI(hc, ownSpecRoutes{humago.NewAdapter(mux, "")})
@@ -145,7 +154,7 @@ func build(cfg Config, mux *http.ServeMux, s *server) huma.API {
 		api.UseMiddleware(s.metrics.middleware)
 	}
 	api.UseMiddleware(noStore, s.authenticate(api))
-	r := registrar{api: api, maxBody: cfg.MaxBodyBytes}
+	r := registrar{api: api, maxBody: cfg.MaxBodyBytes, maxUpload: cfg.MaxUploadBytes + uploadOverheadBytes}
 	registerUsers(r, s)
 	registerConversations(r, s)
 	registerMembers(r, s)
@@ -154,6 +163,7 @@ func build(cfg Config, mux *http.ServeMux, s *server) huma.API {
 	registerBlocks(r, s)
 	registerReactions(r, s)
 	registerMentions(r, s)
+	registerAttachments(r, s)
 	registerSystem(r, s)
 	r.documentInputErrors()
 	return api
@@ -166,5 +176,6 @@ Authenticate with a token from createSession: ` + "`Authorization: Bearer <token
 
 Errors are RFC 9457 problem details (application/problem+json) with a ` + "`code`" + ` member from a closed set:
 invalid_argument (400), unauthenticated (401), permission_denied (403), not_found (404), already_exists (409),
-conflict (409), rate_limited (429, with Retry-After and retryAfterMs), unavailable (503) and internal (500).
+conflict (409), rate_limited (429, with Retry-After and retryAfterMs), too_large (413), unavailable (503) and
+internal (500).
 Lists are cursor-paged: pass a page's ` + "`next`" + ` back as ` + "`cursor`" + `; it is absent on the last page.`

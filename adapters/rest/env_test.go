@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/scalechat/scalechat/adapters/argon2id"
+	"github.com/scalechat/scalechat/adapters/blobfs"
 	"github.com/scalechat/scalechat/adapters/clientaddr"
 	"github.com/scalechat/scalechat/adapters/memory"
 	"github.com/scalechat/scalechat/adapters/rest"
@@ -42,7 +43,8 @@ type envOptions struct {
 	checks      map[string]ports.Pinger
 	readyWait   time.Duration // readiness timeout per check (0: the default)
 	rest        rest.Config
-	plainHasher bool // no password makes the hasher fail (fuzzing sends any password)
+	plainHasher bool   // no password makes the hasher fail (fuzzing sends any password)
+	blobDir     string // where attachments go (default: a temporary directory)
 }
 
 // hasherOf is h, or h failing on explodingPassword unless plain.
@@ -77,6 +79,11 @@ func newEnv(t testing.TB, opts envOptions) *env {
 	if ss, ok := any(store).(ports.SummaryStore); ok {
 		summaries = ss
 	}
+	if opts.blobDir == "" {
+		opts.blobDir = t.TempDir()
+	}
+	blobs, err := blobfs.Open(opts.blobDir)
+	require.NoError(t, err)
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, nil))
 	if opts.chat.Limits == nil { // every client of a test is 127.0.0.1: per-address limits only where a test sets them
@@ -84,7 +91,7 @@ func newEnv(t testing.TB, opts envOptions) *env {
 		require.NoError(t, err)
 	}
 	svc, err := chat.New(ctx, opts.chat, chat.Deps{
-		Users: store, Sessions: store, Conversations: store, Members: store, Contacts: store, Blocks: store, Summaries: summaries, History: store,
+		Users: store, Sessions: store, Conversations: store, Members: store, Contacts: store, Blocks: store, Attachments: store, Blobs: blobs, Summaries: summaries, History: store,
 		Ledger: store, Log: log, Fanout: fanout, Limiter: memory.NewRateLimiter(clock),
 		Presence: memory.NewPresence(clock), Hasher: hasherOf(hasher, opts.plainHasher), Clock: clock, IDs: memory.UUIDv7{},
 		Logger: logger,

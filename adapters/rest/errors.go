@@ -25,7 +25,7 @@ type Problem struct {
 	Title        string       `json:"title" example:"Bad Request" doc:"Short summary of the problem: the text of the HTTP status."`
 	Status       int          `json:"status" example:"400" doc:"The HTTP status code."`
 	Detail       string       `json:"detail,omitempty" example:"username must be 3 to 32 characters" doc:"What went wrong in this occurrence, safe to show to users."`
-	Code         string       `json:"code" enum:"invalid_argument,unauthenticated,permission_denied,not_found,already_exists,conflict,rate_limited,unavailable,internal" doc:"Error category, from a closed set; branch on this, not on the text."`
+	Code         string       `json:"code" enum:"invalid_argument,unauthenticated,permission_denied,not_found,already_exists,conflict,rate_limited,too_large,unavailable,internal" doc:"Error category, from a closed set; branch on this, not on the text."`
 	RetryAfterMs int64        `json:"retryAfterMs,omitempty" doc:"For rate_limited: milliseconds to wait before retrying (also sent as the Retry-After header, in seconds)."`
 	Errors       []FieldError `json:"errors,omitempty" nullable:"false" doc:"The offending inputs, when known."`
 
@@ -70,6 +70,8 @@ func statusOf(c core.Code) int {
 		return http.StatusConflict
 	case core.CodeRateLimited:
 		return http.StatusTooManyRequests
+	case core.CodeTooLarge:
+		return http.StatusRequestEntityTooLarge
 	case core.CodeUnavailable:
 		return http.StatusServiceUnavailable
 	default:
@@ -146,6 +148,8 @@ func codeOfStatus(status int) core.Code {
 		return core.CodeConflict
 	case status == http.StatusTooManyRequests:
 		return core.CodeRateLimited
+	case status == http.StatusRequestEntityTooLarge:
+		return core.CodeTooLarge
 	case status == http.StatusServiceUnavailable:
 		return core.CodeUnavailable
 	case status >= 400 && status < 500:

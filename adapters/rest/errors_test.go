@@ -121,7 +121,7 @@ func TestRequestValidation(t *testing.T) {
 	})
 	t.Run("too large", func(t *testing.T) {
 		big := `{"body": "` + strings.Repeat("x", rest.DefaultMaxBodyBytes) + `"}`
-		requireProblem(t, e.do("POST", send, alice.token, big), 413, "invalid_argument")
+		requireProblem(t, e.do("POST", send, alice.token, big), 413, "too_large")
 	})
 }
 

@@ -29,6 +29,7 @@ const (
 	tagConversations = "conversations"
 	tagMembers       = "members"
 	tagMessages      = "messages"
+	tagAttachments   = "attachments"
 	tagSystem        = "system"
 )
 
@@ -45,8 +46,9 @@ type withStatus[T any] struct {
 
 // registrar builds operation descriptions with documented errors.
 type registrar struct {
-	api     huma.API
-	maxBody int64
+	api       huma.API
+	maxBody   int64
+	maxUpload int64 // the body limit of uploads
 }
 
 // errorDocs describes each error status an operation may answer.
@@ -56,7 +58,7 @@ var errorDocs = map[int]string{
 	http.StatusForbidden:             "The caller may not do this (code permission_denied).",
 	http.StatusNotFound:              "Not found, or not visible to the caller (code not_found).",
 	http.StatusConflict:              "Conflicts with the current state (code already_exists or conflict).",
-	http.StatusRequestEntityTooLarge: "The request body is too large (code invalid_argument).",
+	http.StatusRequestEntityTooLarge: "The request body or the uploaded file is too large (code too_large).",
 	http.StatusTooManyRequests:       "Too many requests (code rate_limited): wait Retry-After seconds (retryAfterMs milliseconds).",
 	http.StatusInternalServerError:   "Internal error (code internal).",
 	http.StatusServiceUnavailable:    "A dependency is unavailable or too slow (code unavailable): retry later.",

@@ -23,6 +23,7 @@ var publicOps = map[string]bool{"registerUser": true, "createSession": true, "he
 var wantOps = []string{
 	"registerUser", "createSession", "deleteCurrentSession", "deleteAllSessions", "changePassword", "getMe", "searchUsers", "getUser",
 	"listBlocks", "blockUser", "unblockUser",
+	"uploadAttachment", "getAttachment", "downloadAttachment", "getAttachmentThumbnail",
 	"createConversation", "listConversations", "getConversation", "updateConversation", "listChannels",
 	"joinConversation", "leaveConversation", "listMembers", "addMembers", "removeMember", "updateMember",
 	"listMessages", "sendMessage", "editMessage", "deleteMessage", "listEvents", "markRead",

@@ -53,6 +53,7 @@ type env struct {
 	store *memory.Store
 	clock *fakeClock
 	fan   *memory.Fanout
+	blobs *fakeBlobs
 }
 
 func newEnv(t *testing.T, mutate ...func(*chat.Config)) *env {
@@ -67,8 +68,9 @@ func newEnv(t *testing.T, mutate ...func(*chat.Config)) *env {
 	for _, m := range mutate {
 		m(&cfg)
 	}
+	blobs := &fakeBlobs{m: map[string][]byte{}}
 	svc, err := chat.New(ctx, cfg, chat.Deps{Users: store, Sessions: store, Conversations: store, Members: store, Contacts: store, Blocks: store,
-		Summaries: store, History: store, Ledger: store, Log: log, Fanout: fan,
+		Attachments: store, Blobs: blobs, Summaries: store, History: store, Ledger: store, Log: log, Fanout: fan,
 		Limiter: memory.NewRateLimiter(clock), Presence: memory.NewPresence(clock), Hasher: fakeHasher{}, Clock: clock, IDs: &fakeIDs{}})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = svc.Close() })
@@ -76,7 +78,7 @@ func newEnv(t *testing.T, mutate ...func(*chat.Config)) *env {
 	done := make(chan struct{})
 	go func() { defer close(done); _ = log.Consume(ctx, seq.Handle) }()
 	t.Cleanup(func() { cancel(); <-done })
-	return &env{t: t, svc: svc, seq: seq, store: store, clock: clock, fan: fan}
+	return &env{t: t, svc: svc, seq: seq, store: store, clock: clock, fan: fan, blobs: blobs}
 }
 
 // user registers a user and returns its id.

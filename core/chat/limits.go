@@ -27,6 +27,7 @@ const (
 	LimitReaction     Limit = "reaction"       // reactions added and removed, per user
 	LimitPin          Limit = "pin"            // pins and unpins, per user
 	LimitMentionAll   Limit = "mention-all"    // messages and edits that mention @channel or @here, per user
+	LimitUpload       Limit = "upload"         // attachments uploaded, per user
 	LimitLoginUser    Limit = "login-user"     // log-in attempts and password changes, per username
 	LimitLoginUserDay Limit = "login-user-day" // the same over a day: with login-user, a back-off in two steps
 	LimitLoginIP      Limit = "login-ip"       // log-in attempts, per client address
@@ -53,6 +54,7 @@ var limitDocs = []struct {
 	{LimitReaction, core.Rate{Limit: 30, Per: 10 * time.Second}, "reactions added and removed, per user"},
 	{LimitPin, core.Rate{Limit: 20, Per: time.Minute}, "pins and unpins, per user"},
 	{LimitMentionAll, core.Rate{Limit: 5, Per: 10 * time.Minute}, "messages and edits that mention @channel or @here, per user"},
+	{LimitUpload, core.Rate{Limit: 20, Per: time.Minute}, "attachments uploaded, per user"},
 	{LimitLoginUser, core.Rate{Limit: 10, Per: 15 * time.Minute}, "log-in attempts and password changes, per username"},
 	{LimitLoginUserDay, core.Rate{Limit: 50, Per: 24 * time.Hour}, "the same, over a day (a second, slower step of back-off)"},
 	{LimitLoginIP, core.Rate{Limit: 30, Per: time.Minute}, "log-in attempts, per client address"},

@@ -27,6 +27,12 @@ type Config struct {
 	// SendAuthTTL is how long a sender found a member may send to the conversation without the gateway reading
 	// the membership again (the sequencer always checks it); 0 reads it on every send.
 	SendAuthTTL time.Duration
+	// Uploads limits attachments: largest size and accepted (sniffed) content types. Zero fields take the
+	// core.UploadPolicy defaults.
+	Uploads core.UploadPolicy
+	// OrphanUploadTTL is how long an upload may stay unattached to a message before SweepOrphans removes it
+	// (0: DefaultOrphanUploadTTL); the sweep is run by the caller, with now minus this as its cut-off.
+	OrphanUploadTTL time.Duration
 }
 
 // MaxSendAuthEntries bounds the send-authorization cache of one process.
@@ -64,6 +70,13 @@ func (c Config) withDefaults() (Config, error) {
 		limits[LimitSend] = c.SendRate
 	}
 	c.Limits = limits
+	c.Uploads = c.Uploads.WithDefaults()
+	if c.OrphanUploadTTL == 0 {
+		c.OrphanUploadTTL = DefaultOrphanUploadTTL
+	}
+	if c.Uploads.MaxBytes < 1 || c.OrphanUploadTTL < 0 || len(c.Uploads.Types) == 0 {
+		return c, errors.New("chat: Uploads.MaxBytes, Uploads.Types and OrphanUploadTTL must be positive")
+	}
 	for name, r := range c.Limits {
 		if r.Limit < 1 || r.Per <= 0 {
 			return c, fmt.Errorf("chat: rate limit %s must be positive", name)
@@ -83,6 +96,8 @@ type Deps struct {
 	Members       ports.MemberStore
 	Contacts      ports.ContactStore
 	Blocks        ports.BlockStore
+	Attachments   ports.AttachmentStore
+	Blobs         ports.BlobStore
 	Summaries     ports.SummaryStore
 	History       ports.HistoryStore
 	Ledger        ports.Ledger
@@ -98,7 +113,7 @@ type Deps struct {
 
 func (d Deps) validate() error {
 	if d.Users == nil || d.Sessions == nil || d.Conversations == nil || d.Members == nil || d.Contacts == nil ||
-		d.Blocks == nil || d.Summaries == nil ||
+		d.Blocks == nil || d.Attachments == nil || d.Blobs == nil || d.Summaries == nil ||
 		d.History == nil || d.Ledger == nil || d.Log == nil || d.Fanout == nil || d.Limiter == nil || d.Presence == nil ||
 		d.Hasher == nil || d.Clock == nil || d.IDs == nil {
 		return errors.New("chat: every dependency is required")

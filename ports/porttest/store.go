@@ -25,6 +25,7 @@ type Stores struct {
 	Ledger        ports.Ledger
 	Contacts      ports.ContactStore
 	Blocks        ports.BlockStore
+	Attachments   ports.AttachmentStore
 }
 
 // TestStores runs every store contract suite. newStore must return empty stores, fresh for each call.
@@ -40,6 +41,7 @@ func TestStores(t *testing.T, newStore func(t *testing.T) Stores) {
 	t.Run("MemberStore", func(t *testing.T) { TestMemberStore(t, newStore) })
 	t.Run("ContactStore", func(t *testing.T) { TestContactStore(t, newStore) })
 	t.Run("BlockStore", func(t *testing.T) { TestBlockStore(t, newStore) })
+	t.Run("AttachmentStore", func(t *testing.T) { TestAttachmentStore(t, newStore) })
 	t.Run("HistoryStore", func(t *testing.T) { TestHistoryStore(t, newStore) })
 	t.Run("Ledger", func(t *testing.T) { TestLedger(t, newStore) })
 	t.Run("Reactions", func(t *testing.T) { TestReactions(t, newStore) })

@@ -152,7 +152,7 @@ func TestBadInput(t *testing.T) {
 		} {
 			t.Run(req.method+" "+req.path, func(t *testing.T) {
 				r, err := s.raw(t, req.method, req.path, req.token, strings.NewReader(big))
-				wantProblem(t, r, err, http.StatusRequestEntityTooLarge, sdk.ProblemCodeInvalidArgument)
+				wantProblem(t, r, err, http.StatusRequestEntityTooLarge, sdk.ProblemCodeTooLarge)
 				unchanged(t)
 			})
 		}
@@ -162,7 +162,7 @@ func TestBadInput(t *testing.T) {
 		big := `{"body": "` + strings.Repeat("x", maxBody+10) + `"}`
 		chunked := io.MultiReader(strings.NewReader(big)) // unknown length: sent chunked
 		r, err := s.raw(t, http.MethodPost, messages, alice.Token, chunked)
-		wantProblem(t, r, err, http.StatusRequestEntityTooLarge, sdk.ProblemCodeInvalidArgument)
+		wantProblem(t, r, err, http.StatusRequestEntityTooLarge, sdk.ProblemCodeTooLarge)
 		unchanged(t)
 	})
 

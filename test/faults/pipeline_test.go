@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/scalechat/scalechat/adapters/blobfs"
 	"github.com/scalechat/scalechat/adapters/memory"
 	"github.com/scalechat/scalechat/core"
 	"github.com/scalechat/scalechat/core/chat"
@@ -34,14 +35,15 @@ type pipeline struct {
 }
 
 func newPipeline(t *testing.T, ackTimeout time.Duration) *pipeline {
+	blobs, err := blobfs.Open(t.TempDir())
+	require.NoError(t, err)
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	p := &pipeline{store: memory.NewStore(), log: memory.NewLog(memory.LogConfig{RetryBackoff: 10 * time.Millisecond}),
 		fan: memory.NewFanout()}
-	var err error
 	p.svc, err = chat.New(ctx, chat.Config{Node: "gateway-1", AckTimeout: ackTimeout, AcceptOnTimeout: true,
-		SendRate: core.Rate{Limit: 1000, Per: time.Second}}, chat.Deps{Users: p.store, Sessions: p.store, Contacts: p.store, Blocks: p.store,
+		SendRate: core.Rate{Limit: 1000, Per: time.Second}}, chat.Deps{Users: p.store, Sessions: p.store, Contacts: p.store, Blocks: p.store, Attachments: p.store, Blobs: blobs,
 		Conversations: p.store, Members: p.store, Summaries: p.store, History: p.store, Ledger: p.store, Log: p.log,
 		Fanout: p.fan, Limiter: memory.NewRateLimiter(memory.SystemClock{}),
 		Presence: memory.NewPresence(memory.SystemClock{}), Hasher: plainHasher{}, Clock: memory.SystemClock{},

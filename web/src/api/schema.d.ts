@@ -44,6 +44,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/attachments/{attachmentId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an attachment's metadata
+         * @description For members of the attachment's conversation; others get 404 (or 403 for a channel they have not joined), as for its history.
+         */
+        get: operations["getAttachment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/attachments/{attachmentId}/content": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download an attachment
+         * @description The file's bytes, for members of its conversation, served with the sniffed Content-Type, as an attachment (Content-Disposition), with nosniff and a sandboxing CSP so that a browser never runs it as a page.
+         */
+        get: operations["downloadAttachment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/attachments/{attachmentId}/thumbnail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an image attachment's thumbnail
+         * @description A preview that fits 320×320, re-encoded by the server as JPEG (PNG for images with transparency). Attachments that are not images have none (404).
+         */
+        get: operations["getAttachmentThumbnail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/blocks": {
         parameters: {
             query?: never;
@@ -154,6 +214,26 @@ export interface paths {
          * @description Renames a group or channel or changes its topic (admins and owners).
          */
         patch: operations["updateConversation"];
+        trace?: never;
+    };
+    "/v1/conversations/{conversationId}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload an attachment
+         * @description Uploads a file into a conversation the caller is a member of, as the raw request body with its name in `name`. The content type is sniffed from the bytes and must be allowed (images: PNG, JPEG, GIF, WebP; PDF; plain text; ZIP by default); a file whose extension contradicts its content (an HTML page named cat.png) is refused. Too large a file gets 413 `too_large`. Images get a thumbnail. The upload stays unattached (and is deleted after the orphan TTL) until a message links it. Rate limited (`upload`).
+         */
+        post: operations["uploadAttachment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/v1/conversations/{conversationId}/events": {
@@ -488,6 +568,45 @@ export interface components {
             /** @description User ids to add; those who are members already are skipped. */
             userIds: string[];
         };
+        Attachment: {
+            /**
+             * @description The type sniffed from the bytes (never the client's claim); downloads are served with it.
+             * @example image/png
+             */
+            contentType: string;
+            /** @description The conversation it was uploaded into; only its members can read it. */
+            conversationId: string;
+            /**
+             * Format: date-time
+             * @description When it was uploaded (RFC 3339, UTC).
+             */
+            createdAt: string;
+            /**
+             * Format: int64
+             * @description Image height in pixels; absent for other files.
+             */
+            height?: number;
+            /** @description Attachment id. */
+            id: string;
+            /** @description The message it is attached to; absent until one is. Unattached uploads are deleted after the orphan TTL (24 h by default). */
+            messageId?: string;
+            /** @description The file name, sanitized: no path, no control or bidirectional characters, at most 200 bytes. */
+            name: string;
+            /**
+             * Format: int64
+             * @description Size in bytes.
+             */
+            size: number;
+            /** @description Whether GET /v1/attachments/{attachmentId}/thumbnail has a preview (images). */
+            thumbnail: boolean;
+            /** @description Who uploaded it. */
+            uploaderId: string;
+            /**
+             * Format: int64
+             * @description Image width in pixels; absent for other files.
+             */
+            width?: number;
+        };
         Block: {
             /**
              * Format: date-time
@@ -738,7 +857,7 @@ export interface components {
              * @description Error category, from a closed set; branch on this, not on the text.
              * @enum {string}
              */
-            code: "invalid_argument" | "unauthenticated" | "permission_denied" | "not_found" | "already_exists" | "conflict" | "rate_limited" | "unavailable" | "internal";
+            code: "invalid_argument" | "unauthenticated" | "permission_denied" | "not_found" | "already_exists" | "conflict" | "rate_limited" | "too_large" | "unavailable" | "internal";
             /**
              * @description What went wrong in this occurrence, safe to show to users.
              * @example username must be 3 to 32 characters
@@ -930,6 +1049,199 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Readiness"];
+                };
+            };
+        };
+    };
+    getAttachment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Attachment id. */
+                attachmentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Attachment"];
+                };
+            };
+            /** @description Missing, invalid or expired bearer token (code unauthenticated). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not do this (code permission_denied). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller (code not_found). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error (code internal). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    downloadAttachment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Attachment id. */
+                attachmentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file. */
+            200: {
+                headers: {
+                    /** @description attachment, with the file name RFC 5987-encoded. */
+                    "Content-Disposition"?: string;
+                    /** @description Size in bytes. */
+                    "Content-Length"?: number;
+                    /** @description The attachment's sniffed type. */
+                    "Content-Type"?: string;
+                    /** @description nosniff */
+                    "X-Content-Type-Options"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Missing, invalid or expired bearer token (code unauthenticated). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not do this (code permission_denied). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller (code not_found). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error (code internal). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAttachmentThumbnail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Attachment id. */
+                attachmentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The thumbnail (image/jpeg or image/png). */
+            200: {
+                headers: {
+                    /** @description inline, with the file name RFC 5987-encoded. */
+                    "Content-Disposition"?: string;
+                    /** @description Size in bytes. */
+                    "Content-Length"?: number;
+                    /** @description The attachment's sniffed type. */
+                    "Content-Type"?: string;
+                    /** @description nosniff */
+                    "X-Content-Type-Options"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Missing, invalid or expired bearer token (code unauthenticated). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not do this (code permission_denied). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller (code not_found). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error (code internal). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1259,7 +1571,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body is too large (code invalid_argument). */
+            /** @description The request body or the uploaded file is too large (code too_large). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1401,7 +1713,102 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body is too large (code invalid_argument). */
+            /** @description The request body or the uploaded file is too large (code too_large). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (code rate_limited): wait Retry-After seconds (retryAfterMs milliseconds). */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error (code internal). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    uploadAttachment: {
+        parameters: {
+            query: {
+                /** @description The file's name; it is sanitized, and its extension must agree with the content. */
+                name: string;
+            };
+            header?: never;
+            path: {
+                /** @description Conversation id. */
+                conversationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Attachment"];
+                };
+            };
+            /** @description Invalid input (code invalid_argument): malformed JSON, a wrong type, a missing field or a value out of range. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired bearer token (code unauthenticated). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not do this (code permission_denied). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller (code not_found). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body or the uploaded file is too large (code too_large). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1768,7 +2175,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body is too large (code invalid_argument). */
+            /** @description The request body or the uploaded file is too large (code too_large). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1950,7 +2357,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body is too large (code invalid_argument). */
+            /** @description The request body or the uploaded file is too large (code too_large). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2135,7 +2542,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body is too large (code invalid_argument). */
+            /** @description The request body or the uploaded file is too large (code too_large). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2319,7 +2726,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body is too large (code invalid_argument). */
+            /** @description The request body or the uploaded file is too large (code too_large). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2411,7 +2818,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body is too large (code invalid_argument). */
+            /** @description The request body or the uploaded file is too large (code too_large). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2532,7 +2939,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body is too large (code invalid_argument). */
+            /** @description The request body or the uploaded file is too large (code too_large). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2760,7 +3167,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body is too large (code invalid_argument). */
+            /** @description The request body or the uploaded file is too large (code too_large). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2885,7 +3292,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body is too large (code invalid_argument). */
+            /** @description The request body or the uploaded file is too large (code too_large). */
             413: {
                 headers: {
                     [name: string]: unknown;
