@@ -28,6 +28,7 @@ type Attachment struct {
 
 // Attachment limits and defaults.
 const (
+	MaxAttachmentsPerMessage = 10 // files one message may carry
 	MaxFileNameBytes      = 200      // longest sanitized file name, in bytes
 	DefaultMaxUploadBytes = 10 << 20 // largest upload by default
 	maxExtensionBytes     = 16       // longer "extensions" are part of the name

@@ -62,6 +62,7 @@ type SendCommand struct {
 	ReplyTo        string
 	Mentions       []string // resolved by the gateway: see Message.Mentions
 	MentionAll     string
+	Attachments    []Attachment // checked and linked by the gateway: see Message.Attachments
 	At             time.Time
 }
 

@@ -31,6 +31,9 @@ type Message struct {
 	PinnedBy       string     // who pinned it, while pinned
 	Mentions       []string   // ids of the users it mentions (@username; with @here, the members then online)
 	MentionAll     string     // MentionChannel, MentionHere or "": whether it mentions every member
+	// Attachments are the files the message carries (their ID, Name, ContentType, Size, Width, Height and
+	// Thumbnail; the rest is left empty), in the order the sender gave. A tombstone carries none.
+	Attachments []Attachment
 	// Reactions are the message's emoji tallies as one viewer sees them. Stores do not keep them in the message:
 	// the use cases fill them in for the reader (see HistoryStore.Reactions); events never carry them.
 	Reactions []ReactionCount

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/scalechat/scalechat/adapters/internal/attachjson"
 	"github.com/scalechat/scalechat/core"
 )
 
@@ -17,18 +18,19 @@ const commandVersion = 1
 // wireCommand is a core.SendCommand as stored in a record's value. It is private to this adapter: other
 // producers must go through it (or match it exactly), never through core types.
 type wireCommand struct {
-	V              int       `json:"v"`
-	ID             string    `json:"id"`
-	Origin         string    `json:"origin,omitempty"`
-	ConversationID string    `json:"conversationId"`
-	SenderID       string    `json:"senderId"`
-	MessageID      string    `json:"messageId"`
-	ClientMsgID    string    `json:"clientMsgId"`
-	Body           string    `json:"body"`
-	ReplyTo        string    `json:"replyTo,omitempty"`
-	Mentions       []string  `json:"mentions,omitempty"`   // added within version 1: older readers ignore it
-	MentionAll     string    `json:"mentionAll,omitempty"` // likewise
-	At             time.Time `json:"at"`
+	V              int                     `json:"v"`
+	ID             string                  `json:"id"`
+	Origin         string                  `json:"origin,omitempty"`
+	ConversationID string                  `json:"conversationId"`
+	SenderID       string                  `json:"senderId"`
+	MessageID      string                  `json:"messageId"`
+	ClientMsgID    string                  `json:"clientMsgId"`
+	Body           string                  `json:"body"`
+	ReplyTo        string                  `json:"replyTo,omitempty"`
+	Mentions       []string                `json:"mentions,omitempty"`    // added within version 1: older readers ignore it
+	MentionAll     string                  `json:"mentionAll,omitempty"`  // likewise
+	Attachments    []attachjson.Attachment `json:"attachments,omitempty"` // likewise
+	At             time.Time               `json:"at"`
 }
 
 // errUndecodable marks a record that is not a command at all (a poison pill): it is logged and skipped.
@@ -41,7 +43,7 @@ func encodeCommand(c core.SendCommand) ([]byte, error) {
 	return json.Marshal(wireCommand{
 		V: commandVersion, ID: c.ID, Origin: c.Origin, ConversationID: c.ConversationID, SenderID: c.SenderID,
 		MessageID: c.MessageID, ClientMsgID: c.ClientMsgID, Body: c.Body, ReplyTo: c.ReplyTo, At: c.At.UTC(),
-		Mentions: c.Mentions, MentionAll: c.MentionAll,
+		Mentions: c.Mentions, MentionAll: c.MentionAll, Attachments: attachjson.From(c.Attachments),
 	})
 }
 
@@ -59,6 +61,6 @@ func decodeCommand(b []byte) (core.SendCommand, error) {
 	return core.SendCommand{
 		ID: w.ID, Origin: w.Origin, ConversationID: w.ConversationID, SenderID: w.SenderID, MessageID: w.MessageID,
 		ClientMsgID: w.ClientMsgID, Body: w.Body, ReplyTo: w.ReplyTo, At: w.At, Mentions: w.Mentions,
-		MentionAll: w.MentionAll,
+		MentionAll: w.MentionAll, Attachments: attachjson.To(w.Attachments),
 	}, nil
 }

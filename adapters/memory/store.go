@@ -105,6 +105,7 @@ func cloneMessage(m core.Message) core.Message {
 	}
 	m.Reactions = slices.Clone(m.Reactions)
 	m.Mentions = slices.Clone(m.Mentions)
+	m.Attachments = slices.Clone(m.Attachments)
 	return m
 }
 

@@ -218,7 +218,7 @@ func (l *txLayer) applyEvent(e core.Event) error {
 		n := cloneMessage(*e.Message)
 		m.Body, m.ReplyTo, m.EditedAt, m.DeletedAt = n.Body, n.ReplyTo, n.EditedAt, n.DeletedAt
 		m.PinnedAt, m.PinnedBy = n.PinnedAt, n.PinnedBy
-		m.Mentions, m.MentionAll = n.Mentions, n.MentionAll
+		m.Mentions, m.MentionAll, m.Attachments = n.Mentions, n.MentionAll, n.Attachments
 		l.messages[m.ID] = m
 		if e.Type == core.EventMessageDeleted {
 			l.reacts[m.ID] = nil

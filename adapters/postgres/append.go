@@ -132,9 +132,15 @@ func appendSteps(plans []*appendPlan) ([]step, error) {
 		args: []any{ids, prev, last, at, titles, lowers, topics}, want: int64(n), fail: errNotAdvanced}}
 	for _, p := range plans {
 		steps = append(steps, p.memberSteps()...)
-		steps = append(steps, p.editSteps()...)
+		edits, err := p.editSteps()
+		if err != nil {
+			return nil, err
+		}
+		steps = append(steps, edits...)
 	}
-	if s, ok := insertMessagesStep(plans); ok {
+	if s, ok, err := insertMessagesStep(plans); err != nil {
+		return nil, err
+	} else if ok {
 		steps = append(steps, s)
 	}
 	for _, p := range plans {

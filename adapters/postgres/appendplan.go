@@ -40,6 +40,7 @@ type msgRow struct {
 	editedAt, deletedAt, pinnedAt                     *time.Time
 	pinnedBy, mentionAll                              string
 	mentions                                          []string
+	attachments                                       []core.Attachment
 }
 
 // memberPlan is the net change to one user's membership. The first event decides what must hold before:
@@ -114,7 +115,7 @@ func (p *appendPlan) foldMessage(e core.Event) {
 		p.newMsgs = append(p.newMsgs, msgRow{id: m.ID, seq: e.Seq, sender: m.SenderID, clientMsgID: m.ClientMsgID,
 			body: m.Body, replyTo: m.ReplyTo, createdAt: ts(m.CreatedAt), editedAt: tsPtr(m.EditedAt),
 			deletedAt: tsPtr(m.DeletedAt), commandID: m.CommandID, pinnedAt: tsPtr(m.PinnedAt), pinnedBy: m.PinnedBy,
-			mentions: m.Mentions, mentionAll: m.MentionAll})
+			mentions: m.Mentions, mentionAll: m.MentionAll, attachments: m.Attachments})
 		return
 	}
 	if e.Type == core.EventMessageDeleted { // its reactions go: stored ones by a statement, folded ones here
@@ -140,7 +141,7 @@ func (p *appendPlan) foldMessage(e core.Event) {
 	}
 	row.body, row.replyTo, row.editedAt, row.deletedAt = m.Body, m.ReplyTo, tsPtr(m.EditedAt), tsPtr(m.DeletedAt)
 	row.pinnedAt, row.pinnedBy = tsPtr(m.PinnedAt), m.PinnedBy
-	row.mentions, row.mentionAll = m.Mentions, m.MentionAll
+	row.mentions, row.mentionAll, row.attachments = m.Mentions, m.MentionAll, m.Attachments
 }
 
 func (p *appendPlan) foldReaction(e core.Event) error {

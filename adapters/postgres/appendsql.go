@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/scalechat/scalechat/adapters/internal/attachjson"
 	"github.com/scalechat/scalechat/core"
 )
 
@@ -61,29 +62,34 @@ func insertMembersStep(convID string, members []core.Member) step {
 }
 
 // editSteps replaces the messages edited or deleted; they must exist.
-func (p *appendPlan) editSteps() []step {
+func (p *appendPlan) editSteps() ([]step, error) {
 	n := len(p.editedMsgs)
 	if n == 0 {
-		return nil
+		return nil, nil
 	}
 	ids, bodies, replies, pinners := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	edited, deleted, pinned := make([]*time.Time, n), make([]*time.Time, n), make([]*time.Time, n)
-	mentions, alls := make([]*string, n), make([]string, n)
+	mentions, alls, attachments := make([]*string, n), make([]string, n), make([]*string, n)
 	for i, m := range p.editedMsgs {
 		ids[i], bodies[i], replies[i], edited[i], deleted[i] = m.id, m.body, m.replyTo, m.editedAt, m.deletedAt
 		pinned[i], pinners[i], mentions[i], alls[i] = m.pinnedAt, m.pinnedBy, mentionsText(m.mentions), m.mentionAll
+		var err error
+		if attachments[i], err = attachjson.Encode(m.attachments); err != nil {
+			return nil, err
+		}
 	}
 	// Mentions travel as the text form of each array ('{a,b}'), since unnest cannot take an array of arrays
 	// of different lengths.
 	return []step{{what: "message", sql: `UPDATE messages m
 		SET body = v.body, reply_to = v.reply_to, edited_at = v.edited_at, deleted_at = v.deleted_at,
-			pinned_at = v.pinned_at, pinned_by = v.pinned_by, mentions = v.mentions::text[], mention_all = v.mention_all
+			pinned_at = v.pinned_at, pinned_by = v.pinned_by, mentions = v.mentions::text[], mention_all = v.mention_all,
+			attachments = v.attachments
 		FROM unnest($2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[], $7::timestamptz[], $8::text[],
-			$9::text[], $10::text[])
-			AS v (id, body, reply_to, edited_at, deleted_at, pinned_at, pinned_by, mentions, mention_all)
+			$9::text[], $10::text[], $11::jsonb[])
+			AS v (id, body, reply_to, edited_at, deleted_at, pinned_at, pinned_by, mentions, mention_all, attachments)
 		WHERE m.conversation_id = $1 AND m.id = v.id`,
-		args: []any{p.convID, ids, bodies, replies, edited, deleted, pinned, pinners, mentions, alls},
-		want: int64(n), fail: notFound("message")}}
+		args: []any{p.convID, ids, bodies, replies, edited, deleted, pinned, pinners, mentions, alls, attachments},
+		want: int64(n), fail: notFound("message")}}, nil
 }
 
 // mentionsText is the text form of a mentions array, or nil (NULL) for none. Ids hold no characters that need
@@ -162,17 +168,22 @@ func (p *appendPlan) reactionSteps() []step {
 
 // insertMessagesStep inserts the new messages of every plan in one statement, whose primary key and
 // (conversation, sender, clientMsgId) key refuse duplicates; ok is false when there are none.
-func insertMessagesStep(plans []*appendPlan) (s step, ok bool) {
+func insertMessagesStep(plans []*appendPlan) (s step, ok bool, err error) {
 	var ids, convs, senders, clients, bodies, replies, commands []string
 	var seqs []int64
 	var created []time.Time
 	var edited, deleted, pinned []*time.Time
 	var pinners, alls []string
-	var mentions []*string
+	var mentions, attachments []*string
 	for _, p := range plans {
 		for _, m := range p.newMsgs {
 			pinned, pinners = append(pinned, m.pinnedAt), append(pinners, m.pinnedBy)
 			mentions, alls = append(mentions, mentionsText(m.mentions)), append(alls, m.mentionAll)
+			a, err := attachjson.Encode(m.attachments)
+			if err != nil {
+				return step{}, false, err
+			}
+			attachments = append(attachments, a)
 			ids, convs, senders = append(ids, m.id), append(convs, p.convID), append(senders, m.sender)
 			clients, bodies, replies = append(clients, m.clientMsgID), append(bodies, m.body), append(replies, m.replyTo)
 			seqs, created = append(seqs, m.seq), append(created, m.createdAt)
@@ -181,18 +192,19 @@ func insertMessagesStep(plans []*appendPlan) (s step, ok bool) {
 		}
 	}
 	if len(ids) == 0 {
-		return step{}, false
+		return step{}, false, nil
 	}
 	return step{what: "message", sql: `INSERT INTO messages (id, conversation_id, seq, sender_id, client_msg_id,
-			body, reply_to, created_at, edited_at, deleted_at, command_id, pinned_at, pinned_by, mentions, mention_all)
+			body, reply_to, created_at, edited_at, deleted_at, command_id, pinned_at, pinned_by, mentions, mention_all,
+			attachments)
 		SELECT v.id, v.conv, v.seq, v.sender, v.client, v.body, v.reply_to, v.created, v.edited, v.deleted, v.command,
-			v.pinned, v.pinner, v.mentions::text[], v.mention_all
+			v.pinned, v.pinner, v.mentions::text[], v.mention_all, v.attachments
 		FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[],
 			$8::timestamptz[], $9::timestamptz[], $10::timestamptz[], $11::text[], $12::timestamptz[], $13::text[],
-			$14::text[], $15::text[])
+			$14::text[], $15::text[], $16::jsonb[])
 			AS v (id, conv, seq, sender, client, body, reply_to, created, edited, deleted, command, pinned, pinner,
-				mentions, mention_all)`,
+				mentions, mention_all, attachments)`,
 		args: []any{ids, convs, seqs, senders, clients, bodies, replies, created, edited, deleted, commands, pinned, pinners,
-			mentions, alls},
-		want: -1}, true
+			mentions, alls, attachments},
+		want: -1}, true, nil
 }

@@ -2,11 +2,13 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/scalechat/scalechat/adapters/internal/attachjson"
 	"github.com/scalechat/scalechat/core"
 )
 
@@ -82,12 +84,18 @@ func scanMember(r scanner) (core.Member, error) {
 }
 
 const msgCols = `m.id, m.conversation_id, m.seq, m.sender_id, m.client_msg_id, m.body, m.reply_to, m.created_at,
-	m.edited_at, m.deleted_at, m.command_id, m.pinned_at, m.pinned_by, m.mentions, m.mention_all`
+	m.edited_at, m.deleted_at, m.command_id, m.pinned_at, m.pinned_by, m.mentions, m.mention_all, m.attachments::text`
 
 func scanMessage(r scanner) (core.Message, error) {
 	var m core.Message
+	var attachments *string
 	err := r.Scan(&m.ID, &m.ConversationID, &m.Seq, &m.SenderID, &m.ClientMsgID, &m.Body, &m.ReplyTo, &m.CreatedAt,
-		&m.EditedAt, &m.DeletedAt, &m.CommandID, &m.PinnedAt, &m.PinnedBy, &m.Mentions, &m.MentionAll)
+		&m.EditedAt, &m.DeletedAt, &m.CommandID, &m.PinnedAt, &m.PinnedBy, &m.Mentions, &m.MentionAll, &attachments)
+	if err == nil {
+		if m.Attachments, err = attachjson.Decode(attachments); err != nil {
+			return m, fmt.Errorf("message %s: %w", m.ID, err)
+		}
+	}
 	m.CreatedAt, m.EditedAt, m.DeletedAt = m.CreatedAt.UTC(), utcPtr(m.EditedAt), utcPtr(m.DeletedAt)
 	m.PinnedAt = utcPtr(m.PinnedAt)
 	return m, err

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/scalechat/scalechat/adapters/internal/attachjson"
 	"github.com/scalechat/scalechat/core"
 )
 
@@ -42,21 +43,22 @@ type wireReaction struct {
 }
 
 type wireMessage struct {
-	ID             string     `json:"id,omitzero"`
-	ConversationID string     `json:"conversationId,omitzero"`
-	Seq            int64      `json:"seq,omitzero"`
-	SenderID       string     `json:"senderId,omitzero"`
-	ClientMsgID    string     `json:"clientMsgId,omitzero"`
-	Body           string     `json:"body,omitzero"`
-	ReplyTo        string     `json:"replyTo,omitzero"`
-	CreatedAt      time.Time  `json:"createdAt,omitzero"`
-	EditedAt       *time.Time `json:"editedAt,omitzero"`
-	DeletedAt      *time.Time `json:"deletedAt,omitzero"`
-	CommandID      string     `json:"commandId,omitzero"`
-	PinnedAt       *time.Time `json:"pinnedAt,omitzero"`
-	PinnedBy       string     `json:"pinnedBy,omitzero"`
-	Mentions       []string   `json:"mentions,omitzero"`
-	MentionAll     string     `json:"mentionAll,omitzero"`
+	ID             string                  `json:"id,omitzero"`
+	ConversationID string                  `json:"conversationId,omitzero"`
+	Seq            int64                   `json:"seq,omitzero"`
+	SenderID       string                  `json:"senderId,omitzero"`
+	ClientMsgID    string                  `json:"clientMsgId,omitzero"`
+	Body           string                  `json:"body,omitzero"`
+	ReplyTo        string                  `json:"replyTo,omitzero"`
+	CreatedAt      time.Time               `json:"createdAt,omitzero"`
+	EditedAt       *time.Time              `json:"editedAt,omitzero"`
+	DeletedAt      *time.Time              `json:"deletedAt,omitzero"`
+	CommandID      string                  `json:"commandId,omitzero"`
+	PinnedAt       *time.Time              `json:"pinnedAt,omitzero"`
+	PinnedBy       string                  `json:"pinnedBy,omitzero"`
+	Mentions       []string                `json:"mentions,omitzero"`
+	MentionAll     string                  `json:"mentionAll,omitzero"`
+	Attachments    []attachjson.Attachment `json:"attachments,omitzero"`
 }
 
 type wireMember struct {
@@ -244,14 +246,15 @@ func messageToWire(m core.Message) wireMessage {
 	return wireMessage{ID: m.ID, ConversationID: m.ConversationID, Seq: m.Seq, SenderID: m.SenderID,
 		ClientMsgID: m.ClientMsgID, Body: m.Body, ReplyTo: m.ReplyTo, CreatedAt: m.CreatedAt.UTC(),
 		EditedAt: utcPtr(m.EditedAt), DeletedAt: utcPtr(m.DeletedAt), CommandID: m.CommandID,
-		PinnedAt: utcPtr(m.PinnedAt), PinnedBy: m.PinnedBy, Mentions: m.Mentions, MentionAll: m.MentionAll}
+		PinnedAt: utcPtr(m.PinnedAt), PinnedBy: m.PinnedBy, Mentions: m.Mentions, MentionAll: m.MentionAll,
+		Attachments: attachjson.From(m.Attachments)}
 }
 
 func (w wireMessage) core() core.Message {
 	return core.Message{ID: w.ID, ConversationID: w.ConversationID, Seq: w.Seq, SenderID: w.SenderID,
 		ClientMsgID: w.ClientMsgID, Body: w.Body, ReplyTo: w.ReplyTo, CreatedAt: w.CreatedAt,
 		EditedAt: w.EditedAt, DeletedAt: w.DeletedAt, CommandID: w.CommandID, PinnedAt: w.PinnedAt, PinnedBy: w.PinnedBy,
-		Mentions: w.Mentions, MentionAll: w.MentionAll}
+		Mentions: w.Mentions, MentionAll: w.MentionAll, Attachments: attachjson.To(w.Attachments)}
 }
 
 func utcPtr(t *time.Time) *time.Time {

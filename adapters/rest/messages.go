@@ -15,9 +15,10 @@ import (
 
 // SendMessageRequest is a message to send.
 type SendMessageRequest struct {
-	ClientMsgID string `json:"clientMsgId,omitempty" maxLength:"64" pattern:"^[A-Za-z0-9_.:-]+$" example:"web-1718000000000-1" doc:"Idempotency key chosen by the client: a retry with the same key returns the original message. Generated (no idempotency) when absent."`
-	Body        string `json:"body" minLength:"1" maxLength:"4000" doc:"Text, 1 to 4000 characters, not only white space."`
-	ReplyTo     string `json:"replyTo,omitempty" doc:"Id of a message of the same conversation this one replies to."`
+	ClientMsgID   string   `json:"clientMsgId,omitempty" maxLength:"64" pattern:"^[A-Za-z0-9_.:-]+$" example:"web-1718000000000-1" doc:"Idempotency key chosen by the client: a retry with the same key returns the original message. Generated (no idempotency) when absent."`
+	Body          string   `json:"body" minLength:"1" maxLength:"4000" doc:"Text, 1 to 4000 characters, not only white space."`
+	ReplyTo       string   `json:"replyTo,omitempty" doc:"Id of a message of the same conversation this one replies to."`
+	AttachmentIDs []string `json:"attachmentIds,omitempty" maxItems:"10" doc:"Ids of the caller's uploads to this conversation (POST .../attachments) that the message carries; each may belong to one message only."`
 }
 
 // EditMessageRequest is a message's new text.
@@ -116,7 +117,7 @@ func (s *server) listMessages(ctx context.Context, in *listMessagesInput) (*body
 
 func (s *server) sendMessage(ctx context.Context, in *sendMessageInput) (*withStatus[schema.Message], error) {
 	sent, err := s.svc.Send(ctx, caller(ctx).user.ID, chat.SendInput{ConversationID: in.ConversationID,
-		ClientMsgID: in.Body.ClientMsgID, Body: in.Body.Body, ReplyTo: in.Body.ReplyTo})
+		ClientMsgID: in.Body.ClientMsgID, Body: in.Body.Body, ReplyTo: in.Body.ReplyTo, AttachmentIDs: in.Body.AttachmentIDs})
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}

@@ -46,21 +46,33 @@ type Member struct {
 
 // Message is a chat message. A deleted message remains as a tombstone: deletedAt set, body empty.
 type Message struct {
-	ID             string          `json:"id" doc:"Message id (UUIDv7)."`
-	ConversationID string          `json:"conversationId" doc:"Conversation id."`
-	Seq            int64           `json:"seq" doc:"Seq of its message.created event; 0 while a send is only accepted (202)."`
-	SenderID       string          `json:"senderId" doc:"User id of the sender."`
-	ClientMsgID    string          `json:"clientMsgId" doc:"The sender's idempotency key."`
-	Body           string          `json:"body" doc:"Text, 1 to 4000 characters; empty for a deleted message."`
-	ReplyTo        string          `json:"replyTo,omitempty" doc:"Id of the message this one replies to."`
-	CreatedAt      time.Time       `json:"createdAt" doc:"When it was sent (RFC 3339, UTC)."`
-	EditedAt       *time.Time      `json:"editedAt,omitempty" doc:"When it was last edited (RFC 3339, UTC)."`
-	DeletedAt      *time.Time      `json:"deletedAt,omitempty" doc:"When it was deleted (RFC 3339, UTC)."`
-	PinnedAt       *time.Time      `json:"pinnedAt,omitempty" doc:"When it was pinned, while it is pinned (RFC 3339, UTC)."`
-	PinnedBy       string          `json:"pinnedBy,omitempty" doc:"User id of who pinned it, while it is pinned."`
-	Mentions       []string        `json:"mentions,omitempty" doc:"Ids of the users it mentions: each @username of an existing user, and with @here the members online when it was sent."`
-	MentionAll     string          `json:"mentionAll,omitempty" enum:"channel,here" doc:"channel: it mentions every member (@channel); here: it said @here (those then online are in mentions)."`
-	Reactions      []ReactionCount `json:"reactions,omitempty" doc:"Emoji tallies, in order of each emoji's first reaction, as the caller sees them: in history pages and pin lists; absent in events (reaction.added and reaction.removed events change them)."`
+	ID             string              `json:"id" doc:"Message id (UUIDv7)."`
+	ConversationID string              `json:"conversationId" doc:"Conversation id."`
+	Seq            int64               `json:"seq" doc:"Seq of its message.created event; 0 while a send is only accepted (202)."`
+	SenderID       string              `json:"senderId" doc:"User id of the sender."`
+	ClientMsgID    string              `json:"clientMsgId" doc:"The sender's idempotency key."`
+	Body           string              `json:"body" doc:"Text, 1 to 4000 characters; empty for a deleted message."`
+	ReplyTo        string              `json:"replyTo,omitempty" doc:"Id of the message this one replies to."`
+	CreatedAt      time.Time           `json:"createdAt" doc:"When it was sent (RFC 3339, UTC)."`
+	EditedAt       *time.Time          `json:"editedAt,omitempty" doc:"When it was last edited (RFC 3339, UTC)."`
+	DeletedAt      *time.Time          `json:"deletedAt,omitempty" doc:"When it was deleted (RFC 3339, UTC)."`
+	PinnedAt       *time.Time          `json:"pinnedAt,omitempty" doc:"When it was pinned, while it is pinned (RFC 3339, UTC)."`
+	PinnedBy       string              `json:"pinnedBy,omitempty" doc:"User id of who pinned it, while it is pinned."`
+	Mentions       []string            `json:"mentions,omitempty" doc:"Ids of the users it mentions: each @username of an existing user, and with @here the members online when it was sent."`
+	MentionAll     string              `json:"mentionAll,omitempty" enum:"channel,here" doc:"channel: it mentions every member (@channel); here: it said @here (those then online are in mentions)."`
+	Attachments    []MessageAttachment `json:"attachments,omitempty" doc:"The files it carries, in the order sent; download each from /v1/attachments/{id}/content (members only)."`
+	Reactions      []ReactionCount     `json:"reactions,omitempty" doc:"Emoji tallies, in order of each emoji's first reaction, as the caller sees them: in history pages and pin lists; absent in events (reaction.added and reaction.removed events change them)."`
+}
+
+// MessageAttachment is what a message shows of one of its files.
+type MessageAttachment struct {
+	ID          string `json:"id" doc:"Attachment id."`
+	Name        string `json:"name" doc:"Sanitized file name."`
+	ContentType string `json:"contentType" doc:"Type sniffed from the bytes."`
+	Size        int64  `json:"size" doc:"Size in bytes."`
+	Width       int    `json:"width,omitempty" doc:"Image width in pixels."`
+	Height      int    `json:"height,omitempty" doc:"Image height in pixels."`
+	Thumbnail   bool   `json:"thumbnail,omitempty" doc:"A preview exists at /v1/attachments/{id}/thumbnail."`
 }
 
 // ReactionCount is one emoji's tally on a message.
@@ -146,7 +158,17 @@ func MessageOf(m core.Message) Message {
 	return Message{ID: m.ID, ConversationID: m.ConversationID, Seq: m.Seq, SenderID: m.SenderID,
 		ClientMsgID: m.ClientMsgID, Body: m.Body, ReplyTo: m.ReplyTo, CreatedAt: m.CreatedAt.UTC(),
 		EditedAt: utc(m.EditedAt), DeletedAt: utc(m.DeletedAt), PinnedAt: utc(m.PinnedAt), PinnedBy: m.PinnedBy,
-		Mentions: m.Mentions, MentionAll: m.MentionAll, Reactions: ReactionsOf(m.Reactions)}
+		Mentions: m.Mentions, MentionAll: m.MentionAll, Reactions: ReactionsOf(m.Reactions),
+		Attachments: attachmentsOf(m.Attachments)}
+}
+
+func attachmentsOf(as []core.Attachment) []MessageAttachment {
+	var out []MessageAttachment
+	for _, a := range as {
+		out = append(out, MessageAttachment{ID: a.ID, Name: a.Name, ContentType: a.ContentType, Size: a.Size,
+			Width: a.Width, Height: a.Height, Thumbnail: a.Thumbnail})
+	}
+	return out
 }
 
 // ReactionsOf converts tallies to their API shape (nil for none).

@@ -16,10 +16,11 @@ import (
 // Client → server payloads. Field names are the contract's (camelCase); unknown fields are refused.
 
 type sendPayload struct {
-	ConversationID string `json:"conversationId"`
-	ClientMsgID    string `json:"clientMsgId"`
-	Body           string `json:"body"`
-	ReplyTo        string `json:"replyTo,omitempty"`
+	ConversationID string   `json:"conversationId"`
+	ClientMsgID    string   `json:"clientMsgId"`
+	Body           string   `json:"body"`
+	ReplyTo        string   `json:"replyTo,omitempty"`
+	AttachmentIDs  []string `json:"attachmentIds,omitempty"`
 }
 
 type editPayload struct {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/scalechat/scalechat/adapters/internal/attachjson"
 	"github.com/scalechat/scalechat/core"
 )
 
@@ -24,20 +25,21 @@ type reactionData struct {
 }
 
 type messageData struct {
-	ID             string   `json:"id"`
-	ConversationID string   `json:"conversationId"`
-	Seq            int64    `json:"seq"`
-	SenderID       string   `json:"senderId"`
-	ClientMsgID    string   `json:"clientMsgId"`
-	Body           string   `json:"body"`
-	ReplyTo        string   `json:"replyTo,omitempty"`
-	CreatedAt      int64    `json:"createdAt"`
-	EditedAt       *int64   `json:"editedAt,omitempty"`
-	DeletedAt      *int64   `json:"deletedAt,omitempty"`
-	PinnedAt       *int64   `json:"pinnedAt,omitempty"`
-	PinnedBy       string   `json:"pinnedBy,omitempty"`
-	Mentions       []string `json:"mentions,omitempty"`
-	MentionAll     string   `json:"mentionAll,omitempty"`
+	ID             string                  `json:"id"`
+	ConversationID string                  `json:"conversationId"`
+	Seq            int64                   `json:"seq"`
+	SenderID       string                  `json:"senderId"`
+	ClientMsgID    string                  `json:"clientMsgId"`
+	Body           string                  `json:"body"`
+	ReplyTo        string                  `json:"replyTo,omitempty"`
+	CreatedAt      int64                   `json:"createdAt"`
+	EditedAt       *int64                  `json:"editedAt,omitempty"`
+	DeletedAt      *int64                  `json:"deletedAt,omitempty"`
+	PinnedAt       *int64                  `json:"pinnedAt,omitempty"`
+	PinnedBy       string                  `json:"pinnedBy,omitempty"`
+	Mentions       []string                `json:"mentions,omitempty"`
+	MentionAll     string                  `json:"mentionAll,omitempty"`
+	Attachments    []attachjson.Attachment `json:"attachments,omitempty"`
 }
 
 type memberData struct {
@@ -83,7 +85,7 @@ func encodeEventData(e core.Event) (string, error) {
 		d.Message = &messageData{ID: m.ID, ConversationID: m.ConversationID, Seq: m.Seq, SenderID: m.SenderID,
 			ClientMsgID: m.ClientMsgID, Body: m.Body, ReplyTo: m.ReplyTo, CreatedAt: toMS(m.CreatedAt),
 			EditedAt: optMS(m.EditedAt), DeletedAt: optMS(m.DeletedAt), PinnedAt: optMS(m.PinnedAt), PinnedBy: m.PinnedBy,
-			Mentions: m.Mentions, MentionAll: m.MentionAll}
+			Mentions: m.Mentions, MentionAll: m.MentionAll, Attachments: attachjson.From(m.Attachments)}
 	}
 	if r := e.Reaction; r != nil {
 		d.Reaction = &reactionData{MessageID: r.MessageID, UserID: r.UserID, Emoji: r.Emoji}
@@ -118,7 +120,7 @@ func scanEvent(r scanner) (core.Event, error) {
 		e.Message = &core.Message{ID: m.ID, ConversationID: m.ConversationID, Seq: m.Seq, SenderID: m.SenderID,
 			ClientMsgID: m.ClientMsgID, Body: m.Body, ReplyTo: m.ReplyTo, CreatedAt: fromMS(m.CreatedAt),
 			EditedAt: optTime(m.EditedAt), DeletedAt: optTime(m.DeletedAt), PinnedAt: optTime(m.PinnedAt), PinnedBy: m.PinnedBy,
-			Mentions: m.Mentions, MentionAll: m.MentionAll}
+			Mentions: m.Mentions, MentionAll: m.MentionAll, Attachments: attachjson.To(m.Attachments)}
 	}
 	if r := d.Reaction; r != nil {
 		e.Reaction = &core.Reaction{MessageID: r.MessageID, UserID: r.UserID, Emoji: r.Emoji}

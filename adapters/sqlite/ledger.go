@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/scalechat/scalechat/adapters/internal/attachjson"
 	"github.com/scalechat/scalechat/core"
 	"github.com/scalechat/scalechat/ports"
 )
@@ -195,11 +196,16 @@ func (t *ledgerTx) applyState(ctx context.Context, convID string, e core.Event) 
 		if err != nil {
 			return err
 		}
+		attachments, err := attachjson.Encode(m.Attachments)
+		if err != nil {
+			return err
+		}
 		_, err = t.tx.ExecContext(ctx, `INSERT INTO messages (id, conversation_id, seq, sender_id, client_msg_id,
-			body, reply_to, created_at, edited_at, deleted_at, command_id, pinned_at, pinned_by, mentions, mention_all)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			body, reply_to, created_at, edited_at, deleted_at, command_id, pinned_at, pinned_by, mentions, mention_all,
+			attachments) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			m.ID, convID, e.Seq, m.SenderID, m.ClientMsgID, m.Body, m.ReplyTo, toMS(m.CreatedAt),
-			toMSPtr(m.EditedAt), toMSPtr(m.DeletedAt), m.CommandID, toMSPtr(m.PinnedAt), m.PinnedBy, mentions, m.MentionAll)
+			toMSPtr(m.EditedAt), toMSPtr(m.DeletedAt), m.CommandID, toMSPtr(m.PinnedAt), m.PinnedBy, mentions, m.MentionAll,
+			attachments)
 		return translate(err, "message")
 	case core.EventMessageEdited, core.EventMessageDeleted, core.EventMessagePinned, core.EventMessageUnpinned:
 		if e.Message == nil {
@@ -211,10 +217,14 @@ func (t *ledgerTx) applyState(ctx context.Context, convID string, e core.Event) 
 		if err != nil {
 			return err
 		}
+		attachments, err := attachjson.Encode(m.Attachments)
+		if err != nil {
+			return err
+		}
 		if err := t.execOne(ctx, "message", `UPDATE messages SET body = ?, reply_to = ?, edited_at = ?, deleted_at = ?,
-			pinned_at = ?, pinned_by = ?, mentions = ?, mention_all = ? WHERE id = ? AND conversation_id = ?`,
+			pinned_at = ?, pinned_by = ?, mentions = ?, mention_all = ?, attachments = ? WHERE id = ? AND conversation_id = ?`,
 			m.Body, m.ReplyTo, toMSPtr(m.EditedAt), toMSPtr(m.DeletedAt), toMSPtr(m.PinnedAt), m.PinnedBy,
-			mentions, m.MentionAll, m.ID, convID); err != nil {
+			mentions, m.MentionAll, attachments, m.ID, convID); err != nil {
 			return err
 		}
 		if e.Type != core.EventMessageDeleted {

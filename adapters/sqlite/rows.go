@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/scalechat/scalechat/adapters/internal/attachjson"
 	"github.com/scalechat/scalechat/core"
 )
 
@@ -78,7 +79,7 @@ func scanMember(r scanner) (core.Member, error) {
 const (
 	lastMsgCols = `m.id, m.conversation_id, m.seq, m.sender_id, m.client_msg_id, m.body, m.reply_to, m.created_at,
 	m.edited_at, m.deleted_at`
-	msgCols = lastMsgCols + `, m.command_id, m.pinned_at, m.pinned_by, m.mentions, m.mention_all`
+	msgCols = lastMsgCols + `, m.command_id, m.pinned_at, m.pinned_by, m.mentions, m.mention_all, m.attachments`
 )
 
 func scanMessage(r scanner) (core.Message, error) {
@@ -86,8 +87,14 @@ func scanMessage(r scanner) (core.Message, error) {
 	var created int64
 	var edited, deleted, pinned sql.NullInt64
 	var mentions sql.NullString
+	var attachments *string
 	err := r.Scan(&m.ID, &m.ConversationID, &m.Seq, &m.SenderID, &m.ClientMsgID, &m.Body, &m.ReplyTo, &created,
-		&edited, &deleted, &m.CommandID, &pinned, &m.PinnedBy, &mentions, &m.MentionAll)
+		&edited, &deleted, &m.CommandID, &pinned, &m.PinnedBy, &mentions, &m.MentionAll, &attachments)
+	if err == nil {
+		if m.Attachments, err = attachjson.Decode(attachments); err != nil {
+			return m, fmt.Errorf("message %s: %w", m.ID, err)
+		}
+	}
 	m.CreatedAt, m.EditedAt, m.DeletedAt = fromMS(created), fromMSPtr(edited), fromMSPtr(deleted)
 	m.PinnedAt = fromMSPtr(pinned)
 	if err == nil && mentions.Valid {

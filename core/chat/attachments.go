@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/scalechat/scalechat/core"
@@ -108,6 +109,14 @@ func (s *Service) openBlob(ctx context.Context, actor, id string, key func(strin
 	if err != nil {
 		return a, nil, err
 	}
+	if a.MessageID != "" { // the file of a deleted message is gone with it
+		m, err := s.d.History.Message(ctx, a.ConversationID, a.MessageID)
+		if err == nil && m.Deleted() {
+			return a, nil, core.Errorf(core.CodeNotFound, "the message of this attachment was deleted")
+		} else if err != nil && !errors.Is(err, core.ErrNotFound) {
+			return a, nil, err
+		}
+	}
 	thumb := key(id) == core.ThumbKey(id)
 	if thumb && !a.Thumbnail {
 		return a, nil, core.Errorf(core.CodeNotFound, "this attachment has no thumbnail")
@@ -117,6 +126,44 @@ func (s *Service) openBlob(ctx context.Context, actor, id string, key func(strin
 		return a, nil, notFoundAs(err, "attachment content not found")
 	}
 	return a, r, nil
+}
+
+// linkAttachments checks that ids (at most core.MaxAttachmentsPerMessage, no repeats) are actor's uploads to
+// the conversation, not linked to another message, links them to messageID and returns what the message shows
+// of them, in the order given. Linking happens before the send goes on the log, so the sweep cannot take a file
+// while its message is on the way; a retry names the same message id and links again harmlessly.
+func (s *Service) linkAttachments(ctx context.Context, actor, conversationID, messageID string, ids []string) ([]core.Attachment, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	if len(ids) > core.MaxAttachmentsPerMessage {
+		return nil, core.Invalid("attachmentIds", "a message carries at most %d attachments", core.MaxAttachmentsPerMessage)
+	}
+	found := make([]core.Attachment, 0, len(ids))
+	for i, id := range ids {
+		if slices.Contains(ids[:i], id) {
+			return nil, core.Invalid("attachmentIds", "attachment %s is listed twice", id)
+		}
+		a, err := s.d.Attachments.Attachment(ctx, id)
+		if errors.Is(err, core.ErrNotFound) {
+			return nil, core.AttachmentRefused(id)
+		} else if err != nil {
+			return nil, err
+		}
+		found = append(found, a)
+	}
+	if err := core.CheckAttachable(found, messageID, conversationID, actor, ids); err != nil {
+		return nil, err
+	}
+	if err := s.d.Attachments.AttachToMessage(ctx, messageID, conversationID, actor, ids); err != nil {
+		return nil, err
+	}
+	out := make([]core.Attachment, len(found))
+	for i, a := range found {
+		out[i] = core.Attachment{ID: a.ID, Name: a.Name, ContentType: a.ContentType, Size: a.Size, Width: a.Width,
+			Height: a.Height, Thumbnail: a.Thumbnail}
+	}
+	return out, nil
 }
 
 // SweepOrphans deletes unattached uploads created before before, metadata and blobs, and says how many.

@@ -29,7 +29,7 @@ func DecideSends(st core.SendState, cmds []core.SendCommand) ([]core.SendResult,
 			seq++
 			msg := core.Message{ID: cmd.MessageID, ConversationID: st.Conversation.ID, Seq: seq, SenderID: cmd.SenderID,
 				ClientMsgID: cmd.ClientMsgID, Body: cmd.Body, ReplyTo: cmd.ReplyTo, CreatedAt: cmd.At, CommandID: cmd.ID,
-				Mentions: cmd.Mentions, MentionAll: cmd.MentionAll}
+				Mentions: cmd.Mentions, MentionAll: cmd.MentionAll, Attachments: cmd.Attachments}
 			events = append(events, core.Event{ConversationID: msg.ConversationID, Seq: seq,
 				Type: core.EventMessageCreated, At: cmd.At, ActorID: cmd.SenderID, Message: &msg})
 			if created == nil {

@@ -15,6 +15,7 @@ type SendInput struct {
 	ClientMsgID    string
 	Body           string
 	ReplyTo        string
+	AttachmentIDs  []string // the sender's uploads to this conversation (see Service.Upload)
 }
 
 // Sent is the outcome of a send.
@@ -83,9 +84,14 @@ func (s *Service) Submit(ctx context.Context, actor string, in SendInput) (*Pend
 	if err != nil {
 		return nil, err
 	}
+	messageID := core.MessageID(in.ConversationID, actor, in.ClientMsgID)
+	attachments, err := s.linkAttachments(ctx, actor, in.ConversationID, messageID, in.AttachmentIDs)
+	if err != nil {
+		return nil, err
+	}
 	cmd := core.SendCommand{ID: s.d.IDs.NewID(), Origin: s.cfg.Node, ConversationID: in.ConversationID, SenderID: actor,
-		MessageID: core.MessageID(in.ConversationID, actor, in.ClientMsgID), ClientMsgID: in.ClientMsgID, Body: in.Body, ReplyTo: in.ReplyTo,
-		Mentions: mentions, MentionAll: all, At: s.now()}
+		MessageID: messageID, ClientMsgID: in.ClientMsgID, Body: in.Body, ReplyTo: in.ReplyTo,
+		Mentions: mentions, MentionAll: all, Attachments: attachments, At: s.now()}
 	results, done := s.waiters.add(cmd.ID)
 	if err := s.d.Log.Append(ctx, cmd); err != nil {
 		done()
@@ -121,7 +127,7 @@ func (p *Pending) Wait(ctx context.Context) (Sent, error) {
 	if s.cfg.AcceptOnTimeout {
 		return Sent{Accepted: true, Message: core.Message{ID: cmd.MessageID, ConversationID: cmd.ConversationID,
 			SenderID: cmd.SenderID, ClientMsgID: cmd.ClientMsgID, Body: cmd.Body, ReplyTo: cmd.ReplyTo, CreatedAt: cmd.At,
-			Mentions: cmd.Mentions, MentionAll: cmd.MentionAll}}, nil
+			Mentions: cmd.Mentions, MentionAll: cmd.MentionAll, Attachments: cmd.Attachments}}, nil
 	}
 	if ctx.Err() != nil {
 		return Sent{}, core.Wrap(core.CodeUnavailable, ctx.Err(), "request cancelled before the message was stored")
@@ -171,6 +177,7 @@ func (s *Service) Delete(ctx context.Context, actor, conversationID, messageID s
 		now := s.now()
 		msg.Body, msg.DeletedAt = "", &now
 		msg.PinnedAt, msg.PinnedBy = nil, "" // a tombstone is not pinned (its reactions go with it too)
+		msg.Attachments = nil                // nor does it show files (their downloads are refused)
 		return core.EventMessageDeleted, nil
 	})
 }

@@ -601,6 +601,9 @@ type MentionList struct {
 
 // Message defines model for Message.
 type Message struct {
+	// Attachments The files it carries, in the order sent; download each from /v1/attachments/{id}/content (members only).
+	Attachments *[]MessageAttachment `json:"attachments,omitempty"`
+
 	// Body Text, 1 to 4000 characters; empty for a deleted message.
 	Body string `json:"body"`
 
@@ -649,6 +652,30 @@ type Message struct {
 
 // MessageMentionAll channel: it mentions every member (@channel); here: it said @here (those then online are in mentions).
 type MessageMentionAll string
+
+// MessageAttachment defines model for MessageAttachment.
+type MessageAttachment struct {
+	// ContentType Type sniffed from the bytes.
+	ContentType string `json:"contentType"`
+
+	// Height Image height in pixels.
+	Height *int64 `json:"height,omitempty"`
+
+	// Id Attachment id.
+	Id string `json:"id"`
+
+	// Name Sanitized file name.
+	Name string `json:"name"`
+
+	// Size Size in bytes.
+	Size int64 `json:"size"`
+
+	// Thumbnail A preview exists at /v1/attachments/{id}/thumbnail.
+	Thumbnail *bool `json:"thumbnail,omitempty"`
+
+	// Width Image width in pixels.
+	Width *int64 `json:"width,omitempty"`
+}
 
 // MessageList defines model for MessageList.
 type MessageList struct {
@@ -807,6 +834,9 @@ type RegisterRequest struct {
 
 // SendMessageRequest defines model for SendMessageRequest.
 type SendMessageRequest struct {
+	// AttachmentIds Ids of the caller's uploads to this conversation (POST .../attachments) that the message carries; each may belong to one message only.
+	AttachmentIds *[]string `json:"attachmentIds,omitempty"`
+
 	// Body Text, 1 to 4000 characters, not only white space.
 	Body string `json:"body"`
 
