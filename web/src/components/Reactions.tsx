@@ -76,7 +76,7 @@ export function ReactionPicker({ anchor, align, onPick, onClose }: { anchor: Ref
       role="dialog"
       aria-label="Add reaction"
       onKeyDown={onKeyDown}
-      className={`absolute bottom-full z-20 mb-1 grid grid-cols-8 gap-0.5 rounded-xl bg-white p-1.5 shadow-lg ring-1 ring-slate-200 ${align === 'right' ? 'right-0' : 'left-0'}`}
+      className={`absolute bottom-full z-20 mb-1 grid w-max grid-cols-[repeat(8,2rem)] gap-0.5 rounded-xl bg-white p-1.5 shadow-lg ring-1 ring-slate-200 ${align === 'right' ? 'right-0' : 'left-0'}`}
     >
       {PICKER.map((p) => (
         <button
