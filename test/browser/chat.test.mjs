@@ -371,6 +371,16 @@ test('two people chat in the browser, live, across a reload and an offline spell
       await alice.page.keyboard.press('End')
       const focused = await alice.page.evaluate(() => document.activeElement?.getAttribute('aria-label'))
       assert.match(focused ?? '', /^Bob Builder/)
+
+      // Pinning in a group is for its admins and owners: Bob (owner) may, Alice (member) may not.
+      await bob.page.getByRole('log').locator('article', { hasText: 'Tea at four?' }).getByRole('button', { name: 'Pin message' }).waitFor()
+      await alice.page.getByRole('link', { name: /^Tea party/ }).click()
+      const tea = alice.page.getByRole('log').locator('article', { hasText: 'Tea at four?' })
+      await tea.hover()
+      await tea.getByRole('button', { name: 'Add reaction' }).waitFor()
+      assert.equal(await tea.getByRole('button', { name: 'Pin message' }).count(), 0)
+      await alice.page.getByRole('link', { name: /^Bob Builder/ }).click()
+      await alice.page.getByRole('heading', { name: 'Bob Builder' }).waitFor()
     })
 
     await step('screenshots', async () => {

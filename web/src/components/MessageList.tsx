@@ -200,7 +200,7 @@ const MessageItem = memo(function MessageItem({
   const deleted = !!m.deletedAt
   const pinned = isPinned(m)
   const mayPin = canPin(conv)
-  const [picking, setPicking] = useState(false)
+  const [picking, setPicking] = useState<'left' | 'right' | false>(false)
   const pickButton = useRef<HTMLButtonElement>(null)
   const closePicker = useCallback(() => setPicking(false), [])
 
@@ -261,10 +261,15 @@ const MessageItem = memo(function MessageItem({
             ref={pickButton}
             type="button"
             className="btn-ghost p-1.5"
-            onClick={() => setPicking((v) => !v)}
+            onClick={() => {
+              // Open towards the side with room for the picker (about 18rem wide).
+              const r = pickButton.current?.getBoundingClientRect()
+              const room = r ? window.innerWidth - r.left : Infinity
+              setPicking((v) => (v ? false : room > 300 ? 'left' : 'right'))
+            }}
             aria-label="Add reaction"
             aria-haspopup="dialog"
-            aria-expanded={picking}
+            aria-expanded={!!picking}
             title="Add reaction"
           >
             <Icon name="smile" className="h-4 w-4" />
@@ -272,7 +277,7 @@ const MessageItem = memo(function MessageItem({
           {picking && (
             <ReactionPicker
               anchor={pickButton}
-              align={mine ? 'right' : 'left'}
+              align={picking}
               onClose={closePicker}
               onPick={(code) => {
                 setPicking(false)

@@ -157,7 +157,7 @@ function unmarked(m: Message): Message {
 /** The state newerMessage chose, with the tallies the timeline keeps: those it has (kept by events) or, when it
  * has none, the incoming snapshot's. */
 function withMarks(next: Message, cur: Message, incoming: Message): Message {
-  if (next.deletedAt) return next === cur ? unmarked(cur) : unmarked(next)
+  if (next.deletedAt) return unmarked(next)
   const reactions = cur.reactions ?? incoming.reactions
   return next.reactions === reactions ? next : { ...next, reactions }
 }
