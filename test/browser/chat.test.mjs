@@ -1,7 +1,8 @@
 // End-to-end test of the web app: the real scalechat binary (standalone, temp data dir) and Debian's Chromium
 // driven by playwright-core. Two people sign up in separate browser contexts (one on a phone-sized screen), start a
 // direct conversation and chat live; a reload shows the history; one of them goes offline, messages arrive
-// meanwhile, and they appear once the browser is back online (the app reconnects and calls `sync`).
+// meanwhile, and they appear once the browser is back online (the app reconnects and calls `sync`); they react to a
+// message and pin it, each seeing the other's change live.
 //
 // Environment: SCALECHAT_BIN (default ../../bin/scalechat, built by `make build` with the UI embedded),
 // CHROMIUM (default /usr/bin/chromium), SCREENSHOT_OUT (also copy the desktop screenshot there, e.g. for the README).
@@ -277,6 +278,45 @@ test('two people chat in the browser, live, across a reload and an offline spell
       await waitForMessages(alice.page, [...missed, 'Back online!'])
     })
 
+    await step('reactions and pins, live on both sides and after a reload', async () => {
+      const inLog = (page, text) => page.getByRole('log').locator('article', { hasText: text })
+      const chip = (page, text, count, me) => inLog(page, text).locator(`button[data-emoji="👍"][data-count="${count}"][data-me="${me}"]`)
+
+      // Alice reacts to Bob's message through the picker.
+      const hers = inLog(alice.page, 'Back online!')
+      await hers.hover()
+      await hers.getByRole('button', { name: 'Add reaction' }).click()
+      const picker = hers.getByRole('dialog', { name: 'Add reaction' })
+      await picker.getByRole('button', { name: 'React with thumbsup' }).click()
+      await picker.waitFor({ state: 'detached' })
+      await chip(alice.page, 'Back online!', 1, true).waitFor()
+
+      // Bob sees it live, and adds his by clicking the chip: 2, highlighted as his.
+      await chip(bob.page, 'Back online!', 1, false).click()
+      const bobs = chip(bob.page, 'Back online!', 2, true)
+      await bobs.waitFor()
+      assert.equal(await bobs.getAttribute('aria-pressed'), 'true')
+      await chip(alice.page, 'Back online!', 2, true).waitFor()
+
+      // Alice pins it (either person may pin in a direct conversation); Bob sees the marker and it in the Pins panel.
+      await hers.hover()
+      await hers.getByRole('button', { name: 'Pin message' }).click()
+      await hers.locator('[data-pin-marker]').waitFor()
+      await inLog(bob.page, 'Back online!').locator('[data-pin-marker]').waitFor()
+      await bob.page.getByRole('button', { name: 'Pins (1)' }).click()
+      const panel = bob.page.getByRole('complementary', { name: 'Pinned messages' })
+      await panel.getByRole('button', { name: /Back online!/ }).click()
+      // The phone closes the panel and shows the message, highlighted.
+      await panel.waitFor({ state: 'detached' })
+      await bob.page.locator('article[data-highlighted]', { hasText: 'Back online!' }).waitFor()
+
+      // A reload loads the tallies and the pin from history: each counted once.
+      await bob.page.reload()
+      await chip(bob.page, 'Back online!', 2, true).waitFor()
+      await inLog(bob.page, 'Back online!').locator('[data-pin-marker]').waitFor()
+      assert.equal(await inLog(bob.page, 'Back online!').locator('button[data-emoji]').count(), 1)
+    })
+
     await step('channels: create, browse, join, leave', async () => {
       // Bob, on his phone, goes back to the list and creates a channel.
       await bob.page.getByRole('button', { name: 'Back to conversations' }).click()
@@ -331,6 +371,16 @@ test('two people chat in the browser, live, across a reload and an offline spell
       await alice.page.keyboard.press('End')
       const focused = await alice.page.evaluate(() => document.activeElement?.getAttribute('aria-label'))
       assert.match(focused ?? '', /^Bob Builder/)
+
+      // Pinning in a group is for its admins and owners: Bob (owner) may, Alice (member) may not.
+      await bob.page.getByRole('log').locator('article', { hasText: 'Tea at four?' }).getByRole('button', { name: 'Pin message' }).waitFor()
+      await alice.page.getByRole('link', { name: /^Tea party/ }).click()
+      const tea = alice.page.getByRole('log').locator('article', { hasText: 'Tea at four?' })
+      await tea.hover()
+      await tea.getByRole('button', { name: 'Add reaction' }).waitFor()
+      assert.equal(await tea.getByRole('button', { name: 'Pin message' }).count(), 0)
+      await alice.page.getByRole('link', { name: /^Bob Builder/ }).click()
+      await alice.page.getByRole('heading', { name: 'Bob Builder' }).waitFor()
     })
 
     await step('screenshots', async () => {

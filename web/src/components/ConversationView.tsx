@@ -1,8 +1,9 @@
-import { useEffect, useId, useMemo, useRef, useState, type KeyboardEvent } from 'react'
+import { useCallback, useEffect, useId, useMemo, useRef, useState, type KeyboardEvent } from 'react'
 import type { Conversation, Member, Message, User } from '../api/types'
-import { preview } from '../lib/format'
+import { preview, timeOf } from '../lib/format'
 import { friendlyError } from '../lib/problem'
-import { emptyTimeline } from '../state/timeline'
+import { canPin } from '../state/pins'
+import { emptyTimeline, findMessage } from '../state/timeline'
 import { useChat, useStore } from './context'
 import { MessageList } from './MessageList'
 import { Avatar, Icon, Spinner } from './ui'
@@ -10,10 +11,33 @@ import { Avatar, Icon, Spinner } from './ui'
 export function ConversationView({ id, onBack }: { id: string; onBack: () => void }) {
   const conv = useChat((s) => s.conversations[id])
   const listLoaded = useChat((s) => s.listLoaded)
-  const [showMembers, setShowMembers] = useState(false)
+  const store = useStore()
+  const [panel, setPanel] = useState<'members' | 'pins' | null>(null)
   const [replyTo, setReplyTo] = useState<Message | null>(null)
   const [editing, setEditing] = useState<string | null>(null)
+  const [highlight, setHighlight] = useState<{ id: string; n: number }>()
   const composer = useRef<HTMLTextAreaElement>(null)
+
+  // The highlight of a message jumped to fades after a while.
+  useEffect(() => {
+    if (!highlight) return
+    const t = setTimeout(() => setHighlight(undefined), 2500)
+    return () => clearTimeout(t)
+  }, [highlight])
+
+  const jump = useCallback(
+    (messageId: string) => {
+      const t = store.getState().timelines[id]
+      if (!t || !findMessage(t, messageId)) {
+        store.notify('That message is further up: scroll up to load it.')
+        return
+      }
+      // On narrow screens the panel covers the messages.
+      if (!window.matchMedia('(min-width: 1024px)').matches) setPanel(null)
+      setHighlight((h) => ({ id: messageId, n: (h?.n ?? 0) + 1 }))
+    },
+    [store, id],
+  )
 
   if (!conv) {
     return (
@@ -35,9 +59,10 @@ export function ConversationView({ id, onBack }: { id: string; onBack: () => voi
   return (
     <div className="flex min-h-0 flex-1">
       <section aria-label={conv.title} className="flex min-w-0 flex-1 flex-col">
-        <Header conv={conv} onBack={onBack} showMembers={showMembers} onToggleMembers={() => setShowMembers((v) => !v)} />
+        <Header conv={conv} onBack={onBack} panel={panel} onTogglePanel={(p) => setPanel((v) => (v === p ? null : p))} />
         <MessageList
           conv={conv}
+          highlight={highlight}
           editing={editing}
           onEdit={setEditing}
           onReply={(m) => {
@@ -55,7 +80,8 @@ export function ConversationView({ id, onBack }: { id: string; onBack: () => voi
           onEditLast={setEditing}
         />
       </section>
-      {showMembers && <MembersPanel conv={conv} onClose={() => setShowMembers(false)} />}
+      {panel === 'members' && <MembersPanel conv={conv} onClose={() => setPanel(null)} />}
+      {panel === 'pins' && <PinsPanel conv={conv} onClose={() => setPanel(null)} onJump={jump} />}
     </div>
   )
 }
@@ -66,8 +92,19 @@ function useOther(conv: Conversation): string | undefined {
   return conv.kind === 'direct' ? members?.find((m) => m.userId !== me)?.userId : undefined
 }
 
-function Header({ conv, onBack, showMembers, onToggleMembers }: { conv: Conversation; onBack: () => void; showMembers: boolean; onToggleMembers: () => void }) {
+function Header({
+  conv,
+  onBack,
+  panel,
+  onTogglePanel,
+}: {
+  conv: Conversation
+  onBack: () => void
+  panel: 'members' | 'pins' | null
+  onTogglePanel: (p: 'members' | 'pins') => void
+}) {
   const store = useStore()
+  const pinCount = useChat((s) => s.pins[conv.id]?.items.length ?? 0)
   const members = useChat((s) => s.members[conv.id])
   const presence = useChat((s) => s.presence)
   const users = useChat((s) => s.users)
@@ -107,7 +144,16 @@ function Header({ conv, onBack, showMembers, onToggleMembers }: { conv: Conversa
           {subtitle}
         </p>
       </div>
-      <button type="button" className="btn-ghost" aria-expanded={showMembers} onClick={onToggleMembers}>
+      <button type="button" className="btn-ghost" aria-expanded={panel === 'pins'} onClick={() => onTogglePanel('pins')} aria-label={`Pins (${pinCount})`} title="Pinned messages">
+        <Icon name="pin" className="h-4 w-4" />
+        <span className="hidden sm:inline">Pins</span>
+        {pinCount > 0 && (
+          <span aria-hidden="true" className="rounded-full bg-amber-100 px-1.5 text-[11px] font-semibold text-amber-800">
+            {pinCount}
+          </span>
+        )}
+      </button>
+      <button type="button" className="btn-ghost" aria-expanded={panel === 'members'} onClick={() => onTogglePanel('members')}>
         <Icon name="users" className="h-4 w-4" />
         <span className="hidden sm:inline">Members</span>
         <span className="sr-only sm:hidden">Members</span>
@@ -183,6 +229,91 @@ function MembersPanel({ conv, onClose }: { conv: Conversation; onClose: () => vo
               </button>
             )}
           </div>
+        )}
+      </div>
+    </aside>
+  )
+}
+
+function PinsPanel({ conv, onClose, onJump }: { conv: Conversation; onClose: () => void; onJump: (messageId: string) => void }) {
+  const store = useStore()
+  const me = useChat((s) => s.me.id)
+  const pins = useChat((s) => s.pins[conv.id])
+  const users = useChat((s) => s.users)
+  const mayPin = canPin(conv)
+  const ref = useRef<HTMLElement>(null)
+  useEffect(() => {
+    ref.current?.querySelector<HTMLElement>('h3')?.focus()
+  }, [])
+  useEffect(() => {
+    if (pins?.items.length) store.ensureUsers(pins.items.map((m) => m.senderId))
+  }, [pins, store])
+
+  return (
+    <aside
+      ref={ref}
+      aria-label="Pinned messages"
+      onKeyDown={(e) => e.key === 'Escape' && onClose()}
+      className="fixed inset-y-0 right-0 z-40 flex w-full max-w-sm flex-col bg-white shadow-2xl ring-1 ring-slate-200 lg:static lg:z-auto lg:w-72 lg:shadow-none lg:ring-0 lg:border-l lg:border-slate-200"
+    >
+      <div className="flex items-center justify-between border-b border-slate-200 px-4 py-3">
+        <h3 tabIndex={-1} className="text-sm font-semibold outline-none">
+          Pinned messages{pins?.loaded ? ` (${pins.items.length})` : ''}
+        </h3>
+        <button type="button" className="btn-ghost -mr-2" onClick={onClose} aria-label="Close pinned messages">
+          <Icon name="x" className="h-4 w-4" />
+        </button>
+      </div>
+      <div className="min-h-0 flex-1 overflow-y-auto p-2">
+        {!pins || (!pins.loaded && !pins.error) ? (
+          <div className="p-2">
+            <Spinner />
+          </div>
+        ) : pins.error ? (
+          <div className="p-2 text-sm text-rose-600" role="alert">
+            {pins.error}{' '}
+            <button type="button" className="font-semibold underline" onClick={() => void store.loadPins(conv.id)}>
+              Try again
+            </button>
+          </div>
+        ) : pins.items.length === 0 ? (
+          <p className="p-2 text-sm text-slate-500">No pinned messages yet.{mayPin ? ' Pin one from its actions to keep it here.' : ''}</p>
+        ) : (
+          <ul className="space-y-1">
+            {pins.items.map((m) => {
+              const name = m.senderId === me ? 'You' : (users[m.senderId]?.displayName ?? '…')
+              return (
+                <li key={m.id} data-pin-id={m.id} className="group/pin relative rounded-lg hover:bg-slate-50">
+                  <button type="button" className="w-full rounded-lg px-2 py-1.5 text-left focus-visible:outline-2 focus-visible:outline-indigo-600" onClick={() => onJump(m.id)}>
+                    <span className="flex items-baseline gap-2 text-xs">
+                      <span className="font-semibold text-slate-700">{name}</span>
+                      <time dateTime={m.createdAt} className="text-slate-400">
+                        {timeOf(m.createdAt)}
+                      </time>
+                    </span>
+                    <span className="mt-0.5 block text-sm break-words text-slate-800" data-pin-body>
+                      {preview(m.body, 160)}
+                    </span>
+                    {m.reactions && m.reactions.length > 0 && (
+                      <span className="mt-0.5 block text-xs text-slate-500">{m.reactions.map((r) => `${r.emoji} ${r.count}`).join('  ')}</span>
+                    )}
+                    <span className="sr-only">, go to message</span>
+                  </button>
+                  {mayPin && (
+                    <button
+                      type="button"
+                      className="btn-ghost absolute top-1 right-1 p-1 opacity-0 group-hover/pin:opacity-100 focus-visible:opacity-100 [@media(hover:none)]:opacity-100"
+                      onClick={() => void store.setPinned(conv.id, m.id, false)}
+                      aria-label={`Unpin message from ${name}`}
+                      title="Unpin"
+                    >
+                      <Icon name="x" className="h-3.5 w-3.5" />
+                    </button>
+                  )}
+                </li>
+              )
+            })}
+          </ul>
         )}
       </div>
     </aside>

@@ -1,26 +1,31 @@
-import { memo, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react'
+import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react'
 import type { Conversation, Member, Message, User } from '../api/types'
 import { preview, timeOf } from '../lib/format'
 import { readersOf } from '../state/conversations'
-import { emptyTimeline, type PendingMessage } from '../state/timeline'
+import { canPin } from '../state/pins'
+import { emptyTimeline, isPinned, type PendingMessage } from '../state/timeline'
 import { useChat, useStore } from './context'
+import { ReactionPicker, ReactionsBar } from './Reactions'
 import { Avatar, Icon, Spinner } from './ui'
 
 type Row = { kind: 'message'; m: Message } | { kind: 'pending'; p: PendingMessage }
 
 const GROUP_MS = 5 * 60 * 1000
 
-/** The message pane (role=log): history, live messages and pending sends; loads older pages when scrolled up. */
+/** The message pane (role=log): history, live messages and pending sends; loads older pages when scrolled up.
+ * highlight: a message to scroll to and mark (from the pins panel); n changes on every jump. */
 export function MessageList({
   conv,
   editing,
   onEdit,
   onReply,
+  highlight,
 }: {
   conv: Conversation
   editing: string | null
   onEdit: (id: string | null) => void
   onReply: (m: Message) => void
+  highlight?: { id: string; n: number }
 }) {
   const store = useStore()
   const me = useChat((s) => s.me.id)
@@ -60,6 +65,15 @@ export function MessageList({
       void store.loadOlder(conv.id)
     }
   }, [timeline.loaded, timeline.hasOlder, loadingOlder, first, store, conv.id])
+
+  // Jump to the highlighted message: bring it into view and give it focus (keyboard users land on it).
+  useEffect(() => {
+    if (!highlight) return
+    const el = ref.current?.querySelector<HTMLElement>(`[data-message-id="${CSS.escape(highlight.id)}"]`)
+    if (!el) return
+    el.scrollIntoView({ block: 'center' })
+    el.focus({ preventScroll: true })
+  }, [highlight])
 
   function onScroll() {
     const el = ref.current
@@ -132,6 +146,7 @@ export function MessageList({
             replyTarget={m.replyTo ? timeline.messages.find((x) => x.id === m.replyTo) : undefined}
             replyName={m.replyTo ? nameOf(timeline.messages.find((x) => x.id === m.replyTo)?.senderId) : undefined}
             seen={m.id === seenId ? (conv.kind === 'direct' ? 'Seen' : `Seen by ${seenBy.length}`) : undefined}
+            highlighted={highlight?.id === m.id}
           />
         )
       })}
@@ -165,6 +180,7 @@ const MessageItem = memo(function MessageItem({
   replyTarget,
   replyName,
   seen,
+  highlighted,
 }: {
   conv: Conversation
   m: Message
@@ -177,18 +193,29 @@ const MessageItem = memo(function MessageItem({
   replyTarget?: Message
   replyName?: string
   seen?: string
+  highlighted: boolean
 }) {
   const store = useStore()
   const name = mine ? 'You' : (sender?.displayName ?? '…')
   const deleted = !!m.deletedAt
+  const pinned = isPinned(m)
+  const mayPin = canPin(conv)
+  const [picking, setPicking] = useState<'left' | 'right' | false>(false)
+  const pickButton = useRef<HTMLButtonElement>(null)
+  const closePicker = useCallback(() => setPicking(false), [])
 
   return (
     <article
       data-seq={m.seq}
       data-message-id={m.id}
       data-status="sent"
-      aria-label={`${name}, ${timeOf(m.createdAt)}`}
-      className={`group flex gap-2 ${mine ? 'flex-row-reverse' : ''} ${continued ? 'mt-0.5' : 'mt-3'}`}
+      data-pinned={pinned || undefined}
+      data-highlighted={highlighted || undefined}
+      tabIndex={-1}
+      aria-label={`${name}, ${timeOf(m.createdAt)}${pinned ? ', pinned' : ''}`}
+      className={`group flex gap-2 rounded-xl outline-none transition-colors ${mine ? 'flex-row-reverse' : ''} ${continued ? 'mt-0.5' : 'mt-3'} ${
+        highlighted ? 'bg-amber-50 ring-2 ring-amber-400' : ''
+      }`}
     >
       {conv.kind !== 'direct' && <div className="w-8 shrink-0">{!continued && !mine && <Avatar id={m.senderId} name={sender?.displayName ?? '?'} size="sm" />}</div>}
       <div className={`flex max-w-[85%] min-w-0 flex-col sm:max-w-[70%] ${mine ? 'items-end' : 'items-start'}`}>
@@ -199,6 +226,12 @@ const MessageItem = memo(function MessageItem({
               {timeOf(m.createdAt)}
             </time>
           </div>
+        )}
+        {pinned && (
+          <span className="mb-0.5 inline-flex items-center gap-1 px-1 text-[11px] font-medium text-amber-700" data-pin-marker title={pinnedTitle(m.pinnedAt)}>
+            <Icon name="pin" className="h-3 w-3" />
+            Pinned
+          </span>
         )}
         {editing ? (
           <EditBox m={m} conversationId={conv.id} onDone={() => onEdit(null)} />
@@ -213,6 +246,7 @@ const MessageItem = memo(function MessageItem({
             {m.editedAt && !deleted && <span className={`ml-1.5 text-[11px] ${mine ? 'text-indigo-200' : 'text-slate-400'}`}>(edited)</span>}
           </div>
         )}
+        {!deleted && m.reactions && <ReactionsBar conversationId={conv.id} messageId={m.id} reactions={m.reactions} mine={mine} />}
         {seen && (
           <span className="mt-0.5 px-1 text-[11px] text-slate-400" data-read-marker>
             {seen}
@@ -220,10 +254,52 @@ const MessageItem = memo(function MessageItem({
         )}
       </div>
       {!deleted && !editing && (
-        <div className="flex shrink-0 items-center gap-0.5 self-center opacity-0 transition-opacity group-focus-within:opacity-100 group-hover:opacity-100 [@media(hover:none)]:opacity-100">
+        <div
+          className={`relative flex shrink-0 items-center gap-0.5 self-center transition-opacity group-focus-within:opacity-100 group-hover:opacity-100 [@media(hover:none)]:opacity-100 ${picking ? 'opacity-100' : 'opacity-0'}`}
+        >
+          <button
+            ref={pickButton}
+            type="button"
+            className="btn-ghost p-1.5"
+            onClick={() => {
+              // Open towards the side with room for the picker (about 18rem wide).
+              const r = pickButton.current?.getBoundingClientRect()
+              const room = r ? window.innerWidth - r.left : Infinity
+              setPicking((v) => (v ? false : room > 300 ? 'left' : 'right'))
+            }}
+            aria-label="Add reaction"
+            aria-haspopup="dialog"
+            aria-expanded={!!picking}
+            title="Add reaction"
+          >
+            <Icon name="smile" className="h-4 w-4" />
+          </button>
+          {picking && (
+            <ReactionPicker
+              anchor={pickButton}
+              align={picking}
+              onClose={closePicker}
+              onPick={(code) => {
+                setPicking(false)
+                pickButton.current?.focus()
+                void store.toggleReaction(conv.id, m.id, `:${code}:`)
+              }}
+            />
+          )}
           <button type="button" className="btn-ghost p-1.5" onClick={() => onReply(m)} aria-label={`Reply to ${name === 'You' ? 'your message' : name}`} title="Reply">
             <Icon name="reply" className="h-4 w-4" />
           </button>
+          {mayPin && (
+            <button
+              type="button"
+              className={`btn-ghost p-1.5 ${pinned ? 'text-amber-600' : ''}`}
+              onClick={() => void store.setPinned(conv.id, m.id, !pinned)}
+              aria-label={pinned ? 'Unpin message' : 'Pin message'}
+              title={pinned ? 'Unpin' : 'Pin'}
+            >
+              <Icon name="pin" className="h-4 w-4" />
+            </button>
+          )}
           {mine && (
             <>
               <button type="button" className="btn-ghost p-1.5" onClick={() => onEdit(m.id)} aria-label="Edit message" title="Edit">
@@ -239,6 +315,10 @@ const MessageItem = memo(function MessageItem({
     </article>
   )
 })
+
+function pinnedTitle(at?: string): string {
+  return at ? `Pinned ${new Date(at).toLocaleString()}` : 'Pinned'
+}
 
 function EditBox({ m, conversationId, onDone }: { m: Message; conversationId: string; onDone: () => void }) {
   const store = useStore()

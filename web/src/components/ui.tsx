@@ -94,7 +94,7 @@ export function Spinner({ label = 'Loading…' }: { label?: string }) {
   )
 }
 
-export function Icon({ name, className = 'h-5 w-5' }: { name: 'plus' | 'hash' | 'back' | 'users' | 'send' | 'logout' | 'reply' | 'edit' | 'trash' | 'x'; className?: string }) {
+export function Icon({ name, className = 'h-5 w-5' }: { name: 'plus' | 'hash' | 'back' | 'users' | 'send' | 'logout' | 'reply' | 'edit' | 'trash' | 'x' | 'pin' | 'smile'; className?: string }) {
   const paths: Record<string, ReactNode> = {
     plus: <path d="M10 4v12M4 10h12" />,
     hash: <path d="M7.5 3.5l-2 13M14.5 3.5l-2 13M3.5 7.5h13M3 12.5h13" />,
@@ -111,6 +111,13 @@ export function Icon({ name, className = 'h-5 w-5' }: { name: 'plus' | 'hash' | 
     edit: <path d="M12.5 4.5l3 3-8.5 8.5H4v-3zM11 6l3 3" />,
     trash: <path d="M4.5 6h11M8 6V4h4v2M6 6l.7 10h6.6L14 6" />,
     x: <path d="M5 5l10 10M15 5L5 15" />,
+    pin: <path d="M7.5 3.5h5M8.5 3.5v4.5L6 11h8l-2.5-3V3.5M10 11v5.5" />,
+    smile: (
+      <>
+        <circle cx="10" cy="10" r="6.5" />
+        <path d="M7.3 11.8c.7.9 1.6 1.4 2.7 1.4s2-.5 2.7-1.4M7.8 8.2h.01M12.2 8.2h.01" />
+      </>
+    ),
   }
   return (
     <svg viewBox="0 0 20 20" className={className} fill="none" stroke="currentColor" strokeWidth="1.7" strokeLinecap="round" strokeLinejoin="round" aria-hidden="true">

@@ -6,6 +6,7 @@ import type { Api } from '../api/client'
 import type { Conversation, Member, Presence, User } from '../api/types'
 import { ApiError } from '../lib/problem'
 import type { ClientToServer, ServerToClient } from '../realtime/types'
+import type { PinList } from './pins'
 import type * as seq from './sequencer'
 import * as tl from './timeline'
 
@@ -28,6 +29,8 @@ export interface ChatState {
   listError?: string
   conversations: Record<string, Conversation>
   timelines: Record<string, tl.Timeline>
+  /** Pinned messages per conversation opened (loaded when it opens, then kept by events). */
+  pins: Record<string, PinList>
   /** Members per conversation, once loaded. */
   members: Record<string, Member[]>
   users: Record<string, User>
@@ -55,7 +58,16 @@ export interface StoreOptions {
 }
 
 /** The socket requests answered with an ack. */
-type Request = 'message:send' | 'message:edit' | 'message:delete' | 'conversation:read' | 'sync'
+type Request =
+  | 'message:send'
+  | 'message:edit'
+  | 'message:delete'
+  | 'message:react'
+  | 'message:unreact'
+  | 'message:pin'
+  | 'message:unpin'
+  | 'conversation:read'
+  | 'sync'
 
 export class StoreCore {
   private current: ChatState
@@ -82,6 +94,7 @@ export class StoreCore {
       listLoaded: false,
       conversations: {},
       timelines: {},
+      pins: {},
       members: {},
       users: { [opts.me.id]: opts.me },
       presence: {},

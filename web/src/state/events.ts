@@ -7,6 +7,7 @@ import { applyEventToConversation, applyMemberEvent } from './conversations'
 import type { StoreCore } from './core'
 import type { ConversationList } from './list'
 import type { People } from './people'
+import { applyPinEvent } from './pins'
 import type { Reads } from './reads'
 import * as seq from './sequencer'
 import * as tl from './timeline'
@@ -64,6 +65,7 @@ export class EventStream {
     const conversations = { ...s.conversations }
     const timelines = { ...s.timelines }
     const members = { ...s.members }
+    const pins = { ...s.pins }
     let typing = s.typing
     const senders: string[] = []
     let readActive = false
@@ -73,6 +75,10 @@ export class EventStream {
       const conv = conversations[id]
       if (conv) conversations[id] = applyEventToConversation(conv, ev, { me, viewing })
       if (timelines[id]) timelines[id] = tl.applyEvent(timelines[id], ev, me)
+      if (pins[id]) {
+        const known = ev.data.message && timelines[id] ? tl.findMessage(timelines[id], ev.data.message.id) : undefined
+        pins[id] = applyPinEvent(pins[id], ev, me, known)
+      }
       if (members[id] && ev.data.member) members[id] = applyMemberEvent(members[id], ev)
       if (ev.data.member) senders.push(ev.data.member.userId)
       const m = ev.data.message
@@ -87,13 +93,14 @@ export class EventStream {
       if (ev.type === 'member.left' && ev.data.member?.userId === me) {
         delete timelines[id]
         delete members[id]
+        delete pins[id]
         this.list.forget(id, conversations)
       }
       if (ev.type === 'member.joined' && ev.data.member && ev.data.member.userId !== me) {
         if (conv?.kind !== 'channel') void this.people.loadPresence([ev.data.member.userId])
       }
     }
-    core.set({ conversations, timelines, members, typing })
+    core.set({ conversations, timelines, members, pins, typing })
     this.people.ensureUsers(senders)
     if (readActive && core.state.activeId) this.reads.scheduleRead(core.state.activeId)
   }

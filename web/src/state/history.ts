@@ -5,6 +5,7 @@ import { ApiError, friendlyError } from '../lib/problem'
 import type { StoreCore } from './core'
 import type { ConversationList } from './list'
 import type { People } from './people'
+import type { Pins } from './pins'
 import type { Reads } from './reads'
 import * as tl from './timeline'
 
@@ -16,15 +17,17 @@ export class History {
   private readonly list: ConversationList
   private readonly people: People
   private readonly reads: Reads
+  private readonly pins: Pins
 
-  constructor(core: StoreCore, list: ConversationList, people: People, reads: Reads) {
+  constructor(core: StoreCore, list: ConversationList, people: People, reads: Reads, pins: Pins) {
     this.core = core
+    this.pins = pins
     this.list = list
     this.people = people
     this.reads = reads
   }
 
-  /** Opens a conversation: loads its latest page, its members, and marks it read. */
+  /** Opens a conversation: loads its latest page, its members and pins, and marks it read. */
   open(id: string | undefined) {
     const core = this.core
     if (core.state.activeId === id) return
@@ -33,6 +36,7 @@ export class History {
     if (!core.state.conversations[id] && core.state.listLoaded) void this.list.fetch(id)
     if (!core.state.timelines[id]?.loaded) void this.loadLatest(id)
     this.people.loadMembers(id)
+    if (!core.state.pins[id]?.loaded) void this.pins.load(id)
     void this.reads.markRead(id)
   }
 

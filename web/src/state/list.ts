@@ -174,8 +174,10 @@ export class ConversationList {
     await call(this.core.api.POST('/v1/conversations/{conversationId}/leave', { params: { path: { conversationId: id } } }))
     const conversations = { ...this.core.state.conversations }
     const timelines = { ...this.core.state.timelines }
+    const pins = { ...this.core.state.pins }
     delete timelines[id]
+    delete pins[id]
     this.forget(id, conversations)
-    this.core.set({ conversations, timelines })
+    this.core.set({ conversations, timelines, pins })
   }
 }

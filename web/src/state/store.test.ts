@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createApi } from '../api/client'
 import type { ChatEvent, Conversation, Message, User } from '../api/types'
-import { BOB, CONV, ME, conversation, created, edited, member, memberEvent, msg } from '../test/fixtures'
+import { BOB, CONV, ME, conversation, created, deleted, edited, member, memberEvent, msg, pinEvent, reaction } from '../test/fixtures'
 import { ChatStore, type ChatSocket } from './store'
 
 type Handler = (...args: unknown[]) => void
@@ -59,7 +59,7 @@ const me: User = { id: ME, username: 'me', displayName: 'Me', createdAt: '2025-0
 const bob: User = { id: BOB, username: 'bob', displayName: 'Bob', createdAt: '2025-01-01T00:00:00Z' }
 
 /** A REST server with one direct conversation whose history is `history`. */
-function fakeServer(opts: { conv?: Conversation; history?: Message[]; extra?: Record<string, Conversation> } = {}) {
+function fakeServer(opts: { conv?: Conversation; history?: Message[]; pins?: () => Message[]; extra?: Record<string, Conversation> } = {}) {
   const conv = opts.conv ?? conversation({ lastSeq: 2, readSeq: 2 })
   const history = opts.history ?? [msg(1), msg(2)]
   const calls: string[] = []
@@ -71,6 +71,7 @@ function fakeServer(opts: { conv?: Conversation; history?: Message[]; extra?: Re
     const p = url.pathname
     if (p === '/v1/conversations' && req.method === 'GET') return json({ items: [conv] })
     if (p === `/v1/conversations/${CONV}/messages`) return json({ items: history })
+    if (p === `/v1/conversations/${CONV}/pins`) return json({ items: opts.pins?.() ?? [] })
     if (p === `/v1/conversations/${CONV}/members`) return json({ items: [member(ME), member(BOB)] })
     if (p.startsWith('/v1/conversations/') && p.split('/').length === 4) {
       const id = p.split('/')[3]
@@ -259,6 +260,88 @@ describe('ChatStore', () => {
       socket.respond = (event) => (event === 'message:send' ? new Error('operation has timed out') : { ok: true })
       store.send(CONV, 'lost')
       await vi.waitFor(() => expect(store.getState().timelines[CONV].pending[0]?.status).toBe('failed'))
+    })
+  })
+
+  describe('reactions and pins', () => {
+    const tallies = (store: ChatStore, id: string) => store.getState().timelines[CONV].messages.find((m) => m.id === id)?.reactions
+    const pinIds = (store: ChatStore) => store.getState().pins[CONV]?.items.map((m) => m.id)
+
+    it('counts each reaction event once across live delivery, replays and a sync that overlaps it', async () => {
+      const server = fakeServer({ history: [msg(1, { reactions: [{ emoji: '👍', count: 1, me: false }] }), msg(2)] })
+      const { store, socket } = await setup(server)
+      await openConversation(store)
+      socket.fire('event', reaction(3, 'reaction.added', 'm-1', 'u-carol', '👍'))
+      socket.fire('event', reaction(3, 'reaction.added', 'm-1', 'u-carol', '👍')) // delivered twice
+      expect(tallies(store, 'm-1')).toEqual([{ emoji: '👍', count: 2, me: false }])
+      // Reconnect: sync answers from the position before the live event (3 again), and 4 (mine, from another device).
+      socket.respond = (event) =>
+        event === 'sync'
+          ? { ok: true, events: [reaction(3, 'reaction.added', 'm-1', 'u-carol', '👍'), reaction(4, 'reaction.added', 'm-1', ME, '👍')], truncated: [] }
+          : { ok: true }
+      socket.disconnect()
+      socket.connect()
+      await vi.waitFor(() => expect(store.getState().conversations[CONV].lastSeq).toBe(4))
+      socket.fire('event', reaction(4, 'reaction.added', 'm-1', ME, '👍')) // the live copy, late
+      expect(tallies(store, 'm-1')).toEqual([{ emoji: '👍', count: 3, me: true }])
+      socket.fire('event', reaction(5, 'reaction.removed', 'm-1', 'u-carol', '👍'))
+      expect(tallies(store, 'm-1')).toEqual([{ emoji: '👍', count: 2, me: true }])
+    })
+
+    it('shows a toggled reaction at once, counts its event once, and takes back a refused one with the reason', async () => {
+      const { store, socket } = await setup()
+      await openConversation(store)
+      socket.respond = (event) => (event === 'message:react' ? { ok: true, reactions: [{ emoji: '🎉', count: 1, me: true }] } : { ok: true })
+      const done = store.toggleReaction(CONV, 'm-2', ':tada:')
+      expect(tallies(store, 'm-2')).toEqual([{ emoji: '🎉', count: 1, me: true }]) // before the ack
+      expect(await done).toBe(true)
+      expect(socket.requests.at(-1)).toEqual({ event: 'message:react', payload: { conversationId: CONV, messageId: 'm-2', emoji: ':tada:' } })
+      socket.fire('event', reaction(3, 'reaction.added', 'm-2', ME, '🎉'))
+      expect(tallies(store, 'm-2')).toEqual([{ emoji: '🎉', count: 1, me: true }])
+
+      // Clicking the chip again takes it back.
+      socket.respond = () => ({ ok: true, reactions: [] })
+      expect(await store.toggleReaction(CONV, 'm-2', '🎉')).toBe(true)
+      expect(socket.requests.at(-1)?.event).toBe('message:unreact')
+      socket.fire('event', reaction(4, 'reaction.removed', 'm-2', ME, '🎉'))
+      expect(tallies(store, 'm-2')).toEqual([])
+
+      socket.respond = () => ({ ok: false, error: { code: 'conflict', message: 'at most 10 reactions of yours per message' } })
+      expect(await store.toggleReaction(CONV, 'm-2', '🔥')).toBe(false)
+      expect(tallies(store, 'm-2')).toEqual([])
+      expect(store.getState().notice?.text).toBe('At most 10 reactions of yours per message.')
+    })
+
+    it('loads the pins when a conversation opens and keeps them by events; a deleted message leaves them', async () => {
+      const server = fakeServer({ history: [msg(1, { pinnedAt: '2025-01-01T09:30:00Z', pinnedBy: BOB }), msg(2)], pins: () => [msg(1, { pinnedAt: '2025-01-01T09:30:00Z', pinnedBy: BOB })] })
+      const { store, socket } = await setup(server)
+      await openConversation(store)
+      await vi.waitFor(() => expect(store.getState().pins[CONV]?.loaded).toBe(true))
+      expect(server.calls).toContain(`GET /v1/conversations/${CONV}/pins`)
+      expect(pinIds(store)).toEqual(['m-1'])
+
+      // Pinning goes to the server; the list changes when the event comes.
+      expect(await store.setPinned(CONV, 'm-2', true)).toBe(true)
+      expect(socket.requests.at(-1)).toEqual({ event: 'message:pin', payload: { conversationId: CONV, messageId: 'm-2' } })
+      expect(pinIds(store)).toEqual(['m-1'])
+      socket.fire('event', pinEvent(3, 'message.pinned', msg(2)))
+      expect(pinIds(store)).toEqual(['m-2', 'm-1'])
+      expect(store.getState().timelines[CONV].messages[1].pinnedBy).toBe(ME)
+
+      socket.fire('event', deleted(4, msg(1)))
+      expect(pinIds(store)).toEqual(['m-2'])
+      expect(store.getState().timelines[CONV].messages[0].pinnedAt).toBeUndefined()
+      socket.fire('event', pinEvent(5, 'message.unpinned', msg(2)))
+      expect(pinIds(store)).toEqual([])
+      expect(store.getState().timelines[CONV].messages[1].pinnedAt).toBeUndefined()
+    })
+
+    it('shows a refused pin as a notice', async () => {
+      const { store, socket } = await setup()
+      await openConversation(store)
+      socket.respond = () => ({ ok: false, error: { code: 'permission_denied', message: 'only admins and owners may pin' } })
+      expect(await store.setPinned(CONV, 'm-1', true)).toBe(false)
+      expect(store.getState().notice?.text).toBe('Only admins and owners may pin.')
     })
   })
 })

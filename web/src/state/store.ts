@@ -8,6 +8,8 @@
 //   events.ts      applying events once and in seq order (sequencer.ts), and `sync` to fill holes
 //   history.ts     opening a conversation, its latest and older pages (timeline.ts)
 //   messages.ts    the user's sends (optimistic), retries, edits and deletes
+//   reacting.ts    the user's reactions (optimistic toggles); tallies are kept by timeline.ts from events
+//   pins.ts        the open conversation's pinned messages, pinning and unpinning
 //   reads.ts       read positions sent and read receipts received
 //   people.ts      users, members and presence
 //   typing.ts      typing notices, received and sent
@@ -20,6 +22,8 @@ import { History } from './history'
 import { ConversationList } from './list'
 import { Messages } from './messages'
 import { People } from './people'
+import { Pins } from './pins'
+import { Reacting } from './reacting'
 import { Reads } from './reads'
 import { Typing } from './typing'
 
@@ -34,6 +38,8 @@ export class ChatStore {
   private readonly events: EventStream
   private readonly history: History
   private readonly messages: Messages
+  private readonly reacting: Reacting
+  private readonly pins: Pins
   private readonly connection: SocketConnection
 
   constructor(opts: StoreOptions) {
@@ -45,8 +51,10 @@ export class ChatStore {
     // The list and the event stream need each other: events of an unknown conversation wait for its summary.
     this.list = new ConversationList(core, this.people, this.reads, (events) => this.events.ingest(events))
     this.events = new EventStream(core, this.list, this.people, this.reads)
-    this.history = new History(core, this.list, this.people, this.reads)
+    this.pins = new Pins(core)
+    this.history = new History(core, this.list, this.people, this.reads, this.pins)
     this.messages = new Messages(core, this.typing)
+    this.reacting = new Reacting(core)
     this.connection = new SocketConnection(core, {
       events: this.events,
       list: this.list,
@@ -168,6 +176,28 @@ export class ChatStore {
 
   remove(conversationId: string, messageId: string): Promise<void> {
     return this.messages.remove(conversationId, messageId)
+  }
+
+  // ---- reactions and pins ----
+
+  /** Adds the user's reaction (an emoji or a :shortcode:) to a message, or takes it back if they made it. */
+  toggleReaction(conversationId: string, messageId: string, emoji: string): Promise<boolean> {
+    return this.reacting.toggle(conversationId, messageId, emoji)
+  }
+
+  /** Adds (add=true) or takes back the user's reaction. */
+  setReaction(conversationId: string, messageId: string, emoji: string, add: boolean): Promise<boolean> {
+    return this.reacting.set(conversationId, messageId, emoji, add)
+  }
+
+  /** Pins or unpins a message (the change shows when its event arrives). */
+  setPinned(conversationId: string, messageId: string, pinned: boolean): Promise<boolean> {
+    return this.pins.setPinned(conversationId, messageId, pinned)
+  }
+
+  /** Loads the conversation's pinned messages again (after an error). */
+  loadPins(id: string): Promise<void> {
+    return this.pins.load(id)
   }
 
   // ---- directory, creating, joining, leaving ----

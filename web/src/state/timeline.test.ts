@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { BOB, ME, created, deleted, edited, msg } from '../test/fixtures'
+import { BOB, ME, created, deleted, edited, msg, pinEvent, reaction } from '../test/fixtures'
 import {
   addPage,
   addPending,
@@ -7,12 +7,14 @@ import {
   confirmSend,
   countUnread,
   emptyTimeline,
+  isPinned,
   latestSeq,
   mergeMessages,
   newerMessage,
   oldestSeq,
   removePending,
   setPendingStatus,
+  toggleMine,
   type PendingMessage,
 } from './timeline'
 
@@ -132,5 +134,93 @@ describe('timeline', () => {
     const t = mergeMessages(emptyTimeline, [msg(1), msg(2, { senderId: ME }), msg(3), msg(4, { deletedAt: '2025-01-01T10:00:00Z' }), msg(5)])
     expect(countUnread(t, 0, ME)).toBe(3)
     expect(countUnread(t, 3, ME)).toBe(1)
+  })
+})
+
+describe('timeline: reactions and pins', () => {
+  const tallies = (t: { messages: { id: string; reactions?: unknown }[] }, id = 'm-1') => t.messages.find((m) => m.id === id)?.reactions
+
+  it('applies reaction events to tallies from the page, with the viewer as me', () => {
+    let t = addPage(emptyTimeline, [msg(1, { reactions: [{ emoji: '👍', count: 1, me: false }] }), msg(2)], false, ME)
+    expect(tallies(t, 'm-2')).toEqual([]) // none on the page: known to be none
+    t = applyEvent(t, reaction(3, 'reaction.added', 'm-1', ME, '👍'), ME)
+    t = applyEvent(t, reaction(4, 'reaction.added', 'm-1', 'u-carol', '🎉'), ME)
+    t = applyEvent(t, reaction(5, 'reaction.added', 'm-2', BOB, '🔥'), ME)
+    expect(tallies(t)).toEqual([
+      { emoji: '👍', count: 2, me: true },
+      { emoji: '🎉', count: 1, me: false },
+    ])
+    expect(tallies(t, 'm-2')).toEqual([{ emoji: '🔥', count: 1, me: false }])
+    t = applyEvent(t, reaction(6, 'reaction.removed', 'm-1', ME, '👍'), ME)
+    t = applyEvent(t, reaction(7, 'reaction.removed', 'm-1', 'u-carol', '🎉'), ME)
+    expect(tallies(t)).toEqual([{ emoji: '👍', count: 1, me: false }])
+  })
+
+  it('counts reactions on a message created live from zero', () => {
+    let t = addPage(emptyTimeline, [], false, ME)
+    t = applyEvent(t, created(1), ME)
+    t = applyEvent(t, reaction(2, 'reaction.added', 'm-1', BOB, '👀'), ME)
+    expect(tallies(t)).toEqual([{ emoji: '👀', count: 1, me: false }])
+  })
+
+  it("counts the user's own reaction once: an optimistic toggle, then its event", () => {
+    let t = addPage(emptyTimeline, [msg(1)], false, ME)
+    t = toggleMine(t, 'm-1', '👍', true)
+    expect(tallies(t)).toEqual([{ emoji: '👍', count: 1, me: true }])
+    t = applyEvent(t, reaction(2, 'reaction.added', 'm-1', ME, '👍'), ME)
+    expect(tallies(t)).toEqual([{ emoji: '👍', count: 1, me: true }])
+    t = toggleMine(t, 'm-1', '👍', false)
+    t = applyEvent(t, reaction(3, 'reaction.removed', 'm-1', ME, '👍'), ME)
+    expect(tallies(t)).toEqual([])
+  })
+
+  it('keeps the tallies it counted when a page or an edit brings the message again', () => {
+    let t = addPage(emptyTimeline, [msg(1, { reactions: [{ emoji: '👍', count: 1, me: false }] })], false, ME)
+    t = applyEvent(t, reaction(2, 'reaction.added', 'm-1', 'u-carol', '👍'), ME)
+    // A page read before the reaction, then an edit event (events carry no tallies).
+    t = addPage(t, [msg(1, { reactions: [{ emoji: '👍', count: 1, me: false }] })], false, ME)
+    t = applyEvent(t, edited(3, msg(1), 'changed'), ME)
+    expect(t.messages[0].body).toBe('changed')
+    expect(tallies(t)).toEqual([{ emoji: '👍', count: 2, me: false }])
+  })
+
+  it('skips reaction events of a message whose tallies it does not know, until a page brings them', () => {
+    // An edit of a message not loaded enters the timeline without tallies.
+    let t = applyEvent(emptyTimeline, edited(5, msg(1), 'changed'), ME)
+    t = applyEvent(t, reaction(6, 'reaction.added', 'm-1', BOB, '👍'), ME)
+    expect(tallies(t)).toBeUndefined()
+    t = addPage(t, [msg(1, { body: 'changed', editedAt: t.messages[0].editedAt, reactions: [{ emoji: '👍', count: 1, me: false }] })], false, ME)
+    expect(tallies(t)).toEqual([{ emoji: '👍', count: 1, me: false }])
+  })
+
+  it('pins and unpins a loaded message from its events, keeping its tallies', () => {
+    const m = msg(1, { reactions: [{ emoji: '👍', count: 1, me: false }] })
+    let t = addPage(emptyTimeline, [m, msg(2)], false, ME)
+    const pin = pinEvent(3, 'message.pinned', msg(1), BOB)
+    t = applyEvent(t, pin, ME)
+    expect(t.messages[0]).toMatchObject({ pinnedAt: pin.data.message?.pinnedAt, pinnedBy: BOB, reactions: m.reactions })
+    expect(isPinned(t.messages[0])).toBe(true)
+    expect(applyEvent(t, pin, ME)).toBe(t) // the same state again changes nothing
+    t = applyEvent(t, pinEvent(4, 'message.unpinned', msg(1)), ME)
+    expect(t.messages[0].pinnedAt).toBeUndefined()
+    expect(t.messages[0].pinnedBy).toBeUndefined()
+    expect(t.messages[0].reactions).toEqual(m.reactions)
+    // A pin of a message not loaded does not add it out of place.
+    expect(applyEvent(t, pinEvent(5, 'message.pinned', msg(99)), ME).messages.map((x) => x.seq)).toEqual([1, 2])
+  })
+
+  it('a deleted message loses its reactions and its pin', () => {
+    let t = addPage(emptyTimeline, [msg(1, { reactions: [{ emoji: '👍', count: 2, me: true }] })], false, ME)
+    t = applyEvent(t, pinEvent(2, 'message.pinned', msg(1)), ME)
+    t = applyEvent(t, deleted(3, msg(1)), ME)
+    expect(t.messages[0].deletedAt).toBeDefined()
+    expect(tallies(t)).toEqual([])
+    expect(isPinned(t.messages[0])).toBe(false)
+    expect(t.messages[0].pinnedAt).toBeUndefined()
+    // Later reaction events (sent before the delete reached the server) and a stale page change nothing.
+    t = applyEvent(t, reaction(4, 'reaction.added', 'm-1', BOB, '🔥'), ME)
+    t = addPage(t, [msg(1, { reactions: [{ emoji: '👍', count: 2, me: true }] })], false, ME)
+    expect(tallies(t)).toEqual([])
+    expect(t.messages[0].deletedAt).toBeDefined()
   })
 })

@@ -1,7 +1,15 @@
 // The messages of one conversation as the user sees them: confirmed messages ordered by seq (each message once,
 // in its latest state, from history pages and live events alike), followed by the user's optimistic sends that
 // the server has not confirmed yet. Pure functions over immutable values.
+//
+// Reactions and pins go with their message. Tallies (`reactions`) are known for a message from a history page (its
+// snapshot) or from its message.created event (none yet); from then on only reaction events, applied once each in seq
+// order, change them. A message that entered the timeline another way (an edit or delete event of a message not
+// loaded, a send's ack) has `reactions` undefined — unknown — until a page brings them; reaction events skip it.
+// Pin state (pinnedAt, pinnedBy) comes with every state of the message (pages, message.* events). A deleted message
+// has neither reactions nor a pin.
 import type { ChatEvent, Message } from '../api/types'
+import { addTally, removeTally } from './reactions'
 
 export type SendStatus = 'sending' | 'accepted' | 'failed'
 
@@ -51,7 +59,7 @@ export function mergeMessages(tl: Timeline, incoming: readonly Message[], me?: s
   let changed = false
   for (const m of fresh) {
     const cur = byId.get(m.id)
-    const next = cur ? newerMessage(cur, m) : m
+    const next = cur ? withMarks(newerMessage(cur, m), cur, m) : m.deletedAt ? unmarked(m) : m
     if (next !== cur) {
       byId.set(m.id, next)
       changed = true
@@ -65,22 +73,98 @@ export function mergeMessages(tl: Timeline, incoming: readonly Message[], me?: s
 
 /** Adds a page of history. older: the page is the one before messages[0]; hasOlder: the server has more. */
 export function addPage(tl: Timeline, page: readonly Message[], hasOlder: boolean, me?: string): Timeline {
-  const merged = mergeMessages(tl, page, me)
+  const merged = mergeMessages(tl, page.map(snapshot), me)
   return { ...merged, loaded: true, hasOlder: tl.loaded && page.length === 0 ? false : hasOlder }
 }
 
-/** Applies a sequenced event to the timeline (message events; others leave it as it is). */
+/** Applies a sequenced event to the timeline (message and reaction events; others leave it as it is). Each event
+ * must be applied once, in seq order (sequencer.ts): reaction events count +1 / -1. */
 export function applyEvent(tl: Timeline, ev: ChatEvent, me?: string): Timeline {
   const m = ev.data.message
-  if (!m) return tl
   switch (ev.type) {
     case 'message.created':
+      // A new message has no reactions yet: its tallies are known from here on.
+      return m ? mergeMessages(tl, [m.reactions ? m : { ...m, reactions: [] }], me) : tl
     case 'message.edited':
     case 'message.deleted':
-      return mergeMessages(tl, [m], me)
+      return m ? mergeMessages(tl, [m], me) : tl
+    case 'message.pinned':
+    case 'message.unpinned':
+      return m ? setPin(tl, m) : tl
+    case 'reaction.added':
+    case 'reaction.removed': {
+      const r = ev.data.reaction
+      if (!r) return tl
+      return updateMessage(tl, r.messageId, (cur) => {
+        if (cur.deletedAt || !cur.reactions) return cur // gone, or tallies unknown until a page brings them
+        const mine = r.userId === me
+        const reactions = ev.type === 'reaction.added' ? addTally(cur.reactions, r.emoji, mine) : removeTally(cur.reactions, r.emoji, mine)
+        return reactions === cur.reactions ? cur : { ...cur, reactions }
+      })
+    }
     default:
       return tl
   }
+}
+
+/** The user's own reaction, shown before the server confirms it (its event then changes nothing), or taken back
+ * when the server refused it. */
+export function toggleMine(tl: Timeline, messageId: string, emoji: string, add: boolean): Timeline {
+  return updateMessage(tl, messageId, (cur) => {
+    if (cur.deletedAt || !cur.reactions) return cur
+    const reactions = add ? addTally(cur.reactions, emoji, true) : removeTally(cur.reactions, emoji, true)
+    return reactions === cur.reactions ? cur : { ...cur, reactions }
+  })
+}
+
+/** A pinned / unpinned event's state of a loaded message: its pin changes; its tallies stay. */
+function setPin(tl: Timeline, m: Message): Timeline {
+  return updateMessage(tl, m.id, (cur) => {
+    if (cur.deletedAt) return cur
+    const base = newerMessage(cur, m)
+    const { pinnedAt: _a, pinnedBy: _b, ...rest } = base
+    const next: Message = { ...rest, reactions: cur.reactions }
+    if (m.pinnedAt) {
+      next.pinnedAt = m.pinnedAt
+      next.pinnedBy = m.pinnedBy
+    }
+    return next.pinnedAt === cur.pinnedAt && next.pinnedBy === cur.pinnedBy && base === cur ? cur : next
+  })
+}
+
+function updateMessage(tl: Timeline, id: string, f: (m: Message) => Message): Timeline {
+  const i = tl.messages.findIndex((x) => x.id === id)
+  if (i < 0) return tl
+  const next = f(tl.messages[i])
+  if (next === tl.messages[i]) return tl
+  const messages = tl.messages.slice()
+  messages[i] = next
+  return { ...tl, messages }
+}
+
+/** A message of a page (or pin list): its tallies are a snapshot (the server omits them when there are none). */
+export function snapshot(m: Message): Message {
+  return m.reactions ? m : { ...m, reactions: [] }
+}
+
+/** A deleted message: no reactions, no pin. */
+function unmarked(m: Message): Message {
+  if (m.reactions?.length === 0 && m.pinnedAt === undefined && m.pinnedBy === undefined) return m
+  const { pinnedAt: _a, pinnedBy: _b, ...rest } = m
+  return { ...rest, reactions: [] }
+}
+
+/** The state newerMessage chose, with the tallies the timeline keeps: those it has (kept by events) or, when it
+ * has none, the incoming snapshot's. */
+function withMarks(next: Message, cur: Message, incoming: Message): Message {
+  if (next.deletedAt) return unmarked(next)
+  const reactions = cur.reactions ?? incoming.reactions
+  return next.reactions === reactions ? next : { ...next, reactions }
+}
+
+/** Is the message pinned? */
+export function isPinned(m: Message): boolean {
+  return !!m.pinnedAt && !m.deletedAt
 }
 
 /** Adds an optimistic send (or restarts a failed one with the same clientMsgId). */

@@ -61,3 +61,15 @@ export function conversation(o: Partial<Conversation> = {}): Conversation {
     ...o,
   }
 }
+
+export function reaction(seq: number, type: 'reaction.added' | 'reaction.removed', messageId: string, userId: string, emoji: string, conversationId = CONV): ChatEvent {
+  return { conversationId, seq, type, at: at(), actorId: userId, data: { reaction: { messageId, userId, emoji } } }
+}
+
+/** message.pinned / message.unpinned: the message's state after the change. */
+export function pinEvent(seq: number, type: 'message.pinned' | 'message.unpinned', m: Message, by = ME): ChatEvent {
+  const when = at()
+  const { pinnedAt: _a, pinnedBy: _b, reactions: _r, ...rest } = m
+  const message: Message = type === 'message.pinned' ? { ...rest, pinnedAt: when, pinnedBy: by } : rest
+  return { conversationId: m.conversationId, seq, type, at: when, actorId: by, data: { message } }
+}
