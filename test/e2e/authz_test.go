@@ -1,8 +1,10 @@
 package e2e
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -27,7 +29,7 @@ var authzRoles = []string{"anonymous", "expired", "revoked", "blocked", "nonmemb
 // channel C (owner O), and T, who belongs to nothing and blocks BL.
 type authzFixture struct {
 	o, a, bl, m, p, x, t *user
-	g, c, m1             string
+	g, c, m1, att        string // att: an image M uploaded to G
 	revoked              string // a token of M's that was logged out
 }
 
@@ -46,6 +48,7 @@ func newAuthzFixture(t *testing.T, s *server) *authzFixture {
 	}
 	f.c = f.o.create(t, sdk.CreateConversationRequestKindChannel, "C").Id
 	f.m1 = f.m.send(t, f.g, "hello").Id
+	f.att = f.m.upload(t, f.g, "dot.png", tinyPNG(t)).Id
 	b, err := f.t.c.BlockUserWithResponse(t.Context(), f.bl.ID)
 	wantStatus(t, b, err, http.StatusNoContent)
 	f.revoked = s.login(t, f.m.Username, f.m.Password).Token
@@ -84,7 +87,8 @@ func req(method, path string, body any) func(*authzFixture, *user) (string, stri
 // inG is a request on a path of group G (and message m1, member P, user T, channel C).
 func inG(method, pathTmpl string, body any) func(*authzFixture, *user) (string, string, any) {
 	return func(f *authzFixture, _ *user) (string, string, any) {
-		p := strings.NewReplacer("{g}", f.g, "{c}", f.c, "{m1}", f.m1, "{p}", f.p.ID, "{t}", f.t.ID, "{o}", f.o.ID).Replace(pathTmpl)
+		p := strings.NewReplacer("{g}", f.g, "{c}", f.c, "{m1}", f.m1, "{p}", f.p.ID, "{t}", f.t.ID, "{o}", f.o.ID,
+			"{att}", f.att).Replace(pathTmpl)
 		out := body // the template stays as it is: every call fills in its own fixture
 		if b, ok := body.(map[string]any); ok {
 			m := map[string]any{}
@@ -159,6 +163,12 @@ var authzOps = []authzOp{
 	{"setNotifications", inG("PUT", "/v1/conversations/{g}/notifications", map[string]any{"level": "mentions", "muted": true}),
 		map[string]int{"nonmember": s404, "*": s200}},
 	{"listMentions", req("GET", "/v1/mentions", nil), map[string]int{"*": s200}},
+	{"uploadAttachment", func(f *authzFixture, _ *user) (string, string, any) {
+		return "POST", "/v1/conversations/" + f.g + "/attachments?name=dot.png", pngBytes
+	}, map[string]int{"nonmember": s404, "*": s201}},
+	{"getAttachment", inG("GET", "/v1/attachments/{att}", nil), map[string]int{"nonmember": s404, "*": s200}},
+	{"downloadAttachment", inG("GET", "/v1/attachments/{att}/content", nil), map[string]int{"nonmember": s404, "*": s200}},
+	{"getAttachmentThumbnail", inG("GET", "/v1/attachments/{att}/thumbnail", nil), map[string]int{"nonmember": s404, "*": s200}},
 	{"deleteCurrentSession", req("DELETE", "/v1/sessions/current", nil), map[string]int{"*": s204}},
 	{"deleteAllSessions", req("DELETE", "/v1/sessions", nil), map[string]int{"*": s204}},
 	{"changePassword", func(_ *authzFixture, u *user) (string, string, any) {
@@ -207,7 +217,10 @@ func TestAuthorizationMatrix(t *testing.T) {
 					token = u.Token
 				}
 				method, path, body := op.request(f, u)
-				var rd *strings.Reader
+				var rd io.Reader
+				if b, ok := body.(pngBytesT); ok {
+					rd, body = bytes.NewReader(b.bytes(t)), nil
+				}
 				if body != nil {
 					b, err := json.Marshal(body)
 					require.NoError(t, err)

@@ -59,6 +59,7 @@ var coveredOperations = []string{
 	"listMembers", "addMembers", "removeMember", "updateMember",
 	"listMessages", "sendMessage", "editMessage", "deleteMessage", "listEvents", "markRead",
 	"addReaction", "removeReaction", "pinMessage", "unpinMessage", "listPins", "setNotifications", "listMentions",
+	"uploadAttachment", "getAttachment", "downloadAttachment", "getAttachmentThumbnail",
 	"healthz", "readyz",
 }
 

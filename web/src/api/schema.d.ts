@@ -440,6 +440,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/conversations/{conversationId}/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set my notification level
+         * @description Sets what the caller wants to be told about in a conversation (all, mentions, none) and whether it is muted; returns the conversation as the caller sees it. Clients use it to decide what to badge and notify.
+         */
+        put: operations["setNotifications"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/conversations/{conversationId}/pins": {
         parameters: {
             query?: never;
@@ -474,6 +494,26 @@ export interface paths {
          * @description Raises the caller's read position and tells the other members.
          */
         post: operations["markRead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/mentions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My mentions
+         * @description The inbox of messages that mention the caller (@username, @channel, @here) in the caller's conversations, newest first.
+         */
+        get: operations["listMentions"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -723,6 +763,18 @@ export interface components {
             lastSeq: number;
             /**
              * Format: int64
+             * @description Of the unread messages, those that mention the caller (@username, @channel, @here); 0 when not a member.
+             */
+            mentions: number;
+            /** @description The caller muted the conversation (no notifications, whatever the level). */
+            muted?: boolean;
+            /**
+             * @description What the caller wants to be told about here: every message, mentions only, or nothing; absent when not a member.
+             * @enum {string}
+             */
+            notifyLevel?: "all" | "mentions" | "none";
+            /**
+             * Format: int64
              * @description The caller's read position (0 when not a member).
              */
             readSeq: number;
@@ -858,7 +910,15 @@ export interface components {
             /** @description Cursor of the next page; absent on the last page. */
             next?: string;
         };
+        MentionList: {
+            /** @description Messages that mention the caller in the conversations the caller belongs to, newest first; deleted ones and the caller's own are left out. */
+            items: components["schemas"]["Message"][];
+            /** @description Cursor of the next page; absent on the last page. */
+            next?: string;
+        };
         Message: {
+            /** @description The files it carries, in the order sent; download each from /v1/attachments/{id}/content (members only). */
+            attachments?: components["schemas"]["MessageAttachment"][] | null;
             /** @description Text, 1 to 4000 characters; empty for a deleted message. */
             body: string;
             /** @description The sender's idempotency key. */
@@ -883,6 +943,13 @@ export interface components {
             /** @description Message id (UUIDv7). */
             id: string;
             /**
+             * @description channel: it mentions every member (@channel); here: it said @here (those then online are in mentions).
+             * @enum {string}
+             */
+            mentionAll?: "channel" | "here";
+            /** @description Ids of the users it mentions: each @username of an existing user, and with @here the members online when it was sent. */
+            mentions?: string[] | null;
+            /**
              * Format: date-time
              * @description When it was pinned, while it is pinned (RFC 3339, UTC).
              */
@@ -901,11 +968,45 @@ export interface components {
              */
             seq: number;
         };
+        MessageAttachment: {
+            /** @description Type sniffed from the bytes. */
+            contentType: string;
+            /**
+             * Format: int64
+             * @description Image height in pixels.
+             */
+            height?: number;
+            /** @description Attachment id. */
+            id: string;
+            /** @description Sanitized file name. */
+            name: string;
+            /**
+             * Format: int64
+             * @description Size in bytes.
+             */
+            size: number;
+            /** @description A preview exists at /v1/attachments/{id}/thumbnail. */
+            thumbnail?: boolean;
+            /**
+             * Format: int64
+             * @description Image width in pixels.
+             */
+            width?: number;
+        };
         MessageList: {
             /** @description Messages (tombstones included) in ascending seq order. */
             items: components["schemas"]["Message"][];
             /** @description Seq to pass as 'before' (when paging backwards) or 'after' (when paging forwards) for the next page; absent when there is no more. */
             next?: string;
+        };
+        NotificationsRequest: {
+            /**
+             * @description all: every message; mentions: only messages that mention me; none: nothing.
+             * @enum {string}
+             */
+            level: "all" | "mentions" | "none";
+            /** @description Mute the conversation: no notifications whatever the level (default false). */
+            muted?: boolean;
         };
         PasswordChange: {
             /** @description The password in use now. */
@@ -1027,6 +1128,8 @@ export interface components {
             username: string;
         };
         SendMessageRequest: {
+            /** @description Ids of the caller's uploads to this conversation (POST .../attachments) that the message carries; each may belong to one message only. */
+            attachmentIds?: string[] | null;
             /** @description Text, 1 to 4000 characters, not only white space. */
             body: string;
             /**
@@ -3197,6 +3300,98 @@ export interface operations {
             };
         };
     };
+    setNotifications: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Conversation id. */
+                conversationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NotificationsRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conversation"];
+                };
+            };
+            /** @description Invalid input (code invalid_argument): malformed JSON, a wrong type, a missing field or a value out of range. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired bearer token (code unauthenticated). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not do this (code permission_denied). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller (code not_found). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body or the uploaded file is too large (code too_large). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (code rate_limited): wait Retry-After seconds (retryAfterMs milliseconds). */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error (code internal). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listPins: {
         parameters: {
             query?: never;
@@ -3331,6 +3526,58 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error (code internal). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listMentions: {
+        parameters: {
+            query?: {
+                /** @description The next value of the previous page; omit for the first page. */
+                cursor?: string;
+                /** @description Page size (default 50). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MentionList"];
+                };
+            };
+            /** @description Invalid input (code invalid_argument): malformed JSON, a wrong type, a missing field or a value out of range. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired bearer token (code unauthenticated). */
+            401: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {

@@ -56,6 +56,7 @@ export function conversation(o: Partial<Conversation> = {}): Conversation {
     lastSeq: 0,
     readSeq: 0,
     unread: 0,
+    mentions: 0,
     createdAt: '2025-01-01T08:00:00Z',
     lastActivityAt: '2025-01-01T08:00:00Z',
     ...o,
