@@ -26,6 +26,7 @@ var PostgresSet = wire.NewSet(
 	wire.Bind(new(ports.ContactStore), new(*postgres.Store)),
 	wire.Bind(new(ports.BlockStore), new(*postgres.Store)),
 	wire.Bind(new(ports.AttachmentStore), new(*postgres.Store)),
+	wire.Bind(new(ports.ThreadStore), new(*postgres.Store)),
 	ProvideBlobStore,
 	wire.Bind(new(ports.SummaryStore), new(*postgres.Store)),
 	wire.Bind(new(ports.HistoryStore), new(*postgres.Store)),

@@ -65,6 +65,7 @@ var SQLiteSet = wire.NewSet(
 	wire.Bind(new(ports.ContactStore), new(*sqlite.Store)),
 	wire.Bind(new(ports.BlockStore), new(*sqlite.Store)),
 	wire.Bind(new(ports.AttachmentStore), new(*sqlite.Store)),
+	wire.Bind(new(ports.ThreadStore), new(*sqlite.Store)),
 	ProvideBlobStore,
 	wire.Bind(new(ports.SummaryStore), new(*sqlite.Store)),
 	wire.Bind(new(ports.HistoryStore), new(*sqlite.Store)),

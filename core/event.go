@@ -60,6 +60,7 @@ type SendCommand struct {
 	ClientMsgID    string
 	Body           string
 	ReplyTo        string
+	ThreadRootID   string
 	Mentions       []string // resolved by the gateway: see Message.Mentions
 	MentionAll     string
 	Attachments    []Attachment // checked and linked by the gateway: see Message.Attachments

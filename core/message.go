@@ -24,6 +24,9 @@ type Message struct {
 	ClientMsgID    string // unique per (conversation, sender): the idempotency key
 	Body           string
 	ReplyTo        string // id of a message in the same conversation, or ""
+	ThreadRootID   string // the top-level message whose thread this reply is in, or "" (a top-level message)
+	// Thread is what a thread's root shows of its replies, filled in by reads (nil: no replies, or not read).
+	Thread *ThreadInfo
 	CreatedAt      time.Time
 	EditedAt       *time.Time
 	DeletedAt      *time.Time
@@ -95,10 +98,12 @@ func ValidateClientMsgID(id string) error {
 	return nil
 }
 
-// HistoryQuery selects a page of messages by seq. Paging forward (Forward, or After > 0), the page holds the
-// messages right after After; otherwise the latest ones before Before (or the latest overall). Items are always
-// in ascending seq order.
+// HistoryQuery selects a page of messages by seq: the conversation's top-level messages, or with ThreadRootID
+// the replies of that thread. Paging forward (Forward, or After > 0), the page holds the messages right after
+// After; otherwise the latest ones before Before (or the latest overall). Items are always in ascending seq
+// order.
 type HistoryQuery struct {
+	ThreadRootID string // "" = top-level messages
 	Before  int64 // exclusive; 0 = none
 	After   int64 // exclusive
 	Forward bool  // page forward from After even when it is 0 (from the first message)

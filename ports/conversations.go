@@ -58,6 +58,9 @@ type HistoryStore interface {
 	// userID is a member of now, not deleted and not sent by userID, newest first (CreatedAt, then id),
 	// cursor-paged.
 	MentionsOf(ctx context.Context, userID string, page core.PageRequest) (core.Page[core.Message], error)
+	// Threads returns, for each of rootIDs of the conversation that has replies (deleted ones left out), what
+	// its root shows of them. Roots without replies are absent from the map.
+	Threads(ctx context.Context, conversationID string, rootIDs []string) (map[string]core.ThreadInfo, error)
 	// Pins returns the conversation's pinned messages, most recently pinned first (then by seq).
 	Pins(ctx context.Context, conversationID string) ([]core.Message, error)
 	// Events returns up to limit events with seq > after in ascending, dense seq order, and whether more exist.
@@ -77,4 +80,25 @@ type ContactStore interface {
 	// ContactsOf returns the ids of the users who share a direct or group conversation (not a channel) with
 	// userID, userID itself excluded, each once, in ascending order, at most limit of them.
 	ContactsOf(ctx context.Context, userID string, limit int) ([]string, error)
+}
+
+// ThreadStore keeps who follows which thread and how far each has read it. A user's row for a thread exists
+// once they follow it or read it; the thread itself is its messages (core.Message.ThreadRootID).
+type ThreadStore interface {
+	// ThreadState returns userID's state in the thread (the zero value when there is none).
+	ThreadState(ctx context.Context, conversationID, rootID, userID string) (core.ThreadState, error)
+	// Follow makes userID follow the thread. With override false it only creates a row that does not exist
+	// (an automatic follow never undoes an unfollow); with override true it follows whatever the row said.
+	Follow(ctx context.Context, conversationID, rootID, userID string, override bool) error
+	// Unfollow stops userID following the thread, keeping the read position.
+	Unfollow(ctx context.Context, conversationID, rootID, userID string) error
+	// MarkThreadRead raises userID's read position in the thread to seq (never lowers it) and returns the
+	// result; it does not change whether userID follows it.
+	MarkThreadRead(ctx context.Context, conversationID, rootID, userID string, seq int64) (int64, error)
+	// FollowedThreads lists the threads userID follows in the conversations userID is a member of, with their
+	// roots, reply info and unread counts (replies after the read position, by others, not deleted), most
+	// recent activity first (the last reply, else the root's creation; then root id), cursor-paged.
+	FollowedThreads(ctx context.Context, userID string, page core.PageRequest) (core.Page[core.ThreadSummary], error)
+	// UnreadThreads counts the threads FollowedThreads lists that have unread replies.
+	UnreadThreads(ctx context.Context, userID string) (int, error)
 }

@@ -27,9 +27,10 @@ type wireCommand struct {
 	ClientMsgID    string                  `json:"clientMsgId"`
 	Body           string                  `json:"body"`
 	ReplyTo        string                  `json:"replyTo,omitempty"`
-	Mentions       []string                `json:"mentions,omitempty"`    // added within version 1: older readers ignore it
-	MentionAll     string                  `json:"mentionAll,omitempty"`  // likewise
-	Attachments    []attachjson.Attachment `json:"attachments,omitempty"` // likewise
+	ThreadRootID   string                  `json:"threadRootId,omitempty"` // added within version 1: older readers ignore it
+	Mentions       []string                `json:"mentions,omitempty"`     // added within version 1: older readers ignore it
+	MentionAll     string                  `json:"mentionAll,omitempty"`   // likewise
+	Attachments    []attachjson.Attachment `json:"attachments,omitempty"`  // likewise
 	At             time.Time               `json:"at"`
 }
 
@@ -42,7 +43,7 @@ var errTooNew = errors.New("kafka: command encoded by a newer version")
 func encodeCommand(c core.SendCommand) ([]byte, error) {
 	return json.Marshal(wireCommand{
 		V: commandVersion, ID: c.ID, Origin: c.Origin, ConversationID: c.ConversationID, SenderID: c.SenderID,
-		MessageID: c.MessageID, ClientMsgID: c.ClientMsgID, Body: c.Body, ReplyTo: c.ReplyTo, At: c.At.UTC(),
+		MessageID: c.MessageID, ClientMsgID: c.ClientMsgID, Body: c.Body, ReplyTo: c.ReplyTo, ThreadRootID: c.ThreadRootID, At: c.At.UTC(),
 		Mentions: c.Mentions, MentionAll: c.MentionAll, Attachments: attachjson.From(c.Attachments),
 	})
 }
@@ -60,7 +61,7 @@ func decodeCommand(b []byte) (core.SendCommand, error) {
 	}
 	return core.SendCommand{
 		ID: w.ID, Origin: w.Origin, ConversationID: w.ConversationID, SenderID: w.SenderID, MessageID: w.MessageID,
-		ClientMsgID: w.ClientMsgID, Body: w.Body, ReplyTo: w.ReplyTo, At: w.At, Mentions: w.Mentions,
+		ClientMsgID: w.ClientMsgID, Body: w.Body, ReplyTo: w.ReplyTo, ThreadRootID: w.ThreadRootID, At: w.At, Mentions: w.Mentions,
 		MentionAll: w.MentionAll, Attachments: attachjson.To(w.Attachments),
 	}, nil
 }

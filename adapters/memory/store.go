@@ -51,6 +51,7 @@ type storeData struct {
 	clientKeys map[clientKey]string              // idempotency key -> message id
 	events     map[string][]core.Event           // conversation -> events; index seq-1
 	reactions  map[string][]reactionRow          // message id -> reactions, in the order added
+	follows    map[threadKey]threadRow           // thread follows and read positions
 	attachs    map[string]core.Attachment        // id -> attachment
 }
 
@@ -77,6 +78,7 @@ func NewStore() *Store {
 		clientKeys: map[clientKey]string{},
 		events:     map[string][]core.Event{},
 		reactions:  map[string][]reactionRow{},
+		follows:    map[threadKey]threadRow{},
 		attachs:    map[string]core.Attachment{},
 	}}
 }

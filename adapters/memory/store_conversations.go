@@ -315,7 +315,9 @@ func (d *storeData) unread(conv, user string, readSeq int64) (unread, mentions i
 	i := sort.Search(len(ids), func(i int) bool { return d.messages[ids[i]].Seq > readSeq })
 	for _, id := range ids[i:] {
 		if m := d.messages[id]; m.SenderID != user && m.DeletedAt == nil {
-			unread++
+			if m.ThreadRootID == "" { // thread replies are counted per thread
+				unread++
+			}
 			if mentionsUser(m, user) {
 				mentions++
 			}

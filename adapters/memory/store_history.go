@@ -2,6 +2,7 @@ package memory
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -20,7 +21,12 @@ func (s *Store) Messages(ctx context.Context, conversationID string, q core.Hist
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	ids := s.d.convMsgs[conversationID]
+	var ids []string // the conversation's top-level messages, or the thread's replies
+	for _, id := range s.d.convMsgs[conversationID] {
+		if s.d.messages[id].ThreadRootID == q.ThreadRootID {
+			ids = append(ids, id)
+		}
+	}
 	seqAt := func(i int) int64 { return s.d.messages[ids[i]].Seq }
 	// [lo, hi) is the range of messages the bounds allow.
 	lo, hi := 0, len(ids)
@@ -190,4 +196,39 @@ func (s *Store) MentionsOf(ctx context.Context, userID string, page core.PageReq
 		all = []core.Message{}
 	}
 	return core.Page[core.Message]{Items: all, Next: next}, nil
+}
+
+// Threads returns what each of rootIDs shows of its replies.
+func (s *Store) Threads(ctx context.Context, conversationID string, rootIDs []string) (map[string]core.ThreadInfo, error) {
+	if err := checkCtx(ctx); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := map[string]core.ThreadInfo{}
+	for _, root := range rootIDs {
+		if info, ok := s.d.threadInfo(conversationID, root); ok {
+			out[root] = info
+		}
+	}
+	return out, nil
+}
+
+// threadInfo sums up the live replies of a thread; ok is false when it has none. The caller holds the lock.
+func (d *storeData) threadInfo(conv, root string) (info core.ThreadInfo, ok bool) {
+	for _, id := range d.convMsgs[conv] {
+		m := d.messages[id]
+		if m.ThreadRootID != root || m.DeletedAt != nil {
+			continue
+		}
+		info.ReplyCount++
+		if m.CreatedAt.After(info.LastReplyAt) {
+			info.LastReplyAt = m.CreatedAt
+		}
+		if !slices.Contains(info.Participants, m.SenderID) {
+			info.Participants = append(info.Participants, m.SenderID)
+		}
+	}
+	slices.Sort(info.Participants)
+	return info, info.ReplyCount > 0
 }

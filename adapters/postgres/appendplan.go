@@ -41,6 +41,7 @@ type msgRow struct {
 	pinnedBy, mentionAll                              string
 	mentions                                          []string
 	attachments                                       []core.Attachment
+	threadRootID                                      string
 }
 
 // memberPlan is the net change to one user's membership. The first event decides what must hold before:
@@ -115,7 +116,7 @@ func (p *appendPlan) foldMessage(e core.Event) {
 		p.newMsgs = append(p.newMsgs, msgRow{id: m.ID, seq: e.Seq, sender: m.SenderID, clientMsgID: m.ClientMsgID,
 			body: m.Body, replyTo: m.ReplyTo, createdAt: ts(m.CreatedAt), editedAt: tsPtr(m.EditedAt),
 			deletedAt: tsPtr(m.DeletedAt), commandID: m.CommandID, pinnedAt: tsPtr(m.PinnedAt), pinnedBy: m.PinnedBy,
-			mentions: m.Mentions, mentionAll: m.MentionAll, attachments: m.Attachments})
+			mentions: m.Mentions, mentionAll: m.MentionAll, attachments: m.Attachments, threadRootID: m.ThreadRootID})
 		return
 	}
 	if e.Type == core.EventMessageDeleted { // its reactions go: stored ones by a statement, folded ones here

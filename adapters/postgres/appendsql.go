@@ -175,6 +175,7 @@ func insertMessagesStep(plans []*appendPlan) (s step, ok bool, err error) {
 	var edited, deleted, pinned []*time.Time
 	var pinners, alls []string
 	var mentions, attachments []*string
+	var roots []string
 	for _, p := range plans {
 		for _, m := range p.newMsgs {
 			pinned, pinners = append(pinned, m.pinnedAt), append(pinners, m.pinnedBy)
@@ -183,7 +184,7 @@ func insertMessagesStep(plans []*appendPlan) (s step, ok bool, err error) {
 			if err != nil {
 				return step{}, false, err
 			}
-			attachments = append(attachments, a)
+			attachments, roots = append(attachments, a), append(roots, m.threadRootID)
 			ids, convs, senders = append(ids, m.id), append(convs, p.convID), append(senders, m.sender)
 			clients, bodies, replies = append(clients, m.clientMsgID), append(bodies, m.body), append(replies, m.replyTo)
 			seqs, created = append(seqs, m.seq), append(created, m.createdAt)
@@ -196,15 +197,15 @@ func insertMessagesStep(plans []*appendPlan) (s step, ok bool, err error) {
 	}
 	return step{what: "message", sql: `INSERT INTO messages (id, conversation_id, seq, sender_id, client_msg_id,
 			body, reply_to, created_at, edited_at, deleted_at, command_id, pinned_at, pinned_by, mentions, mention_all,
-			attachments)
+			attachments, thread_root_id)
 		SELECT v.id, v.conv, v.seq, v.sender, v.client, v.body, v.reply_to, v.created, v.edited, v.deleted, v.command,
-			v.pinned, v.pinner, v.mentions::text[], v.mention_all, v.attachments
+			v.pinned, v.pinner, v.mentions::text[], v.mention_all, v.attachments, v.thread_root_id
 		FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[],
 			$8::timestamptz[], $9::timestamptz[], $10::timestamptz[], $11::text[], $12::timestamptz[], $13::text[],
-			$14::text[], $15::text[], $16::jsonb[])
+			$14::text[], $15::text[], $16::jsonb[], $17::text[])
 			AS v (id, conv, seq, sender, client, body, reply_to, created, edited, deleted, command, pinned, pinner,
-				mentions, mention_all, attachments)`,
+				mentions, mention_all, attachments, thread_root_id)`,
 		args: []any{ids, convs, seqs, senders, clients, bodies, replies, created, edited, deleted, commands, pinned, pinners,
-			mentions, alls, attachments},
+			mentions, alls, attachments, roots},
 		want: -1}, true, nil
 }

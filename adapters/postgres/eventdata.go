@@ -33,6 +33,7 @@ type messageData struct {
 	ClientMsgID    string                  `json:"clientMsgId"`
 	Body           string                  `json:"body"`
 	ReplyTo        string                  `json:"replyTo,omitempty"`
+	ThreadRootID   string                  `json:"threadRootId,omitempty"`
 	CreatedAt      time.Time               `json:"createdAt"`
 	EditedAt       *time.Time              `json:"editedAt,omitempty"`
 	DeletedAt      *time.Time              `json:"deletedAt,omitempty"`
@@ -68,7 +69,7 @@ func encodeEventData(e core.Event) (string, error) {
 	var d eventData
 	if m := e.Message; m != nil {
 		d.Message = &messageData{ID: m.ID, ConversationID: m.ConversationID, Seq: m.Seq, SenderID: m.SenderID,
-			ClientMsgID: m.ClientMsgID, Body: m.Body, ReplyTo: m.ReplyTo, CreatedAt: ts(m.CreatedAt),
+			ClientMsgID: m.ClientMsgID, Body: m.Body, ReplyTo: m.ReplyTo, ThreadRootID: m.ThreadRootID, CreatedAt: ts(m.CreatedAt),
 			EditedAt: tsPtr(m.EditedAt), DeletedAt: tsPtr(m.DeletedAt), PinnedAt: tsPtr(m.PinnedAt), PinnedBy: m.PinnedBy,
 			Mentions: m.Mentions, MentionAll: m.MentionAll, Attachments: attachjson.From(m.Attachments)}
 	}
@@ -102,7 +103,7 @@ func scanEvent(r scanner) (core.Event, error) {
 	}
 	if m := d.Message; m != nil {
 		e.Message = &core.Message{ID: m.ID, ConversationID: m.ConversationID, Seq: m.Seq, SenderID: m.SenderID,
-			ClientMsgID: m.ClientMsgID, Body: m.Body, ReplyTo: m.ReplyTo, CreatedAt: m.CreatedAt.UTC(),
+			ClientMsgID: m.ClientMsgID, Body: m.Body, ReplyTo: m.ReplyTo, ThreadRootID: m.ThreadRootID, CreatedAt: m.CreatedAt.UTC(),
 			EditedAt: utcPtr(m.EditedAt), DeletedAt: utcPtr(m.DeletedAt), PinnedAt: utcPtr(m.PinnedAt), PinnedBy: m.PinnedBy,
 			Mentions: m.Mentions, MentionAll: m.MentionAll, Attachments: attachjson.To(m.Attachments)}
 	}

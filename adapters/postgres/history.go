@@ -13,9 +13,9 @@ import (
 // The history reads (BenchmarkHistory explains them): range scans of the (conversation_id, seq) indexes.
 const (
 	sqlMessagesAfter = `SELECT ` + msgCols + ` FROM messages m
-		WHERE m.conversation_id = $1 AND m.seq > $2 AND m.seq < $3 ORDER BY m.seq LIMIT $4`
+		WHERE m.conversation_id = $1 AND m.thread_root_id = $5 AND m.seq > $2 AND m.seq < $3 ORDER BY m.seq LIMIT $4`
 	sqlMessagesBefore = `SELECT ` + msgCols + ` FROM messages m
-		WHERE m.conversation_id = $1 AND m.seq < $2 ORDER BY m.seq DESC LIMIT $3`
+		WHERE m.conversation_id = $1 AND m.thread_root_id = $4 AND m.seq < $2 ORDER BY m.seq DESC LIMIT $3`
 	sqlEventsAfter = `SELECT conversation_id, seq, type, at, actor_id, data FROM events
 		WHERE conversation_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`
 )
@@ -34,9 +34,9 @@ func (s *Store) Messages(ctx context.Context, conversationID string, q core.Hist
 	// Fetch one row beyond the page to learn whether more exist in the direction of the query.
 	var msgs []core.Message
 	if q.Forwards() {
-		msgs, err = queryAll(ctx, s.pool, scanMessage, sqlMessagesAfter, conversationID, q.After, before, limit+1)
+		msgs, err = queryAll(ctx, s.pool, scanMessage, sqlMessagesAfter, conversationID, q.After, before, limit+1, q.ThreadRootID)
 	} else {
-		msgs, err = queryAll(ctx, s.pool, scanMessage, sqlMessagesBefore, conversationID, before, limit+1)
+		msgs, err = queryAll(ctx, s.pool, scanMessage, sqlMessagesBefore, conversationID, before, limit+1, q.ThreadRootID)
 	}
 	if err != nil {
 		return nil, false, err

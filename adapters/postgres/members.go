@@ -44,7 +44,7 @@ const summarySelect = `SELECT ` + convCols + `, mb.role, mb.read_seq, mb.joined_
 FROM members mb
 JOIN conversations c ON c.id = mb.conversation_id
 LEFT JOIN LATERAL (SELECT * FROM messages x WHERE x.conversation_id = c.id ORDER BY x.seq DESC LIMIT 1) m ON true
-CROSS JOIN LATERAL (SELECT count(*) AS unread,
+CROSS JOIN LATERAL (SELECT count(*) FILTER (WHERE u.thread_root_id = '') AS unread,
 		count(*) FILTER (WHERE u.mention_all = 'channel' OR mb.user_id = ANY(u.mentions)) AS mentions
 	FROM messages u WHERE u.conversation_id = c.id AND u.seq > mb.read_seq
 		AND u.sender_id <> mb.user_id AND u.deleted_at IS NULL) un

@@ -84,13 +84,13 @@ func scanMember(r scanner) (core.Member, error) {
 }
 
 const msgCols = `m.id, m.conversation_id, m.seq, m.sender_id, m.client_msg_id, m.body, m.reply_to, m.created_at,
-	m.edited_at, m.deleted_at, m.command_id, m.pinned_at, m.pinned_by, m.mentions, m.mention_all, m.attachments::text`
+	m.edited_at, m.deleted_at, m.command_id, m.pinned_at, m.pinned_by, m.mentions, m.mention_all, m.attachments::text, m.thread_root_id`
 
 func scanMessage(r scanner) (core.Message, error) {
 	var m core.Message
 	var attachments *string
 	err := r.Scan(&m.ID, &m.ConversationID, &m.Seq, &m.SenderID, &m.ClientMsgID, &m.Body, &m.ReplyTo, &m.CreatedAt,
-		&m.EditedAt, &m.DeletedAt, &m.CommandID, &m.PinnedAt, &m.PinnedBy, &m.Mentions, &m.MentionAll, &attachments)
+		&m.EditedAt, &m.DeletedAt, &m.CommandID, &m.PinnedAt, &m.PinnedBy, &m.Mentions, &m.MentionAll, &attachments, &m.ThreadRootID)
 	if err == nil {
 		if m.Attachments, err = attachjson.Decode(attachments); err != nil {
 			return m, fmt.Errorf("message %s: %w", m.ID, err)
@@ -100,6 +100,14 @@ func scanMessage(r scanner) (core.Message, error) {
 	m.PinnedAt = utcPtr(m.PinnedAt)
 	return m, err
 }
+
+// withExtra scans a row's leading columns into what a scan function asks for and the rest into extra.
+type withExtra struct {
+	scanner
+	extra []any
+}
+
+func (w withExtra) Scan(dest ...any) error { return w.scanner.Scan(append(dest, w.extra...)...) }
 
 func getConversation(ctx context.Context, q querier, id string, lock bool) (core.Conversation, error) {
 	query := `SELECT ` + convCols + ` FROM conversations c WHERE c.id = $1`

@@ -50,6 +50,7 @@ type wireMessage struct {
 	ClientMsgID    string                  `json:"clientMsgId,omitzero"`
 	Body           string                  `json:"body,omitzero"`
 	ReplyTo        string                  `json:"replyTo,omitzero"`
+	ThreadRootID   string                  `json:"threadRootId,omitzero"`
 	CreatedAt      time.Time               `json:"createdAt,omitzero"`
 	EditedAt       *time.Time              `json:"editedAt,omitzero"`
 	DeletedAt      *time.Time              `json:"deletedAt,omitzero"`
@@ -244,7 +245,7 @@ func (w wireEnvelope) core() core.Envelope {
 
 func messageToWire(m core.Message) wireMessage {
 	return wireMessage{ID: m.ID, ConversationID: m.ConversationID, Seq: m.Seq, SenderID: m.SenderID,
-		ClientMsgID: m.ClientMsgID, Body: m.Body, ReplyTo: m.ReplyTo, CreatedAt: m.CreatedAt.UTC(),
+		ClientMsgID: m.ClientMsgID, Body: m.Body, ReplyTo: m.ReplyTo, ThreadRootID: m.ThreadRootID, CreatedAt: m.CreatedAt.UTC(),
 		EditedAt: utcPtr(m.EditedAt), DeletedAt: utcPtr(m.DeletedAt), CommandID: m.CommandID,
 		PinnedAt: utcPtr(m.PinnedAt), PinnedBy: m.PinnedBy, Mentions: m.Mentions, MentionAll: m.MentionAll,
 		Attachments: attachjson.From(m.Attachments)}
@@ -252,7 +253,7 @@ func messageToWire(m core.Message) wireMessage {
 
 func (w wireMessage) core() core.Message {
 	return core.Message{ID: w.ID, ConversationID: w.ConversationID, Seq: w.Seq, SenderID: w.SenderID,
-		ClientMsgID: w.ClientMsgID, Body: w.Body, ReplyTo: w.ReplyTo, CreatedAt: w.CreatedAt,
+		ClientMsgID: w.ClientMsgID, Body: w.Body, ReplyTo: w.ReplyTo, ThreadRootID: w.ThreadRootID, CreatedAt: w.CreatedAt,
 		EditedAt: w.EditedAt, DeletedAt: w.DeletedAt, CommandID: w.CommandID, PinnedAt: w.PinnedAt, PinnedBy: w.PinnedBy,
 		Mentions: w.Mentions, MentionAll: w.MentionAll, Attachments: attachjson.To(w.Attachments)}
 }

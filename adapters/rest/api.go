@@ -163,6 +163,7 @@ func build(cfg Config, mux *http.ServeMux, s *server) huma.API {
 	registerBlocks(r, s)
 	registerReactions(r, s)
 	registerMentions(r, s)
+	registerThreads(r, s)
 	registerAttachments(r, s)
 	registerSystem(r, s)
 	r.documentInputErrors()

@@ -18,6 +18,7 @@ type SendMessageRequest struct {
 	ClientMsgID   string   `json:"clientMsgId,omitempty" maxLength:"64" pattern:"^[A-Za-z0-9_.:-]+$" example:"web-1718000000000-1" doc:"Idempotency key chosen by the client: a retry with the same key returns the original message. Generated (no idempotency) when absent."`
 	Body          string   `json:"body" minLength:"1" maxLength:"4000" doc:"Text, 1 to 4000 characters, not only white space."`
 	ReplyTo       string   `json:"replyTo,omitempty" doc:"Id of a message of the same conversation this one replies to."`
+	ThreadRootID  string   `json:"threadRootId,omitempty" doc:"Reply in the thread of this top-level message of the conversation; the sender follows the thread."`
 	AttachmentIDs []string `json:"attachmentIds,omitempty" maxItems:"10" doc:"Ids of the caller's uploads to this conversation (POST .../attachments) that the message carries; each may belong to one message only."`
 }
 
@@ -117,7 +118,8 @@ func (s *server) listMessages(ctx context.Context, in *listMessagesInput) (*body
 
 func (s *server) sendMessage(ctx context.Context, in *sendMessageInput) (*withStatus[schema.Message], error) {
 	sent, err := s.svc.Send(ctx, caller(ctx).user.ID, chat.SendInput{ConversationID: in.ConversationID,
-		ClientMsgID: in.Body.ClientMsgID, Body: in.Body.Body, ReplyTo: in.Body.ReplyTo, AttachmentIDs: in.Body.AttachmentIDs})
+		ClientMsgID: in.Body.ClientMsgID, Body: in.Body.Body, ReplyTo: in.Body.ReplyTo, ThreadRootID: in.Body.ThreadRootID,
+		AttachmentIDs: in.Body.AttachmentIDs})
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}

@@ -27,7 +27,8 @@ var wantOps = []string{
 	"createConversation", "listConversations", "getConversation", "updateConversation", "listChannels",
 	"joinConversation", "leaveConversation", "listMembers", "addMembers", "removeMember", "updateMember",
 	"listMessages", "sendMessage", "editMessage", "deleteMessage", "listEvents", "markRead",
-	"addReaction", "removeReaction", "pinMessage", "unpinMessage", "listPins", "setNotifications", "listMentions", "getPresence", "healthz", "readyz",
+	"addReaction", "removeReaction", "pinMessage", "unpinMessage", "listPins", "setNotifications", "listMentions",
+	"getThread", "listThreadMessages", "followThread", "unfollowThread", "markThreadRead", "listThreads", "getPresence", "healthz", "readyz",
 }
 
 type specDoc struct {

@@ -60,8 +60,17 @@ type Message struct {
 	PinnedBy       string              `json:"pinnedBy,omitempty" doc:"User id of who pinned it, while it is pinned."`
 	Mentions       []string            `json:"mentions,omitempty" doc:"Ids of the users it mentions: each @username of an existing user, and with @here the members online when it was sent."`
 	MentionAll     string              `json:"mentionAll,omitempty" enum:"channel,here" doc:"channel: it mentions every member (@channel); here: it said @here (those then online are in mentions)."`
+	ThreadRootID   string              `json:"threadRootId,omitempty" doc:"For a reply in a thread: the thread's first (top-level) message. Replies stay out of the conversation's history and unread count."`
+	Thread         *ThreadInfo         `json:"thread,omitempty" doc:"For a message that has replies: what its thread holds (history pages, pins, threads); absent in events."`
 	Attachments    []MessageAttachment `json:"attachments,omitempty" doc:"The files it carries, in the order sent; download each from /v1/attachments/{id}/content (members only)."`
 	Reactions      []ReactionCount     `json:"reactions,omitempty" doc:"Emoji tallies, in order of each emoji's first reaction, as the caller sees them: in history pages and pin lists; absent in events (reaction.added and reaction.removed events change them)."`
+}
+
+// ThreadInfo is what a thread's first message shows of its replies (deleted ones left out).
+type ThreadInfo struct {
+	ReplyCount   int       `json:"replyCount" doc:"How many replies it has."`
+	LastReplyAt  time.Time `json:"lastReplyAt" doc:"When the latest reply was sent (RFC 3339, UTC)."`
+	Participants []string  `json:"participants" nullable:"false" doc:"Ids of those who replied, ascending."`
 }
 
 // MessageAttachment is what a message shows of one of its files.
@@ -159,7 +168,14 @@ func MessageOf(m core.Message) Message {
 		ClientMsgID: m.ClientMsgID, Body: m.Body, ReplyTo: m.ReplyTo, CreatedAt: m.CreatedAt.UTC(),
 		EditedAt: utc(m.EditedAt), DeletedAt: utc(m.DeletedAt), PinnedAt: utc(m.PinnedAt), PinnedBy: m.PinnedBy,
 		Mentions: m.Mentions, MentionAll: m.MentionAll, Reactions: ReactionsOf(m.Reactions),
-		Attachments: attachmentsOf(m.Attachments)}
+		Attachments: attachmentsOf(m.Attachments), ThreadRootID: m.ThreadRootID, Thread: threadOf(m.Thread)}
+}
+
+func threadOf(t *core.ThreadInfo) *ThreadInfo {
+	if t == nil {
+		return nil
+	}
+	return &ThreadInfo{ReplyCount: t.ReplyCount, LastReplyAt: t.LastReplyAt.UTC(), Participants: append([]string{}, t.Participants...)}
 }
 
 func attachmentsOf(as []core.Attachment) []MessageAttachment {

@@ -119,7 +119,8 @@ func (s *Server) onSend(ctx context.Context, c *conn, payload any) (any, error) 
 		return nil, err
 	}
 	pending, err := s.svc.Submit(ctx, c.userID, chat.SendInput{ConversationID: p.ConversationID,
-		ClientMsgID: p.ClientMsgID, Body: p.Body, ReplyTo: p.ReplyTo, AttachmentIDs: p.AttachmentIDs})
+		ClientMsgID: p.ClientMsgID, Body: p.Body, ReplyTo: p.ReplyTo, ThreadRootID: p.ThreadRootID,
+		AttachmentIDs: p.AttachmentIDs})
 	if err != nil {
 		return nil, err
 	}

@@ -20,6 +20,7 @@ type sendPayload struct {
 	ClientMsgID    string   `json:"clientMsgId"`
 	Body           string   `json:"body"`
 	ReplyTo        string   `json:"replyTo,omitempty"`
+	ThreadRootID   string   `json:"threadRootId,omitempty"`
 	AttachmentIDs  []string `json:"attachmentIds,omitempty"`
 }
 

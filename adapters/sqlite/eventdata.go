@@ -32,6 +32,7 @@ type messageData struct {
 	ClientMsgID    string                  `json:"clientMsgId"`
 	Body           string                  `json:"body"`
 	ReplyTo        string                  `json:"replyTo,omitempty"`
+	ThreadRootID   string                  `json:"threadRootId,omitempty"`
 	CreatedAt      int64                   `json:"createdAt"`
 	EditedAt       *int64                  `json:"editedAt,omitempty"`
 	DeletedAt      *int64                  `json:"deletedAt,omitempty"`
@@ -83,7 +84,7 @@ func encodeEventData(e core.Event) (string, error) {
 	var d eventData
 	if m := e.Message; m != nil {
 		d.Message = &messageData{ID: m.ID, ConversationID: m.ConversationID, Seq: m.Seq, SenderID: m.SenderID,
-			ClientMsgID: m.ClientMsgID, Body: m.Body, ReplyTo: m.ReplyTo, CreatedAt: toMS(m.CreatedAt),
+			ClientMsgID: m.ClientMsgID, Body: m.Body, ReplyTo: m.ReplyTo, ThreadRootID: m.ThreadRootID, CreatedAt: toMS(m.CreatedAt),
 			EditedAt: optMS(m.EditedAt), DeletedAt: optMS(m.DeletedAt), PinnedAt: optMS(m.PinnedAt), PinnedBy: m.PinnedBy,
 			Mentions: m.Mentions, MentionAll: m.MentionAll, Attachments: attachjson.From(m.Attachments)}
 	}
@@ -118,7 +119,7 @@ func scanEvent(r scanner) (core.Event, error) {
 	}
 	if m := d.Message; m != nil {
 		e.Message = &core.Message{ID: m.ID, ConversationID: m.ConversationID, Seq: m.Seq, SenderID: m.SenderID,
-			ClientMsgID: m.ClientMsgID, Body: m.Body, ReplyTo: m.ReplyTo, CreatedAt: fromMS(m.CreatedAt),
+			ClientMsgID: m.ClientMsgID, Body: m.Body, ReplyTo: m.ReplyTo, ThreadRootID: m.ThreadRootID, CreatedAt: fromMS(m.CreatedAt),
 			EditedAt: optTime(m.EditedAt), DeletedAt: optTime(m.DeletedAt), PinnedAt: optTime(m.PinnedAt), PinnedBy: m.PinnedBy,
 			Mentions: m.Mentions, MentionAll: m.MentionAll, Attachments: attachjson.To(m.Attachments)}
 	}

@@ -13,9 +13,9 @@ import (
 // The history reads (BenchmarkHistory explains them): range scans of the (conversation_id, seq) indexes.
 const (
 	sqlMessagesAfter = `SELECT ` + msgCols + ` FROM messages m
-		WHERE m.conversation_id = ? AND m.seq > ? AND m.seq < ? ORDER BY m.seq LIMIT ?`
+		WHERE m.conversation_id = ? AND m.thread_root_id = ? AND m.seq > ? AND m.seq < ? ORDER BY m.seq LIMIT ?`
 	sqlMessagesBefore = `SELECT ` + msgCols + ` FROM messages m
-		WHERE m.conversation_id = ? AND m.seq < ? ORDER BY m.seq DESC LIMIT ?`
+		WHERE m.conversation_id = ? AND m.thread_root_id = ? AND m.seq < ? ORDER BY m.seq DESC LIMIT ?`
 	sqlEventsAfter = `SELECT conversation_id, seq, type, at, actor_id, data FROM events
 		WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?`
 )
@@ -33,9 +33,9 @@ func (s *Store) Messages(ctx context.Context, conversationID string, q core.Hist
 	// Fetch one row beyond the page to learn whether more exist in the direction of the query.
 	var msgs []core.Message
 	if q.Forwards() {
-		msgs, err = queryAll(ctx, s.r, scanMessage, sqlMessagesAfter, conversationID, q.After, before, limit+1)
+		msgs, err = queryAll(ctx, s.r, scanMessage, sqlMessagesAfter, conversationID, q.ThreadRootID, q.After, before, limit+1)
 	} else {
-		msgs, err = queryAll(ctx, s.r, scanMessage, sqlMessagesBefore, conversationID, before, limit+1)
+		msgs, err = queryAll(ctx, s.r, scanMessage, sqlMessagesBefore, conversationID, q.ThreadRootID, before, limit+1)
 	}
 	if err != nil {
 		return nil, false, err

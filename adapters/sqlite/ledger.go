@@ -202,10 +202,10 @@ func (t *ledgerTx) applyState(ctx context.Context, convID string, e core.Event) 
 		}
 		_, err = t.tx.ExecContext(ctx, `INSERT INTO messages (id, conversation_id, seq, sender_id, client_msg_id,
 			body, reply_to, created_at, edited_at, deleted_at, command_id, pinned_at, pinned_by, mentions, mention_all,
-			attachments) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			attachments, thread_root_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			m.ID, convID, e.Seq, m.SenderID, m.ClientMsgID, m.Body, m.ReplyTo, toMS(m.CreatedAt),
 			toMSPtr(m.EditedAt), toMSPtr(m.DeletedAt), m.CommandID, toMSPtr(m.PinnedAt), m.PinnedBy, mentions, m.MentionAll,
-			attachments)
+			attachments, m.ThreadRootID)
 		return translate(err, "message")
 	case core.EventMessageEdited, core.EventMessageDeleted, core.EventMessagePinned, core.EventMessageUnpinned:
 		if e.Message == nil {

@@ -39,7 +39,7 @@ func (s *Store) Members(ctx context.Context, conversationID string, page core.Pa
 // latest message, in one statement so that each row is one consistent snapshot.
 const summarySelect = `SELECT ` + convCols + `, mb.role, mb.read_seq, mb.joined_at, mb.notify, mb.muted,
 	(SELECT count(*) FROM messages u WHERE u.conversation_id = c.id AND u.seq > mb.read_seq
-		AND u.sender_id <> mb.user_id AND u.deleted_at IS NULL),
+		AND u.sender_id <> mb.user_id AND u.deleted_at IS NULL AND u.thread_root_id = ''),
 	(SELECT count(*) FROM messages u WHERE u.conversation_id = c.id AND u.seq > mb.read_seq
 		AND u.sender_id <> mb.user_id AND u.deleted_at IS NULL
 		AND (u.mention_all = 'channel' OR u.mentions IS NOT NULL

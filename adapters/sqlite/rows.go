@@ -79,7 +79,7 @@ func scanMember(r scanner) (core.Member, error) {
 const (
 	lastMsgCols = `m.id, m.conversation_id, m.seq, m.sender_id, m.client_msg_id, m.body, m.reply_to, m.created_at,
 	m.edited_at, m.deleted_at`
-	msgCols = lastMsgCols + `, m.command_id, m.pinned_at, m.pinned_by, m.mentions, m.mention_all, m.attachments`
+	msgCols = lastMsgCols + `, m.command_id, m.pinned_at, m.pinned_by, m.mentions, m.mention_all, m.attachments, m.thread_root_id`
 )
 
 func scanMessage(r scanner) (core.Message, error) {
@@ -89,7 +89,7 @@ func scanMessage(r scanner) (core.Message, error) {
 	var mentions sql.NullString
 	var attachments *string
 	err := r.Scan(&m.ID, &m.ConversationID, &m.Seq, &m.SenderID, &m.ClientMsgID, &m.Body, &m.ReplyTo, &created,
-		&edited, &deleted, &m.CommandID, &pinned, &m.PinnedBy, &mentions, &m.MentionAll, &attachments)
+		&edited, &deleted, &m.CommandID, &pinned, &m.PinnedBy, &mentions, &m.MentionAll, &attachments, &m.ThreadRootID)
 	if err == nil {
 		if m.Attachments, err = attachjson.Decode(attachments); err != nil {
 			return m, fmt.Errorf("message %s: %w", m.ID, err)
@@ -104,6 +104,14 @@ func scanMessage(r scanner) (core.Message, error) {
 	}
 	return m, err
 }
+
+// withExtra scans a row's leading columns into what a scan function asks for and the rest into extra.
+type withExtra struct {
+	scanner
+	extra []any
+}
+
+func (w withExtra) Scan(dest ...any) error { return w.scanner.Scan(append(dest, w.extra...)...) }
 
 // mentionsJSON is the stored form of a message's mentions: a JSON array, or NULL for none.
 func mentionsJSON(ids []string) (*string, error) {

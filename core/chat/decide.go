@@ -28,7 +28,8 @@ func DecideSends(st core.SendState, cmds []core.SendCommand) ([]core.SendResult,
 		} else {
 			seq++
 			msg := core.Message{ID: cmd.MessageID, ConversationID: st.Conversation.ID, Seq: seq, SenderID: cmd.SenderID,
-				ClientMsgID: cmd.ClientMsgID, Body: cmd.Body, ReplyTo: cmd.ReplyTo, CreatedAt: cmd.At, CommandID: cmd.ID,
+				ClientMsgID: cmd.ClientMsgID, Body: cmd.Body, ReplyTo: cmd.ReplyTo, ThreadRootID: cmd.ThreadRootID,
+				CreatedAt: cmd.At, CommandID: cmd.ID,
 				Mentions: cmd.Mentions, MentionAll: cmd.MentionAll, Attachments: cmd.Attachments}
 			events = append(events, core.Event{ConversationID: msg.ConversationID, Seq: seq,
 				Type: core.EventMessageCreated, At: cmd.At, ActorID: cmd.SenderID, Message: &msg})
@@ -52,6 +53,8 @@ func refusal(st core.SendState, cmd core.SendCommand, newIDs map[string]bool) *c
 		return core.Errorf(core.CodePermissionDenied, "you are not a member of this conversation")
 	case cmd.ReplyTo != "" && !st.Messages[cmd.ReplyTo] && !newIDs[cmd.ReplyTo]:
 		return core.Invalid("replyTo", "replyTo must name a message of this conversation")
+	case cmd.ThreadRootID != "" && !st.Messages[cmd.ThreadRootID]:
+		return core.Invalid("threadRootId", "threadRootId must name a message of this conversation")
 	}
 	return nil
 }

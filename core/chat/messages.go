@@ -15,6 +15,7 @@ type SendInput struct {
 	ClientMsgID    string
 	Body           string
 	ReplyTo        string
+	ThreadRootID   string   // reply in the thread of this top-level message
 	AttachmentIDs  []string // the sender's uploads to this conversation (see Service.Upload)
 }
 
@@ -84,13 +85,22 @@ func (s *Service) Submit(ctx context.Context, actor string, in SendInput) (*Pend
 	if err != nil {
 		return nil, err
 	}
+	if in.ThreadRootID != "" {
+		root, err := s.threadRoot(ctx, in.ConversationID, in.ThreadRootID, true)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.followOnReply(ctx, in.ConversationID, root, actor); err != nil {
+			return nil, err
+		}
+	}
 	messageID := core.MessageID(in.ConversationID, actor, in.ClientMsgID)
 	attachments, err := s.linkAttachments(ctx, actor, in.ConversationID, messageID, in.AttachmentIDs)
 	if err != nil {
 		return nil, err
 	}
 	cmd := core.SendCommand{ID: s.d.IDs.NewID(), Origin: s.cfg.Node, ConversationID: in.ConversationID, SenderID: actor,
-		MessageID: messageID, ClientMsgID: in.ClientMsgID, Body: in.Body, ReplyTo: in.ReplyTo,
+		MessageID: messageID, ClientMsgID: in.ClientMsgID, Body: in.Body, ReplyTo: in.ReplyTo, ThreadRootID: in.ThreadRootID,
 		Mentions: mentions, MentionAll: all, Attachments: attachments, At: s.now()}
 	results, done := s.waiters.add(cmd.ID)
 	if err := s.d.Log.Append(ctx, cmd); err != nil {
@@ -126,7 +136,8 @@ func (p *Pending) Wait(ctx context.Context) (Sent, error) {
 	}
 	if s.cfg.AcceptOnTimeout {
 		return Sent{Accepted: true, Message: core.Message{ID: cmd.MessageID, ConversationID: cmd.ConversationID,
-			SenderID: cmd.SenderID, ClientMsgID: cmd.ClientMsgID, Body: cmd.Body, ReplyTo: cmd.ReplyTo, CreatedAt: cmd.At,
+			SenderID: cmd.SenderID, ClientMsgID: cmd.ClientMsgID, Body: cmd.Body, ReplyTo: cmd.ReplyTo,
+			ThreadRootID: cmd.ThreadRootID, CreatedAt: cmd.At,
 			Mentions: cmd.Mentions, MentionAll: cmd.MentionAll, Attachments: cmd.Attachments}}, nil
 	}
 	if ctx.Err() != nil {
@@ -234,7 +245,7 @@ func (s *Service) History(ctx context.Context, actor, conversationID string, q c
 	if err != nil {
 		return nil, false, err
 	}
-	return msgs, more, s.withReactions(ctx, actor, conversationID, msgs)
+	return msgs, more, s.readerView(ctx, actor, conversationID, msgs)
 }
 
 // MaxEventsLimit bounds one page of events.

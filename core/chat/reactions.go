@@ -145,26 +145,41 @@ func (s *Service) Pins(ctx context.Context, actor, conversationID string) ([]cor
 	if err != nil {
 		return nil, err
 	}
-	return msgs, s.withReactions(ctx, actor, conversationID, msgs)
+	return msgs, s.readerView(ctx, actor, conversationID, msgs)
 }
 
-// withReactions fills in the reactions of msgs (all of one conversation) as viewer sees them.
-func (s *Service) withReactions(ctx context.Context, viewer, conversationID string, msgs []core.Message) error {
+// readerView fills in what msgs (all of one conversation) show to viewer beyond their stored state: their
+// reactions as viewer sees them, and for thread roots their reply info.
+func (s *Service) readerView(ctx context.Context, viewer, conversationID string, msgs []core.Message) error {
 	ids := make([]string, 0, len(msgs))
+	var roots []string
 	for _, m := range msgs {
 		if !m.Deleted() {
 			ids = append(ids, m.ID)
 		}
+		if m.ThreadRootID == "" {
+			roots = append(roots, m.ID)
+		}
 	}
-	if len(ids) == 0 {
-		return nil
+	if len(ids) > 0 {
+		tallies, err := s.d.History.Reactions(ctx, conversationID, viewer, ids)
+		if err != nil {
+			return err
+		}
+		for i := range msgs {
+			msgs[i].Reactions = tallies[msgs[i].ID]
+		}
 	}
-	tallies, err := s.d.History.Reactions(ctx, conversationID, viewer, ids)
-	if err != nil {
-		return err
-	}
-	for i := range msgs {
-		msgs[i].Reactions = tallies[msgs[i].ID]
+	if len(roots) > 0 {
+		threads, err := s.d.History.Threads(ctx, conversationID, roots)
+		if err != nil {
+			return err
+		}
+		for i := range msgs {
+			if info, ok := threads[msgs[i].ID]; ok {
+				msgs[i].Thread = &info
+			}
+		}
 	}
 	return nil
 }

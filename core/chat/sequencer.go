@@ -96,6 +96,10 @@ func groupSends(batch []core.SendCommand) []*sendGroup {
 			g.seen["s:"+cmd.SenderID] = true
 			r.Senders = append(r.Senders, cmd.SenderID)
 		}
+		if cmd.ThreadRootID != "" && !g.seen["r:"+cmd.ThreadRootID] { // a root must exist, like a replyTo
+			g.seen["r:"+cmd.ThreadRootID] = true
+			r.ReplyTo = append(r.ReplyTo, cmd.ThreadRootID)
+		}
 		if cmd.ReplyTo != "" && !g.seen["r:"+cmd.ReplyTo] {
 			g.seen["r:"+cmd.ReplyTo] = true
 			r.ReplyTo = append(r.ReplyTo, cmd.ReplyTo)

@@ -25,6 +25,7 @@ type Stores struct {
 	Ledger        ports.Ledger
 	Contacts      ports.ContactStore
 	Blocks        ports.BlockStore
+	Threads       ports.ThreadStore
 	Attachments   ports.AttachmentStore
 }
 
@@ -47,6 +48,7 @@ func TestStores(t *testing.T, newStore func(t *testing.T) Stores) {
 	t.Run("Reactions", func(t *testing.T) { TestReactions(t, newStore) })
 	t.Run("Pins", func(t *testing.T) { TestPins(t, newStore) })
 	t.Run("Mentions", func(t *testing.T) { TestMentions(t, newStore) })
+	t.Run("Threads", func(t *testing.T) { TestThreads(t, newStore) })
 }
 
 // stEpoch has sub-millisecond digits and a non-UTC zone on purpose: stores keep at least milliseconds and may

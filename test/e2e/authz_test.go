@@ -169,6 +169,13 @@ var authzOps = []authzOp{
 	{"getAttachment", inG("GET", "/v1/attachments/{att}", nil), map[string]int{"nonmember": s404, "*": s200}},
 	{"downloadAttachment", inG("GET", "/v1/attachments/{att}/content", nil), map[string]int{"nonmember": s404, "*": s200}},
 	{"getAttachmentThumbnail", inG("GET", "/v1/attachments/{att}/thumbnail", nil), map[string]int{"nonmember": s404, "*": s200}},
+	{"getThread", inG("GET", "/v1/conversations/{g}/threads/{m1}", nil), map[string]int{"nonmember": s404, "*": s200}},
+	{"listThreadMessages", inG("GET", "/v1/conversations/{g}/threads/{m1}/messages", nil), map[string]int{"nonmember": s404, "*": s200}},
+	{"followThread", inG("PUT", "/v1/conversations/{g}/threads/{m1}/follow", nil), map[string]int{"nonmember": s404, "*": s200}},
+	{"unfollowThread", inG("DELETE", "/v1/conversations/{g}/threads/{m1}/follow", nil), map[string]int{"nonmember": s404, "*": s200}},
+	{"markThreadRead", inG("POST", "/v1/conversations/{g}/threads/{m1}/read", map[string]any{"seq": 1}),
+		map[string]int{"nonmember": s404, "*": s200}},
+	{"listThreads", req("GET", "/v1/threads", nil), map[string]int{"*": s200}},
 	{"deleteCurrentSession", req("DELETE", "/v1/sessions/current", nil), map[string]int{"*": s204}},
 	{"deleteAllSessions", req("DELETE", "/v1/sessions", nil), map[string]int{"*": s204}},
 	{"changePassword", func(_ *authzFixture, u *user) (string, string, any) {

@@ -60,6 +60,7 @@ var coveredOperations = []string{
 	"listMessages", "sendMessage", "editMessage", "deleteMessage", "listEvents", "markRead",
 	"addReaction", "removeReaction", "pinMessage", "unpinMessage", "listPins", "setNotifications", "listMentions",
 	"uploadAttachment", "getAttachment", "downloadAttachment", "getAttachmentThumbnail",
+	"getThread", "listThreadMessages", "followThread", "unfollowThread", "markThreadRead", "listThreads",
 	"healthz", "readyz",
 }
 

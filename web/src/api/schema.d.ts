@@ -500,6 +500,90 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/conversations/{conversationId}/threads/{rootId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a thread
+         * @description The thread's first message with its reply info, and the caller's state in it (members only).
+         */
+        get: operations["getThread"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/conversations/{conversationId}/threads/{rootId}/follow": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Follow a thread
+         * @description Follows the thread: it is listed in GET /v1/threads with its unread replies.
+         */
+        put: operations["followThread"];
+        post?: never;
+        /**
+         * Unfollow a thread
+         * @description Stops following the thread until the caller replies in it or follows it again.
+         */
+        delete: operations["unfollowThread"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/conversations/{conversationId}/threads/{rootId}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a thread
+         * @description Returns a page of the thread's replies in ascending seq order, paged like the conversation's history (members only).
+         */
+        get: operations["listThreadMessages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/conversations/{conversationId}/threads/{rootId}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark a thread as read
+         * @description Raises the caller's read position in the thread (a conversation seq, at most its lastSeq; never backwards).
+         */
+        post: operations["markThreadRead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/mentions": {
         parameters: {
             query?: never;
@@ -579,6 +663,26 @@ export interface paths {
          * @description Revokes the token this request presents.
          */
         delete: operations["deleteCurrentSession"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/threads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My threads
+         * @description The threads the caller follows in the caller's conversations, most recent reply first, with unread counts.
+         */
+        get: operations["listThreads"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -967,6 +1071,10 @@ export interface components {
              * @description Seq of its message.created event; 0 while a send is only accepted (202).
              */
             seq: number;
+            /** @description For a message that has replies: what its thread holds (history pages, pins, threads); absent in events. */
+            thread?: components["schemas"]["ThreadInfo"];
+            /** @description For a reply in a thread: the thread's first (top-level) message. Replies stay out of the conversation's history and unread count. */
+            threadRootId?: string;
         };
         MessageAttachment: {
             /** @description Type sniffed from the bytes. */
@@ -1139,6 +1247,8 @@ export interface components {
             clientMsgId?: string;
             /** @description Id of a message of the same conversation this one replies to. */
             replyTo?: string;
+            /** @description Reply in the thread of this top-level message of the conversation; the sender follows the thread. */
+            threadRootId?: string;
         };
         Session: {
             /**
@@ -1150,6 +1260,56 @@ export interface components {
             token: string;
             /** @description The logged-in user. */
             user: components["schemas"]["User"];
+        };
+        Thread: {
+            /** @description Whether the caller follows the thread (replying follows it; so does having one's message replied to, unless unfollowed). */
+            following: boolean;
+            /**
+             * Format: int64
+             * @description The caller's read position in the thread (a conversation seq).
+             */
+            readSeq: number;
+            /** @description The thread's first message, with its reply info. */
+            root: components["schemas"]["Message"];
+            /**
+             * Format: int64
+             * @description Replies after readSeq by others, not deleted (in GET /v1/threads).
+             */
+            unread: number;
+        };
+        ThreadInfo: {
+            /**
+             * Format: date-time
+             * @description When the latest reply was sent (RFC 3339, UTC).
+             */
+            lastReplyAt: string;
+            /** @description Ids of those who replied, ascending. */
+            participants: string[];
+            /**
+             * Format: int64
+             * @description How many replies it has.
+             */
+            replyCount: number;
+        };
+        ThreadList: {
+            /** @description Followed threads of the caller's conversations, most recent reply first. */
+            items: components["schemas"]["Thread"][];
+            /** @description Cursor of the next page; absent on the last page. */
+            next?: string;
+            /**
+             * Format: int64
+             * @description How many of the caller's followed threads (all pages) have unread replies.
+             */
+            unreadThreads: number;
+        };
+        ThreadState: {
+            /** @description Whether the caller follows the thread. */
+            following: boolean;
+            /**
+             * Format: int64
+             * @description The caller's read position in the thread.
+             */
+            readSeq: number;
         };
         UpdateConversationRequest: {
             /** @description New title. */
@@ -3543,6 +3703,382 @@ export interface operations {
             };
         };
     };
+    getThread: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Conversation id. */
+                conversationId: string;
+                /** @description Id of the thread's first (top-level) message. */
+                rootId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Thread"];
+                };
+            };
+            /** @description Missing, invalid or expired bearer token (code unauthenticated). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not do this (code permission_denied). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller (code not_found). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error (code internal). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    followThread: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Conversation id. */
+                conversationId: string;
+                /** @description Id of the thread's first (top-level) message. */
+                rootId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ThreadState"];
+                };
+            };
+            /** @description Missing, invalid or expired bearer token (code unauthenticated). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not do this (code permission_denied). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller (code not_found). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (code rate_limited): wait Retry-After seconds (retryAfterMs milliseconds). */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error (code internal). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    unfollowThread: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Conversation id. */
+                conversationId: string;
+                /** @description Id of the thread's first (top-level) message. */
+                rootId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ThreadState"];
+                };
+            };
+            /** @description Missing, invalid or expired bearer token (code unauthenticated). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not do this (code permission_denied). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller (code not_found). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (code rate_limited): wait Retry-After seconds (retryAfterMs milliseconds). */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error (code internal). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listThreadMessages: {
+        parameters: {
+            query?: {
+                /** @description Return the replies right before this seq (exclusive). Without before and after: the latest replies. */
+                before?: number;
+                /** @description Return the replies right after this seq (exclusive; 0: from the first). Not together with before. */
+                after?: number;
+                /** @description Page size (default 50). */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Conversation id. */
+                conversationId: string;
+                /** @description Id of the thread's first (top-level) message. */
+                rootId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageList"];
+                };
+            };
+            /** @description Invalid input (code invalid_argument): malformed JSON, a wrong type, a missing field or a value out of range. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired bearer token (code unauthenticated). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not do this (code permission_denied). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller (code not_found). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error (code internal). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    markThreadRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Conversation id. */
+                conversationId: string;
+                /** @description Id of the thread's first (top-level) message. */
+                rootId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MarkReadRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadState"];
+                };
+            };
+            /** @description Invalid input (code invalid_argument): malformed JSON, a wrong type, a missing field or a value out of range. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired bearer token (code unauthenticated). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not do this (code permission_denied). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller (code not_found). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body or the uploaded file is too large (code too_large). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (code rate_limited): wait Retry-After seconds (retryAfterMs milliseconds). */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error (code internal). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listMentions: {
         parameters: {
             query?: {
@@ -3802,6 +4338,58 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error (code internal). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listThreads: {
+        parameters: {
+            query?: {
+                /** @description The next value of the previous page; omit for the first page. */
+                cursor?: string;
+                /** @description Page size (default 50). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ThreadList"];
+                };
+            };
+            /** @description Invalid input (code invalid_argument): malformed JSON, a wrong type, a missing field or a value out of range. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired bearer token (code unauthenticated). */
+            401: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
