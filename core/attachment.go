@@ -28,11 +28,11 @@ type Attachment struct {
 
 // Attachment limits and defaults.
 const (
-	MaxAttachmentsPerMessage = 10 // files one message may carry
-	MaxFileNameBytes      = 200      // longest sanitized file name, in bytes
-	DefaultMaxUploadBytes = 10 << 20 // largest upload by default
-	maxExtensionBytes     = 16       // longer "extensions" are part of the name
-	SniffBytes            = 512      // how many leading bytes SniffContentType looks at
+	MaxAttachmentsPerMessage = 10       // files one message may carry
+	MaxFileNameBytes         = 200      // longest sanitized file name, in bytes
+	DefaultMaxUploadBytes    = 10 << 20 // largest upload by default
+	maxExtensionBytes        = 16       // longer "extensions" are part of the name
+	SniffBytes               = 512      // how many leading bytes SniffContentType looks at
 )
 
 // DefaultUploadTypes are the content types accepted by default.

@@ -26,14 +26,14 @@ type Message struct {
 	ReplyTo        string // id of a message in the same conversation, or ""
 	ThreadRootID   string // the top-level message whose thread this reply is in, or "" (a top-level message)
 	// Thread is what a thread's root shows of its replies, filled in by reads (nil: no replies, or not read).
-	Thread *ThreadInfo
-	CreatedAt      time.Time
-	EditedAt       *time.Time
-	DeletedAt      *time.Time
-	PinnedAt       *time.Time // set while the message is pinned
-	PinnedBy       string     // who pinned it, while pinned
-	Mentions       []string   // ids of the users it mentions (@username; with @here, the members then online)
-	MentionAll     string     // MentionChannel, MentionHere or "": whether it mentions every member
+	Thread     *ThreadInfo
+	CreatedAt  time.Time
+	EditedAt   *time.Time
+	DeletedAt  *time.Time
+	PinnedAt   *time.Time // set while the message is pinned
+	PinnedBy   string     // who pinned it, while pinned
+	Mentions   []string   // ids of the users it mentions (@username; with @here, the members then online)
+	MentionAll string     // MentionChannel, MentionHere or "": whether it mentions every member
 	// Attachments are the files the message carries (their ID, Name, ContentType, Size, Width, Height and
 	// Thumbnail; the rest is left empty), in the order the sender gave. A tombstone carries none.
 	Attachments []Attachment
@@ -104,10 +104,10 @@ func ValidateClientMsgID(id string) error {
 // order.
 type HistoryQuery struct {
 	ThreadRootID string // "" = top-level messages
-	Before  int64 // exclusive; 0 = none
-	After   int64 // exclusive
-	Forward bool  // page forward from After even when it is 0 (from the first message)
-	Limit   int
+	Before       int64  // exclusive; 0 = none
+	After        int64  // exclusive
+	Forward      bool   // page forward from After even when it is 0 (from the first message)
+	Limit        int
 }
 
 // Forwards reports whether q pages forward from After.

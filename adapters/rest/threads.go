@@ -145,4 +145,3 @@ func (s *server) listThreads(ctx context.Context, in *listThreadsInput) (*body[T
 	}
 	return &body[ThreadList]{Body: ThreadList{Items: mapItems(p.Items, threadOf), Next: p.Next, UnreadThreads: unread}}, nil
 }
-
