@@ -25,6 +25,7 @@ type Stores struct {
 	Ledger        ports.Ledger
 	Contacts      ports.ContactStore
 	Blocks        ports.BlockStore
+	Search        ports.SearchStore
 }
 
 // TestStores runs every store contract suite. newStore must return empty stores, fresh for each call.
@@ -42,6 +43,7 @@ func TestStores(t *testing.T, newStore func(t *testing.T) Stores) {
 	t.Run("BlockStore", func(t *testing.T) { TestBlockStore(t, newStore) })
 	t.Run("HistoryStore", func(t *testing.T) { TestHistoryStore(t, newStore) })
 	t.Run("Ledger", func(t *testing.T) { TestLedger(t, newStore) })
+	t.Run("SearchStore", func(t *testing.T) { TestSearchStore(t, newStore) })
 }
 
 // stEpoch has sub-millisecond digits and a non-UTC zone on purpose: stores keep at least milliseconds and may
