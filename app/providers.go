@@ -64,6 +64,7 @@ var SQLiteSet = wire.NewSet(
 	wire.Bind(new(ports.BlockStore), new(*sqlite.Store)),
 	wire.Bind(new(ports.SummaryStore), new(*sqlite.Store)),
 	wire.Bind(new(ports.HistoryStore), new(*sqlite.Store)),
+	wire.Bind(new(ports.SearchStore), new(*sqlite.Store)),
 	wire.Bind(new(ports.Ledger), new(*sqlite.Store)),
 )
 

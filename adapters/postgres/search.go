@@ -60,44 +60,10 @@ func createSearchIndex(ctx context.Context, conn *pgxpool.Conn, lang string) err
 // the actual parameters every time, never as a generic plan: how common the words are decides the plan, and
 // only the parameters tell.
 func (s *Store) Search(ctx context.Context, q core.SearchQuery) (core.Page[core.SearchHit], error) {
-	terms, err := core.ParseSearchText(q.Text)
+	query, args, limit, err := s.searchStatement(q)
 	if err != nil {
 		return core.Page[core.SearchHit]{}, err
 	}
-	limit, err := core.SearchLimit(q.Limit)
-	if err != nil {
-		return core.Page[core.SearchHit]{}, err
-	}
-	afterAt, afterID, paged, err := core.DecodeSearchCursor(q.Cursor)
-	if err != nil {
-		return core.Page[core.SearchHit]{}, err
-	}
-	args := []any{pgx.QueryExecModeExec, websearchText(terms), q.UserID}
-	arg := func(v any) string {
-		args = append(args, v)
-		return fmt.Sprintf("$%d", len(args)-1)
-	}
-	var where []string
-	if q.ConversationID != "" {
-		where = append(where, `m.conversation_id = `+arg(q.ConversationID))
-	}
-	if q.SenderID != "" {
-		where = append(where, `m.sender_id = `+arg(q.SenderID))
-	}
-	if !q.After.IsZero() {
-		where = append(where, `m.created_at >= `+arg(ts(q.After)))
-	}
-	if !q.Before.IsZero() {
-		where = append(where, `m.created_at < `+arg(ts(q.Before)))
-	}
-	if paged {
-		where = append(where, `(m.created_at, m.id) < (`+arg(ts(afterAt))+`, `+arg(afterID)+`)`)
-	}
-	extra := ""
-	for _, w := range where {
-		extra += "\n\t\tAND " + w
-	}
-	query := s.search.statement(extra, arg(limit+1), arg(s.search.headline))
 	hits, err := queryAll(ctx, s.pool, func(r scanner) (core.SearchHit, error) {
 		var h core.SearchHit
 		m, err := scanMessage(rowWith{r, &h.Highlight})
@@ -112,6 +78,43 @@ func (s *Store) Search(ctx context.Context, q core.SearchQuery) (core.Page[core.
 	}
 	hits = hits[:limit]
 	return core.Page[core.SearchHit]{Items: hits, Next: core.SearchCursor(hits[limit-1].Message)}, nil
+}
+
+// searchStatement validates q and writes its statement and arguments (the first one the execution mode).
+func (s *Store) searchStatement(q core.SearchQuery) (query string, args []any, limit int, err error) {
+	terms, err := core.ParseSearchText(q.Text)
+	if err != nil {
+		return "", nil, 0, err
+	}
+	if limit, err = core.SearchLimit(q.Limit); err != nil {
+		return "", nil, 0, err
+	}
+	afterAt, afterID, paged, err := core.DecodeSearchCursor(q.Cursor)
+	if err != nil {
+		return "", nil, 0, err
+	}
+	args = []any{pgx.QueryExecModeExec, websearchText(terms), q.UserID}
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args)-1)
+	}
+	var extra strings.Builder
+	if q.ConversationID != "" {
+		extra.WriteString("\n\t\tAND m.conversation_id = " + arg(q.ConversationID))
+	}
+	if q.SenderID != "" {
+		extra.WriteString("\n\t\tAND m.sender_id = " + arg(q.SenderID))
+	}
+	if !q.After.IsZero() {
+		extra.WriteString("\n\t\tAND m.created_at >= " + arg(ts(q.After)))
+	}
+	if !q.Before.IsZero() {
+		extra.WriteString("\n\t\tAND m.created_at < " + arg(ts(q.Before)))
+	}
+	if paged {
+		extra.WriteString("\n\t\tAND (m.created_at, m.id) < (" + arg(ts(afterAt)) + ", " + arg(afterID) + ")")
+	}
+	return s.search.statement(extra.String(), arg(limit+1), arg(s.search.headline)), args, limit, nil
 }
 
 // statement is the search: $1 the websearch text, $2 the viewer; extra adds the filters. The inner query

@@ -152,6 +152,7 @@ func build(cfg Config, mux *http.ServeMux, s *server) huma.API {
 	registerMessages(r, s)
 	registerPresence(r, s)
 	registerBlocks(r, s)
+	registerSearch(r, s)
 	registerSystem(r, s)
 	r.documentInputErrors()
 	return api

@@ -25,7 +25,7 @@ var wantOps = []string{
 	"listBlocks", "blockUser", "unblockUser",
 	"createConversation", "listConversations", "getConversation", "updateConversation", "listChannels",
 	"joinConversation", "leaveConversation", "listMembers", "addMembers", "removeMember", "updateMember",
-	"listMessages", "sendMessage", "editMessage", "deleteMessage", "listEvents", "markRead", "getPresence", "healthz", "readyz",
+	"listMessages", "sendMessage", "editMessage", "deleteMessage", "listEvents", "markRead", "searchMessages", "getPresence", "healthz", "readyz",
 }
 
 type specDoc struct {

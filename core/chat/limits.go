@@ -15,7 +15,7 @@ import (
 // every node of a cluster when the limiter is shared (Redis).
 type Limit string
 
-// The rate limits. Every write a client can make is behind one of them.
+// The rate limits. Every write a client can make is behind one of them, and so is search, the costliest read.
 const (
 	LimitSend         Limit = "send"           // messages sent, per user
 	LimitEdit         Limit = "edit"           // message edits and deletes, per user
@@ -24,6 +24,7 @@ const (
 	LimitRead         Limit = "read"           // read marks, per user
 	LimitTyping       Limit = "typing"         // typing notices (started and stopped), per user
 	LimitBlock        Limit = "block"          // blocks and unblocks, per user
+	LimitSearch       Limit = "search"         // message searches, per user
 	LimitLoginUser    Limit = "login-user"     // log-in attempts and password changes, per username
 	LimitLoginUserDay Limit = "login-user-day" // the same over a day: with login-user, a back-off in two steps
 	LimitLoginIP      Limit = "login-ip"       // log-in attempts, per client address
@@ -47,6 +48,7 @@ var limitDocs = []struct {
 	{LimitRead, core.Rate{Limit: 60, Per: 10 * time.Second}, "read marks, per user"},
 	{LimitTyping, core.Rate{Limit: 30, Per: 10 * time.Second}, "typing notices (started and stopped), per user"},
 	{LimitBlock, core.Rate{Limit: 30, Per: time.Minute}, "blocks and unblocks, per user"},
+	{LimitSearch, core.Rate{Limit: 30, Per: time.Minute}, "message searches, per user"},
 	{LimitLoginUser, core.Rate{Limit: 10, Per: 15 * time.Minute}, "log-in attempts and password changes, per username"},
 	{LimitLoginUserDay, core.Rate{Limit: 50, Per: 24 * time.Hour}, "the same, over a day (a second, slower step of back-off)"},
 	{LimitLoginIP, core.Rate{Limit: 30, Per: time.Minute}, "log-in attempts, per client address"},
