@@ -112,6 +112,11 @@ type Store struct {
 	cfg    Config
 	pool   *pgxpool.Pool
 	search searchSQL
+	// searchBias scales the matches a search must expect to read the newest messages first (1; tests set 0
+	// to take that plan always, or +Inf never); searchMinBatch is its smallest first batch
+	// (DefaultSearchMinBatch; tests lower it so that pages span batches)
+	searchBias     float64
+	searchMinBatch int
 }
 
 // Open creates the connection pool. It connects lazily and does not migrate: run Migrate (once, from any
@@ -129,7 +134,8 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, core.Wrap(core.CodeInvalidArgument, err, "postgres: cannot create the connection pool")
 	}
-	return &Store{cfg: cfg, pool: pool, search: newSearchSQL(cfg.SearchLanguage)}, nil
+	return &Store{cfg: cfg, pool: pool, search: newSearchSQL(cfg.SearchLanguage),
+		searchBias: 1, searchMinBatch: DefaultSearchMinBatch}, nil
 }
 
 // Close closes the pool, waiting for connections in use to be returned.

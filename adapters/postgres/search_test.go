@@ -10,7 +10,19 @@ import (
 
 	"github.com/scalechat/scalechat/core"
 	"github.com/scalechat/scalechat/ports"
+	"github.com/scalechat/scalechat/ports/porttest"
 )
+
+// TestSearchNewestFirstPlan runs the search contract with every search on the newest-first plan (reading the
+// viewer's messages newest first), in batches of 3 (then the matches plan).
+func TestSearchNewestFirstPlan(t *testing.T) {
+	porttest.TestSearchStore(t, func(t *testing.T) porttest.Stores {
+		s := newTestStore(t)
+		s.searchBias, s.searchMinBatch = 0, 3
+		return porttest.Stores{Users: s, Sessions: s, Conversations: s, Members: s, Summaries: s, History: s, Ledger: s, Contacts: s,
+			Blocks: s, Search: s}
+	})
+}
 
 func TestSearchLanguageIsCheckedAndIndexed(t *testing.T) {
 	t.Parallel()

@@ -48,20 +48,32 @@ func BenchmarkSearch(b *testing.B) {
 	require.NoError(b, err)
 	b.Logf("loaded %d messages in %s", c.Messages, time.Since(t0).Round(time.Second))
 	porttest.BenchSearch(b, s, c, func(ctx context.Context, q core.SearchQuery) (string, error) {
-		rows, err := s.r.QueryContext(ctx, `EXPLAIN QUERY PLAN `+sqlSearch, `"x"`, q.UserID, q.ConversationID, q.SenderID, 0, 0, 0, "", 21)
-		if err != nil {
-			return "", err
-		}
-		defer rows.Close()
 		var out []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+		for _, st := range []struct {
+			name, sql string
+			args      []any
+		}{
+			{"few matches", sqlSearchFew, []any{`"x"`, q.UserID, q.ConversationID, q.SenderID, 0, 0, 0, "", 21}},
+			{"newest first", sqlSearchRecent, []any{`["c"]`, q.SenderID, 0, 0, 0, "", 21}},
+		} {
+			rows, err := s.r.QueryContext(ctx, `EXPLAIN QUERY PLAN `+st.sql, st.args...)
+			if err != nil {
 				return "", err
 			}
-			out = append(out, "   "+detail)
+			out = append(out, "   -- "+st.name)
+			for rows.Next() {
+				var id, parent, unused int
+				var detail string
+				if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+					_ = rows.Close()
+					return "", err
+				}
+				out = append(out, "   "+detail)
+			}
+			if err := rows.Close(); err != nil {
+				return "", err
+			}
 		}
-		return strings.Join(out, "\n"), rows.Err()
+		return strings.Join(out, "\n"), nil
 	})
 }

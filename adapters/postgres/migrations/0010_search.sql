@@ -1,5 +1,5 @@
--- Message search lists hits newest first. For words in many messages, reading the messages in that order
--- and keeping the viewer's matching ones until a page is full beats collecting every match and sorting them;
--- the planner picks that way when the words are common. (The words' GIN index depends on the configured
--- language: Migrate creates it, see createSearchIndex.)
-CREATE INDEX messages_recent ON messages (created_at DESC, id DESC);
+-- Message search lists hits newest first. For words in many messages it reads the viewer's messages in that
+-- order, parsing them until a page of them match: this index gives the order and holds the conversation and
+-- sender, so the messages of others are skipped without reading them. (The words' GIN index depends on the
+-- configured language: Migrate creates it, see createSearchIndex.)
+CREATE INDEX messages_recent ON messages (created_at DESC, id DESC, conversation_id, sender_id);
