@@ -64,8 +64,10 @@ type searchArgs struct {
 }
 
 // Search finds the messages the viewer can read by their words, per ports.SearchStore, in the FTS5 index
-// messages_fts (migration 0010), whose query names the viewer's conversations (up to MaxSearchConversations),
-// so it matches only what the viewer may read. Then one of two plans:
+// messages_fts (migration 0010). It counts the matches in the index (up to a bound, the index alone): when
+// there are more than DefaultSearchFewMatches in all conversations, it counts again with a query that names
+// the viewer's conversations (up to MaxSearchConversations of them), so that it matches only what the viewer
+// may read. Then one of two plans:
 //
 //   - up to DefaultSearchFewMatches matches (rare words, or one conversation): join them to their messages and sort;
 //   - more (common words): read the viewer's messages newest first, DefaultSearchBatch at a time, from the
@@ -103,10 +105,23 @@ func (s *Store) Search(ctx context.Context, q core.SearchQuery) (core.Page[core.
 			return none, err
 		}
 	}
-	match := ftsQuery(terms, convs)
-	var n int
-	if err := s.r.QueryRowContext(ctx, sqlSearchCount, match, s.searchFew+1).Scan(&n); err != nil {
-		return none, translate(err, "")
+	count := func(match string) (int, error) {
+		var n int
+		err := s.r.QueryRowContext(ctx, sqlSearchCount, match, s.searchFew+1).Scan(&n)
+		return n, translate(err, "")
+	}
+	// First the matches in every conversation: few of them (rare words) are joined and sorted at once, and
+	// naming the viewer's conversations in the query would cost more than it saves.
+	match := ftsQuery(terms, nil)
+	n, err := count(match)
+	if err != nil {
+		return none, err
+	}
+	if n > s.searchFew && len(convs) <= MaxSearchConversations {
+		match = ftsQuery(terms, convs)
+		if n, err = count(match); err != nil {
+			return none, err
+		}
 	}
 	var msgs []core.Message
 	if n <= s.searchFew || len(convs) > MaxSearchConversations {
@@ -194,7 +209,7 @@ func (s *Store) searchRecent(ctx context.Context, q core.SearchQuery, convs []st
 }
 
 // ftsQuery writes terms in FTS5's query syntax, for the body column: every phrase quoted (so words such as
-// OR, NOT or NEAR are words, not operators), phrases side by side (AND); and, when there are not too many,
+// OR, NOT or NEAR are words, not operators), phrases side by side (AND); and, when convs is not empty,
 // "in one of convs" for the conversation column (see migration 0010).
 func ftsQuery(terms core.SearchTerms, convs []string) string {
 	var b strings.Builder
@@ -208,7 +223,7 @@ func ftsQuery(terms core.SearchTerms, convs []string) string {
 		b.WriteByte('"')
 	}
 	b.WriteByte(')')
-	if len(convs) > MaxSearchConversations {
+	if len(convs) == 0 {
 		return b.String()
 	}
 	b.WriteString(" AND conversation : (")
