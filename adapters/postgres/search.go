@@ -77,9 +77,9 @@ type searchPlan struct {
 //   - matches: the GIN index finds every message with the words (for a phrase, every message with its words:
 //     the index does not keep their positions), whose rows are read, kept when in one of the viewer's
 //     conversations, and sorted; its cost grows with the matches in the whole database;
-//   - newest first: the viewer's messages are read newest first from the messages_recent index (which holds
-//     the conversation, so others' messages are skipped there) a batch at a time, each parsed and matched,
-//     until a page of them match; its cost grows with how far back a page of matches lies.
+//   - newest first: a batch of the viewer's newest messages, sized to hold a page of matches, is read from the
+//     messages_recent index (which holds the conversation, so others' messages are skipped there), then
+//     parsed and matched; its cost grows with how far back a page of matches lies.
 //
 // The choice is made here, not left to the planner, because it is the trap of such searches: with LIMIT and
 // a common word the planner reads by recency even when the viewer's conversations are a small part of the
@@ -87,9 +87,9 @@ type searchPlan struct {
 // messages match (an EXPLAIN, which plans without running), estimates where a page lies from that and the
 // table's size, and takes the cheaper plan: at 1,000,000 messages, the matches plan up to about 6,500
 // matches. A newest-first batch that finds less than a page is followed by the matches plan (a larger batch
-// would cost more than the matches plan the estimate was against). Both plans take the viewer's conversations as a list read just before, and check the
-// membership of the rows they return again, in the statement, so a membership ended meanwhile is not
-// searched. Statements are planned with their actual parameters every time (never a generic plan): only the
+// would cost more than the matches plan the estimate was against). Both plans take the viewer's
+// conversations as a list read just before, and check the membership of the rows they return again, in the
+// statement, so a membership ended meanwhile is not searched. Statements are planned with their actual parameters every time (never a generic plan): only the
 // parameters tell how common the words are.
 func (s *Store) Search(ctx context.Context, q core.SearchQuery) (core.Page[core.SearchHit], error) {
 	plans, limit, err := s.searchPlans(ctx, q)
