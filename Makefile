@@ -5,7 +5,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/scalechat/scalechat/app.Version=$(VERSION)
 PORT    ?= 8080
 
-.PHONY: build web run test test-go test-node test-web node-deps lint fuzz generate cluster bench bench-quick bench-sequencer bench-history bench-pipeline soak clean
+.PHONY: build web run test test-go test-node test-web node-deps lint fuzz generate cluster bench bench-quick bench-sequencer bench-history bench-search bench-pipeline soak clean
 
 # The binary embeds the web app (web/dist/app), so building it builds the app first (needs Node 20.19+ and npm).
 build: web
@@ -133,6 +133,12 @@ bench-sequencer:
 # p50/p99 and the query plans. Takes about 4 minutes (most of it filling PostgreSQL at ~65,000 messages/s).
 bench-history:
 	$(GO) test -v -run '^$$' -bench BenchmarkHistory -benchtime 3s -timeout 90m ./adapters/sqlite ./adapters/postgres
+
+# Message search over 1,000,000 messages (SCALECHAT_BENCH_SEARCH_MESSAGES overrides) in 1,000 conversations,
+# loaded in bulk into PostgreSQL (a fresh schema of the test database) and SQLite: p50/p95/p99 of 200 searches
+# of each shape (a rare word, a common word, two words, a phrase; with and without a conversation filter).
+bench-search:
+	$(GO) test -v -run '^$$' -bench BenchmarkSearch -benchtime 200x -timeout 120m ./adapters/postgres ./adapters/sqlite
 
 # The workers' half of the pipeline at full speed: 100,000 commands already in a 12-partition topic (kfake over
 # TCP) drained by 1-12 consumer-group members through chat.Sequencer into PostgreSQL, results to Redis

@@ -86,6 +86,7 @@ type Config struct {
 
 	PostgresURL         string
 	PostgresMaxConns    int32
+	SearchLanguage      string
 	RedisURL            string
 	RedisPrefix         string
 	KafkaBrokers        []string
@@ -177,6 +178,7 @@ func Parse(args []string, getenv func(string) string) (Config, error) {
 	str(&c.DebugAddr, "debug-addr", "", "serve net/http/pprof here (loopback only, e.g. 127.0.0.1:6060); empty: off")
 	str(&c.PostgresURL, "postgres-url", "", "distributed roles: PostgreSQL URL, e.g. postgres://user@host:5432/db")
 	num(&pgConns, "postgres-max-conns", 10, "distributed roles: PostgreSQL connections per process")
+	str(&c.SearchLanguage, "search-language", "simple", "distributed roles: PostgreSQL text search configuration of message search (e.g. english; simple: no stemming)")
 	str(&c.RedisURL, "redis-url", "redis://127.0.0.1:6379/0", "distributed roles: Redis URL")
 	str(&c.RedisPrefix, "redis-prefix", "scalechat:", "distributed roles: prefix of every Redis key and channel")
 	str(&brokers, "kafka-brokers", "127.0.0.1:9092", "distributed roles: comma-separated Kafka bootstrap brokers")

@@ -30,6 +30,7 @@ var PostgresSet = wire.NewSet(
 	ProvideBlobStore,
 	wire.Bind(new(ports.SummaryStore), new(*postgres.Store)),
 	wire.Bind(new(ports.HistoryStore), new(*postgres.Store)),
+	wire.Bind(new(ports.SearchStore), new(*postgres.Store)),
 	wire.Bind(new(ports.Ledger), new(*postgres.Store)),
 )
 
@@ -43,7 +44,7 @@ var RedisSet = wire.NewSet(
 
 // ProvidePostgres applies the schema (safe on every start: migrations take an advisory lock) and opens the pool.
 func ProvidePostgres(ctx context.Context, cfg Config) (*postgres.Store, func(), error) {
-	pc := postgres.Config{URL: cfg.PostgresURL, MaxConns: cfg.PostgresMaxConns}
+	pc := postgres.Config{URL: cfg.PostgresURL, MaxConns: cfg.PostgresMaxConns, SearchLanguage: cfg.SearchLanguage}
 	if err := postgres.Migrate(ctx, pc); err != nil {
 		return nil, nil, err
 	}

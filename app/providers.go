@@ -69,6 +69,7 @@ var SQLiteSet = wire.NewSet(
 	ProvideBlobStore,
 	wire.Bind(new(ports.SummaryStore), new(*sqlite.Store)),
 	wire.Bind(new(ports.HistoryStore), new(*sqlite.Store)),
+	wire.Bind(new(ports.SearchStore), new(*sqlite.Store)),
 	wire.Bind(new(ports.Ledger), new(*sqlite.Store)),
 )
 

@@ -29,7 +29,8 @@ func Migrate(ctx context.Context, cfg Config) error {
 }
 
 // Migrate creates the configured schema if needed and applies every migration not yet recorded in
-// schema_migrations, each in its own transaction. Processes migrating the same schema at once take turns
+// schema_migrations, each in its own transaction, then creates the search index of the configured language
+// (see createSearchIndex). Processes migrating the same schema at once take turns
 // on an advisory lock, so running it again, or from several processes, is harmless.
 func (s *Store) Migrate(ctx context.Context) error {
 	conn, err := s.pool.Acquire(ctx)
@@ -48,6 +49,9 @@ func (s *Store) Migrate(ctx context.Context) error {
 		}
 	}()
 	if err := migrateLocked(ctx, conn, s.cfg.Schema); err != nil {
+		return translate(fmt.Errorf("postgres: %w", err), "")
+	}
+	if err := createSearchIndex(ctx, conn, s.cfg.SearchLanguage); err != nil {
 		return translate(fmt.Errorf("postgres: %w", err), "")
 	}
 	return nil

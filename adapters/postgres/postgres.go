@@ -25,6 +25,7 @@ var (
 	_ ports.HistoryStore      = (*Store)(nil)
 	_ ports.Ledger            = (*Store)(nil)
 	_ ports.Pinger            = (*Store)(nil)
+	_ ports.SearchStore       = (*Store)(nil)
 )
 
 // Defaults for Config's zero fields.
@@ -32,6 +33,7 @@ const (
 	DefaultMaxConns       = 10
 	DefaultUpdateRetries  = 10
 	DefaultConnectTimeout = 5 * time.Second
+	DefaultSearchLanguage = "simple"
 )
 
 // MaxEventsLimit caps one Events page.
@@ -54,6 +56,10 @@ type Config struct {
 	UpdateRetries int
 	// ConnectTimeout bounds establishing one connection (default 5s).
 	ConnectTimeout time.Duration
+	// SearchLanguage is the text search configuration (pg_ts_config) message search parses bodies and
+	// queries with (default "simple": no stemming, no stop words; e.g. "english" stems and drops stop words).
+	// Migrate checks that the server has it and creates its index.
+	SearchLanguage string
 }
 
 // Validate checks c and fills in defaults.
@@ -63,6 +69,8 @@ func (c Config) Validate() (Config, error) {
 		return c, core.Invalid("url", "postgres: a database URL is required")
 	case c.Schema != "" && !schemaName.MatchString(c.Schema):
 		return c, core.Invalid("schema", "postgres: schema must match %s", schemaName)
+	case c.SearchLanguage != "" && !schemaName.MatchString(c.SearchLanguage):
+		return c, core.Invalid("searchLanguage", "postgres: search language must match %s", schemaName)
 	case c.MaxConns < 0 || c.UpdateRetries < 0 || c.ConnectTimeout < 0:
 		return c, core.Invalid("config", "postgres: connections, retries and timeout must not be negative")
 	}
@@ -78,6 +86,9 @@ func (c Config) Validate() (Config, error) {
 	}
 	if c.ConnectTimeout == 0 {
 		c.ConnectTimeout = DefaultConnectTimeout
+	}
+	if c.SearchLanguage == "" {
+		c.SearchLanguage = DefaultSearchLanguage
 	}
 	return c, nil
 }
@@ -98,8 +109,14 @@ func (c Config) poolConfig() (*pgxpool.Config, error) {
 
 // Store implements the store ports on PostgreSQL. It is safe for concurrent use.
 type Store struct {
-	cfg  Config
-	pool *pgxpool.Pool
+	cfg    Config
+	pool   *pgxpool.Pool
+	search searchSQL
+	// searchBias scales the matches a search must expect to read the newest messages first (1; tests set 0
+	// to take that plan always, or +Inf never); searchMinBatch is its smallest first batch
+	// (DefaultSearchMinBatch; tests lower it so that pages span batches)
+	searchBias     float64
+	searchMinBatch int
 }
 
 // Open creates the connection pool. It connects lazily and does not migrate: run Migrate (once, from any
@@ -117,7 +134,8 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, core.Wrap(core.CodeInvalidArgument, err, "postgres: cannot create the connection pool")
 	}
-	return &Store{cfg: cfg, pool: pool}, nil
+	return &Store{cfg: cfg, pool: pool, search: newSearchSQL(cfg.SearchLanguage),
+		searchBias: 1, searchMinBatch: DefaultSearchMinBatch}, nil
 }
 
 // Close closes the pool, waiting for connections in use to be returned.

@@ -165,6 +165,7 @@ func build(cfg Config, mux *http.ServeMux, s *server) huma.API {
 	registerMentions(r, s)
 	registerThreads(r, s)
 	registerAttachments(r, s)
+	registerSearch(r, s)
 	registerSystem(r, s)
 	r.documentInputErrors()
 	return api

@@ -28,7 +28,7 @@ var wantOps = []string{
 	"joinConversation", "leaveConversation", "listMembers", "addMembers", "removeMember", "updateMember",
 	"listMessages", "sendMessage", "editMessage", "deleteMessage", "listEvents", "markRead",
 	"addReaction", "removeReaction", "pinMessage", "unpinMessage", "listPins", "setNotifications", "listMentions",
-	"getThread", "listThreadMessages", "followThread", "unfollowThread", "markThreadRead", "listThreads", "getPresence", "healthz", "readyz",
+	"getThread", "listThreadMessages", "followThread", "unfollowThread", "markThreadRead", "listThreads", "searchMessages", "getPresence", "healthz", "readyz",
 }
 
 type specDoc struct {

@@ -87,6 +87,8 @@ type Store struct {
 	cfg Config
 	w   *db
 	r   *db
+	// the search plans' thresholds (DefaultSearchFewMatches, DefaultSearchBatch); tests lower them
+	searchFew, searchBatch int
 }
 
 // Open opens (creating if needed) the database at cfg.Path and applies pending migrations.
@@ -115,7 +117,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
-	s := &Store{cfg: cfg, w: newDB(w)}
+	s := &Store{cfg: cfg, w: newDB(w), searchFew: DefaultSearchFewMatches, searchBatch: DefaultSearchBatch}
 	if err := migrate(ctx, w); err != nil {
 		_ = w.Close()
 		return nil, translate(fmt.Errorf("sqlite: %w", err), "")

@@ -27,7 +27,18 @@ func TestStoreContract(t *testing.T) {
 	porttest.TestStores(t, func(t *testing.T) porttest.Stores {
 		s := openTest(t, filepath.Join(t.TempDir(), "scalechat.db"))
 		return porttest.Stores{Users: s, Sessions: s, Conversations: s, Members: s, Summaries: s, History: s, Ledger: s, Contacts: s,
-			Blocks: s, Attachments: s, Threads: s}
+			Blocks: s, Attachments: s, Threads: s, Search: s}
+	})
+}
+
+// TestSearchNewestFirstPlan runs the search contract with every search on the plan of common words (reading
+// the viewer's messages newest first), in batches of 3 so that pages span batches.
+func TestSearchNewestFirstPlan(t *testing.T) {
+	porttest.TestSearchStore(t, func(t *testing.T) porttest.Stores {
+		s := openTest(t, filepath.Join(t.TempDir(), "scalechat.db"))
+		s.searchFew, s.searchBatch = -1, 3
+		return porttest.Stores{Users: s, Sessions: s, Conversations: s, Members: s, Summaries: s, History: s, Ledger: s, Contacts: s,
+			Blocks: s, Search: s}
 	})
 }
 

@@ -70,7 +70,7 @@ func newEnv(t *testing.T, mutate ...func(*chat.Config)) *env {
 	}
 	blobs := &fakeBlobs{m: map[string][]byte{}}
 	svc, err := chat.New(ctx, cfg, chat.Deps{Users: store, Sessions: store, Conversations: store, Members: store, Contacts: store, Blocks: store,
-		Attachments: store, Threads: store, Blobs: blobs, Summaries: store, History: store, Ledger: store, Log: log, Fanout: fan,
+		Attachments: store, Threads: store, Blobs: blobs, Summaries: store, History: store, Search: store, Ledger: store, Log: log, Fanout: fan,
 		Limiter: memory.NewRateLimiter(clock), Presence: memory.NewPresence(clock), Hasher: fakeHasher{}, Clock: clock, IDs: &fakeIDs{}})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = svc.Close() })

@@ -15,7 +15,7 @@ import (
 // every node of a cluster when the limiter is shared (Redis).
 type Limit string
 
-// The rate limits. Every write a client can make is behind one of them.
+// The rate limits. Every write a client can make is behind one of them, and so is search, the costliest read.
 const (
 	LimitSend         Limit = "send"           // messages sent, per user
 	LimitEdit         Limit = "edit"           // message edits and deletes, per user
@@ -28,6 +28,7 @@ const (
 	LimitPin          Limit = "pin"            // pins and unpins, per user
 	LimitMentionAll   Limit = "mention-all"    // messages and edits that mention @channel or @here, per user
 	LimitUpload       Limit = "upload"         // attachments uploaded, per user
+	LimitSearch       Limit = "search"         // message searches, per user
 	LimitLoginUser    Limit = "login-user"     // log-in attempts and password changes, per username
 	LimitLoginUserDay Limit = "login-user-day" // the same over a day: with login-user, a back-off in two steps
 	LimitLoginIP      Limit = "login-ip"       // log-in attempts, per client address
@@ -55,6 +56,7 @@ var limitDocs = []struct {
 	{LimitPin, core.Rate{Limit: 20, Per: time.Minute}, "pins and unpins, per user"},
 	{LimitMentionAll, core.Rate{Limit: 5, Per: 10 * time.Minute}, "messages and edits that mention @channel or @here, per user"},
 	{LimitUpload, core.Rate{Limit: 20, Per: time.Minute}, "attachments uploaded, per user"},
+	{LimitSearch, core.Rate{Limit: 30, Per: time.Minute}, "message searches, per user"},
 	{LimitLoginUser, core.Rate{Limit: 10, Per: 15 * time.Minute}, "log-in attempts and password changes, per username"},
 	{LimitLoginUserDay, core.Rate{Limit: 50, Per: 24 * time.Hour}, "the same, over a day (a second, slower step of back-off)"},
 	{LimitLoginIP, core.Rate{Limit: 30, Per: time.Minute}, "log-in attempts, per client address"},

@@ -101,6 +101,7 @@ type Deps struct {
 	Blobs         ports.BlobStore
 	Summaries     ports.SummaryStore
 	History       ports.HistoryStore
+	Search        ports.SearchStore
 	Ledger        ports.Ledger
 	Log           ports.CommandLog
 	Fanout        ports.Fanout
@@ -114,7 +115,7 @@ type Deps struct {
 
 func (d Deps) validate() error {
 	if d.Users == nil || d.Sessions == nil || d.Conversations == nil || d.Members == nil || d.Contacts == nil ||
-		d.Blocks == nil || d.Attachments == nil || d.Blobs == nil || d.Threads == nil || d.Summaries == nil ||
+		d.Blocks == nil || d.Attachments == nil || d.Blobs == nil || d.Threads == nil || d.Summaries == nil || d.Search == nil ||
 		d.History == nil || d.Ledger == nil || d.Log == nil || d.Fanout == nil || d.Limiter == nil || d.Presence == nil ||
 		d.Hasher == nil || d.Clock == nil || d.IDs == nil {
 		return errors.New("chat: every dependency is required")

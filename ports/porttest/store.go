@@ -27,6 +27,7 @@ type Stores struct {
 	Blocks        ports.BlockStore
 	Threads       ports.ThreadStore
 	Attachments   ports.AttachmentStore
+	Search        ports.SearchStore
 }
 
 // TestStores runs every store contract suite. newStore must return empty stores, fresh for each call.
@@ -49,6 +50,7 @@ func TestStores(t *testing.T, newStore func(t *testing.T) Stores) {
 	t.Run("Pins", func(t *testing.T) { TestPins(t, newStore) })
 	t.Run("Mentions", func(t *testing.T) { TestMentions(t, newStore) })
 	t.Run("Threads", func(t *testing.T) { TestThreads(t, newStore) })
+	t.Run("SearchStore", func(t *testing.T) { TestSearchStore(t, newStore) })
 }
 
 // stEpoch has sub-millisecond digits and a non-UTC zone on purpose: stores keep at least milliseconds and may

@@ -44,7 +44,7 @@ func newPipeline(t *testing.T, ackTimeout time.Duration) *pipeline {
 		fan: memory.NewFanout()}
 	p.svc, err = chat.New(ctx, chat.Config{Node: "gateway-1", AckTimeout: ackTimeout, AcceptOnTimeout: true,
 		SendRate: core.Rate{Limit: 1000, Per: time.Second}}, chat.Deps{Users: p.store, Sessions: p.store, Contacts: p.store, Blocks: p.store, Attachments: p.store, Threads: p.store, Blobs: blobs,
-		Conversations: p.store, Members: p.store, Summaries: p.store, History: p.store, Ledger: p.store, Log: p.log,
+		Conversations: p.store, Members: p.store, Summaries: p.store, History: p.store, Search: p.store, Ledger: p.store, Log: p.log,
 		Fanout: p.fan, Limiter: memory.NewRateLimiter(memory.SystemClock{}),
 		Presence: memory.NewPresence(memory.SystemClock{}), Hasher: plainHasher{}, Clock: memory.SystemClock{},
 		IDs: memory.UUIDv7{}})

@@ -624,6 +624,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search messages
+         * @description Finds the messages of the conversations the caller is a member of now whose text matches q, newest first. Deleted messages are never found, edited ones by their current text. Counts against the search rate limit.
+         */
+        get: operations["searchMessages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/sessions": {
         parameters: {
             query?: never;
@@ -1234,6 +1254,18 @@ export interface components {
              * @example alice
              */
             username: string;
+        };
+        SearchHit: {
+            /** @description The message's body with every matched word between the characters U+0002 (start) and U+0003 (end), which a body never holds. Adjacent matched words may share one pair. */
+            highlight: string;
+            /** @description The message, as history returns it. */
+            message: components["schemas"]["Message"];
+        };
+        SearchResults: {
+            /** @description Matching messages, newest first (creation time, then id). */
+            items: components["schemas"]["SearchHit"][];
+            /** @description Cursor of the next page; absent on the last page. */
+            next?: string;
         };
         SendMessageRequest: {
             /** @description Ids of the caller's uploads to this conversation (POST .../attachments) that the message carries; each may belong to one message only. */
@@ -4164,6 +4196,79 @@ export interface operations {
             /** @description Missing, invalid or expired bearer token (code unauthenticated). */
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error (code internal). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    searchMessages: {
+        parameters: {
+            query: {
+                /** @description Search text, 1 to 200 characters: words (letters and digits, case-insensitive), all of which must occur, and "quoted phrases", whose words must occur in order. Other characters only separate words. */
+                q: string;
+                /** @description Only this conversation. */
+                conversationId?: string;
+                /** @description Only messages of this sender. */
+                senderId?: string;
+                /** @description Only messages created at or after this time (RFC 3339). */
+                after?: string;
+                /** @description Only messages created before this time (RFC 3339). */
+                before?: string;
+                /** @description The next value of the previous page; omit for the first page. */
+                cursor?: string;
+                /** @description Page size (default 20; larger than 100 counts as 100). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchResults"];
+                };
+            };
+            /** @description Invalid input (code invalid_argument): malformed JSON, a wrong type, a missing field or a value out of range. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired bearer token (code unauthenticated). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (code rate_limited): wait Retry-After seconds (retryAfterMs milliseconds). */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
