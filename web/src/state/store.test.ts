@@ -94,7 +94,7 @@ afterEach(() => {
 
 async function setup(server = fakeServer(), socket = new FakeSocket()) {
   const api = createApi({ baseUrl: 'http://test', fetch: server.fetch, token: () => 't' })
-  const store = new ChatStore({ api, me, socket: socket as unknown as ChatSocket, visible: () => true, gapWaitMs: 5, ackTimeoutMs: 200 })
+  const store = new ChatStore({ api, me, socket: socket as unknown as ChatSocket, visible: () => true, gapWaitMs: 5, ackTimeoutMs: 200, summaryDelayMs: 5 })
   stores.push(store)
   socket.respond = (event) => (event === 'sync' ? { ok: true, events: [], truncated: [] } : { ok: true })
   await store.start()
@@ -343,5 +343,45 @@ describe('ChatStore', () => {
       expect(await store.setPinned(CONV, 'm-1', true)).toBe(false)
       expect(store.getState().notice?.text).toBe('Only admins and owners may pin.')
     })
+  })
+
+  it('keeps the mentions badge exact: live mentions raise it, an edit that drops one refetches the summary, reading clears it', async () => {
+    const extra: Record<string, Conversation> = {}
+    const server = fakeServer({ extra })
+    const { store, socket } = await setup(server)
+    const m3 = msg(3, { mentions: [ME], body: '@me look' })
+    socket.fire('event', created(3, m3))
+    socket.fire('event', created(4, { mentions: [ME] }))
+    expect(store.getState().conversations[CONV]).toMatchObject({ unread: 2, mentions: 2 })
+
+    // The server's summary, as of the edit: one mention left.
+    extra[CONV] = { ...server.conv, role: 'member', lastSeq: 5, readSeq: 2, unread: 2, mentions: 1 }
+    socket.fire('event', edited(5, { ...m3, mentions: [] }, 'look'))
+    await vi.waitFor(() => expect(store.getState().conversations[CONV].mentions).toBe(1))
+    expect(server.calls).toContain(`GET /v1/conversations/${CONV}`)
+
+    await openConversation(store)
+    await vi.waitFor(() => expect(store.getState().conversations[CONV]).toMatchObject({ unread: 0, mentions: 0 }))
+  })
+
+  it('does not take a summary that is behind the events applied: it asks again', async () => {
+    const extra: Record<string, Conversation> = {}
+    const server = fakeServer({ extra })
+    const { store, socket } = await setup(server)
+    const m3 = msg(3, { mentions: [ME] })
+    socket.fire('event', created(3, m3))
+    // The first answer has not seen the edit yet; the next one has.
+    const answers = [
+      { ...server.conv, role: 'member' as const, lastSeq: 3, readSeq: 2, unread: 1, mentions: 7 },
+      { ...server.conv, role: 'member' as const, lastSeq: 4, readSeq: 2, unread: 1, mentions: 0 },
+    ]
+    let asked = 0
+    Object.defineProperty(extra, CONV, { get: () => answers[Math.min(asked++, 1)], enumerable: true })
+    const seen = new Set<number>()
+    store.subscribe(() => seen.add(store.getState().conversations[CONV]?.mentions ?? -1))
+    socket.fire('event', edited(4, { ...m3, mentions: [] }, 'edited'))
+    await vi.waitFor(() => expect(store.getState().conversations[CONV].mentions).toBe(0))
+    expect(asked).toBeGreaterThanOrEqual(2)
+    expect(seen.has(7)).toBe(false) // the answer behind our position was not taken
   })
 })
