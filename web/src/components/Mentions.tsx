@@ -66,17 +66,20 @@ export function MentionsDialog({ onClose }: { onClose: () => void }) {
           {inbox.items.map((m) => {
             const c = conversations[m.conversationId]
             const who = users[m.senderId]?.displayName ?? '…'
+            const unread = !!c && m.seq > c.readSeq
             return (
               <li key={m.id}>
                 <button
                   type="button"
                   data-mention-item={m.id}
+                  data-unread={unread || undefined}
                   className="flex w-full items-start gap-3 rounded-lg px-2 py-2 text-left hover:bg-slate-50 focus-visible:outline-2 focus-visible:outline-indigo-600"
                   onClick={() => open(m.conversationId, m.id)}
                 >
                   <Avatar id={m.senderId} name={who} size="sm" />
                   <span className="min-w-0 flex-1">
                     <span className="flex items-baseline gap-2 text-xs">
+                      {unread && <span className="h-2 w-2 shrink-0 self-center rounded-full bg-amber-500" aria-label="unread" />}
                       <span className="font-semibold text-slate-700">{who}</span>
                       <span className="truncate text-slate-500">in {c ? (c.kind === 'channel' ? `#${c.title}` : c.title) : 'a conversation'}</span>
                       <time dateTime={m.createdAt} className="ml-auto shrink-0 text-slate-400">

@@ -162,7 +162,7 @@ function ConversationItem({ c, active }: { c: Conversation; active: boolean }) {
       <Avatar id={other ?? c.id} name={c.title} kind={c.kind === 'direct' ? 'user' : c.kind} presence={status} />
       <span className="min-w-0 flex-1" aria-hidden="true">
         <span className="flex items-baseline justify-between gap-2">
-          <span className={`truncate text-sm ${unread ? 'font-semibold text-slate-900' : 'font-medium text-slate-800'}`}>{c.title}</span>
+          <span className={`truncate text-sm ${c.unread > 0 && !c.muted ? 'font-semibold text-slate-900' : 'font-medium text-slate-800'}`}>{c.title}</span>
           <span className="shrink-0 text-[11px] text-slate-400">{timeOf(last?.createdAt ?? c.lastActivityAt)}</span>
         </span>
         <span className="flex items-center justify-between gap-2">

@@ -137,6 +137,8 @@ describe('mention counts', () => {
     const c = conversation({ unread: 3, mentions: 1 })
     expect(showsUnread(c)).toBe(true)
     expect(showsUnread({ ...c, muted: true })).toBe(false)
+    expect(showsUnread({ ...c, notifyLevel: 'mentions' })).toBe(false)
+    expect(showsUnread({ ...c, notifyLevel: 'all' })).toBe(true)
     expect(showsMentions({ ...c, muted: true, notifyLevel: 'mentions' })).toBe(true)
     expect(showsMentions({ ...c, notifyLevel: 'none' })).toBe(false)
     expect(showsMentions({ ...c, mentions: 0 })).toBe(false)

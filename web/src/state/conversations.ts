@@ -81,13 +81,13 @@ export function mentionsKnownAfterRead(c: Conversation, seq: number, remainingMe
   return remainingMentions !== undefined || seq >= c.lastSeq || c.mentions === 0
 }
 
-/** Should the sidebar badge the unread count? Not when the conversation is muted. */
-export function showsUnread(c: Pick<Conversation, 'muted' | 'unread'>): boolean {
-  return c.unread > 0 && !c.muted
+/** Should the sidebar badge the unread count? Only at level all (the default) and not muted. */
+export function showsUnread(c: Pick<Conversation, 'muted' | 'unread' | 'notifyLevel'>): boolean {
+  return c.unread > 0 && !c.muted && (c.notifyLevel ?? 'all') === 'all'
 }
 
 /** Should the sidebar badge the mentions? Unless the user asked to hear nothing here. */
-export function showsMentions(c: Pick<Conversation, 'notifyLevel' | 'mentions'>): boolean {
+export function showsMentions(c: Pick<Conversation, 'notifyLevel' | 'mentions' | 'muted'>): boolean {
   return c.mentions > 0 && c.notifyLevel !== 'none'
 }
 

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createApi } from '../api/client'
 import type { ChatEvent, Conversation, Message, User } from '../api/types'
 import { BOB, CONV, ME, conversation, created, deleted, edited, member, memberEvent, msg, pinEvent, reaction } from '../test/fixtures'
-import { ChatStore, type ChatSocket } from './store'
+import { ChatStore, type ChatSocket, type StoreOptions } from './store'
 
 type Handler = (...args: unknown[]) => void
 
@@ -86,15 +86,50 @@ function fakeServer(opts: { conv?: Conversation; history?: Message[]; pins?: () 
   return { fetch: fetch as typeof globalThis.fetch, calls, conv }
 }
 
+/** Just enough of an XMLHttpRequest for uploads: the test answers it. */
+class FakeXHR {
+  method = ''
+  url = ''
+  headers: Record<string, string> = {}
+  body: unknown
+  status = 0
+  responseText = ''
+  aborted = false
+  upload: { onprogress: ((e: { lengthComputable: boolean; loaded: number }) => void) | null } = { onprogress: null }
+  onload: (() => void) | null = null
+  onerror: (() => void) | null = null
+  open(method: string, url: string) {
+    this.method = method
+    this.url = url
+  }
+  setRequestHeader(k: string, v: string) {
+    this.headers[k] = v
+  }
+  send(body: unknown) {
+    this.body = body
+  }
+  abort() {
+    this.aborted = true
+  }
+  progress(loaded: number) {
+    this.upload.onprogress?.({ lengthComputable: true, loaded })
+  }
+  answer(status: number, body: unknown) {
+    this.status = status
+    this.responseText = JSON.stringify(body)
+    this.onload?.()
+  }
+}
+
 let stores: ChatStore[] = []
 afterEach(() => {
   for (const s of stores) s.stop()
   stores = []
 })
 
-async function setup(server = fakeServer(), socket = new FakeSocket()) {
+async function setup(server = fakeServer(), socket = new FakeSocket(), extra: Partial<StoreOptions> = {}) {
   const api = createApi({ baseUrl: 'http://test', fetch: server.fetch, token: () => 't' })
-  const store = new ChatStore({ api, me, socket: socket as unknown as ChatSocket, visible: () => true, gapWaitMs: 5, ackTimeoutMs: 200, summaryDelayMs: 5 })
+  const store = new ChatStore({ api, me, socket: socket as unknown as ChatSocket, visible: () => true, gapWaitMs: 5, ackTimeoutMs: 200, summaryDelayMs: 5, ...extra })
   stores.push(store)
   socket.respond = (event) => (event === 'sync' ? { ok: true, events: [], truncated: [] } : { ok: true })
   await store.start()
@@ -383,5 +418,82 @@ describe('ChatStore', () => {
     await vi.waitFor(() => expect(store.getState().conversations[CONV].mentions).toBe(0))
     expect(asked).toBeGreaterThanOrEqual(2)
     expect(seen.has(7)).toBe(false) // the answer behind our position was not taken
+  })
+
+  it('uploads attachments with the token and progress, and sends their ids with the message', async () => {
+    const xhrs: FakeXHR[] = []
+    const { store, socket } = await setup(fakeServer(), new FakeSocket(), {
+      token: () => 'tok',
+      xhr: () => {
+        const x = new FakeXHR()
+        xhrs.push(x)
+        return x as unknown as XMLHttpRequest
+      },
+    })
+    await openConversation(store)
+    const file = new File(['0123456789'], 'cake photo.png')
+    store.attach(CONV, [file])
+    expect(xhrs).toHaveLength(1)
+    const x = xhrs[0]
+    expect(x.method).toBe('POST')
+    expect(x.url).toBe(`/v1/conversations/${CONV}/attachments?name=cake%20photo.png`)
+    expect(x.headers).toEqual({ Authorization: 'Bearer tok', 'Content-Type': 'application/octet-stream' })
+    expect(x.body).toBe(file)
+    expect(store.getState().uploads[CONV][0]).toMatchObject({ status: 'uploading', loaded: 0, size: 10 })
+    x.progress(4)
+    expect(store.getState().uploads[CONV][0].loaded).toBe(4)
+    // Nothing to send while it runs.
+    expect(store.sendWithUploads(CONV, '')).toBe(false)
+    const att = { id: 'a-1', name: 'cake photo.png', contentType: 'image/png', size: 10, thumbnail: true, conversationId: CONV, uploaderId: ME, createdAt: '2025-01-01T00:00:00Z' }
+    x.answer(201, att)
+    expect(store.getState().uploads[CONV][0]).toMatchObject({ status: 'done', attachment: att })
+
+    socket.respond = (event, payload) => (event === 'message:send' ? { ok: true, message: msg(3, { senderId: ME, clientMsgId: payload.clientMsgId as string, body: payload.body as string }) } : { ok: true })
+    expect(store.sendWithUploads(CONV, '')).toBe(true)
+    const send = socket.requests.find((r) => r.event === 'message:send')
+    expect(send?.payload).toMatchObject({ conversationId: CONV, body: 'cake photo.png', attachmentIds: ['a-1'] })
+    expect(store.getState().uploads[CONV]).toEqual([])
+  })
+
+  it('shows why the server refused a file, and removing a running upload aborts it', async () => {
+    const xhrs: FakeXHR[] = []
+    const { store } = await setup(fakeServer(), new FakeSocket(), {
+      xhr: () => {
+        const x = new FakeXHR()
+        xhrs.push(x)
+        return x as unknown as XMLHttpRequest
+      },
+    })
+    store.attach(CONV, [new File(['<html>'], 'cat.png'), new File(['x'.repeat(20)], 'big.zip'), new File(['x'], 'c.txt')])
+    xhrs[0].answer(400, { code: 'invalid_argument', title: 'Bad Request', status: 400, detail: 'the file content does not match its name' })
+    xhrs[1].answer(413, { code: 'too_large', title: 'Payload Too Large', status: 413, detail: 'files can be at most 10 MiB' })
+    const q = store.getState().uploads[CONV]
+    expect(q.map((u) => [u.status, u.error])).toEqual([
+      ['failed', 'The file content does not match its name.'],
+      ['failed', 'Files can be at most 10 MiB.'],
+      ['uploading', undefined],
+    ])
+    store.unattach(CONV, q[2].key)
+    expect(xhrs[2].aborted).toBe(true)
+    expect(store.getState().uploads[CONV]).toHaveLength(2)
+  })
+
+  it('sets the notification level and mute, and takes them from the answer', async () => {
+    const server = fakeServer()
+    const put: unknown[] = []
+    const base = server.fetch
+    const fetch = (async (input: RequestInfo | URL) => {
+      const req = input instanceof Request ? input : new Request(input)
+      if (req.method === 'PUT' && new URL(req.url).pathname === `/v1/conversations/${CONV}/notifications`) {
+        const body = await req.json()
+        put.push(body)
+        return new Response(JSON.stringify({ ...server.conv, role: 'member', notifyLevel: body.level, muted: body.muted }), { status: 200, headers: { 'content-type': 'application/json' } })
+      }
+      return base(input)
+    }) as typeof globalThis.fetch
+    const { store } = await setup({ ...server, fetch })
+    expect(await store.setNotifications(CONV, 'mentions', true)).toBe(true)
+    expect(put).toEqual([{ level: 'mentions', muted: true }])
+    expect(store.getState().conversations[CONV]).toMatchObject({ notifyLevel: 'mentions', muted: true })
   })
 })

@@ -100,6 +100,7 @@ export class ChatStore {
     this.events.stop()
     this.reads.stop()
     this.list.stop()
+    this.uploads.stop()
     this.typing.stop()
     this.connection.stop()
   }

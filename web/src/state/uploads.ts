@@ -162,6 +162,12 @@ export class Uploads {
     this.set(conversationId, (q) => removeUpload(q, key))
   }
 
+  /** The session ends: running uploads stop. */
+  stop() {
+    for (const xhr of this.running.values()) xhr.abort()
+    this.running.clear()
+  }
+
   /** The message was sent: the queue starts empty again. */
   clear(conversationId: string) {
     this.set(conversationId, () => [])
