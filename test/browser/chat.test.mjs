@@ -451,6 +451,27 @@ test('two people chat in the browser, live, across a reload and an offline spell
       await picture.waitFor()
       await bob.page.waitForFunction((img) => img.complete && img.naturalWidth > 0, await picture.elementHandle(), { timeout: WAIT })
       assert.equal(await picture.getAttribute('alt'), 'red.png')
+
+      // Bob owns Tea party: he may say @channel, and the autocomplete offers it.
+      const bobBox = bob.page.getByRole('textbox', { name: 'Message', exact: true })
+      await bobBox.pressSequentially('@cha')
+      await bob.page.getByRole('listbox', { name: 'Mention suggestions' }).getByRole('option', { name: /@channel/ }).waitFor()
+      await bobBox.press('Escape')
+      await bob.page.getByRole('listbox', { name: 'Mention suggestions' }).waitFor({ state: 'detached' })
+      await bobBox.fill('')
+
+      // He mutes it: it shows dimmed, and new messages raise no unread badge.
+      await bob.page.getByRole('button', { name: /^Notifications: All messages/ }).click()
+      await bob.page.getByRole('dialog', { name: 'Notification settings' }).getByLabel('Mute this conversation').check()
+      await bob.page.getByRole('button', { name: 'Notifications: All messages, muted' }).waitFor()
+      await bob.page.keyboard.press('Escape')
+      await bob.page.getByRole('button', { name: 'Back to conversations' }).click()
+      await tea.and(bob.page.locator('[data-muted]')).waitFor()
+      await send(alice.page, 'Anyone there?')
+      await tea.getByText('Anyone there?').waitFor() // the preview shows it…
+      assert.equal(await tea.locator('[data-unread]').count(), 0) // …but no badge
+      await tea.click()
+      await bob.page.getByRole('heading', { name: 'Tea party' }).waitFor()
     })
 
     await step('screenshots', async () => {

@@ -161,7 +161,7 @@ export function NotificationsMenu({ conv }: { conv: Conversation }) {
               button.current?.focus()
             }
           }}
-          className="absolute top-full right-0 z-30 mt-1 w-64 rounded-xl bg-white p-2 shadow-lg ring-1 ring-slate-200"
+          className="fixed inset-x-2 top-14 z-30 rounded-xl bg-white p-2 shadow-lg ring-1 ring-slate-200 sm:absolute sm:inset-x-auto sm:top-full sm:right-0 sm:mt-1 sm:w-64"
         >
           <fieldset>
             <legend className="px-2 pb-1 text-xs font-semibold text-slate-500">Notify me about</legend>
