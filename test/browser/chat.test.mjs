@@ -12,7 +12,7 @@
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { copyFileSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { copyFileSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
@@ -451,6 +451,11 @@ test('two people chat in the browser, live, across a reload and an offline spell
       await picture.waitFor()
       await bob.page.waitForFunction((img) => img.complete && img.naturalWidth > 0, await picture.elementHandle(), { timeout: WAIT })
       assert.equal(await picture.getAttribute('alt'), 'red.png')
+      // A click downloads the file itself (fetched with the token), under its name.
+      const [download] = await Promise.all([bob.page.waitForEvent('download'), picture.click()])
+      assert.equal(download.suggestedFilename(), 'red.png')
+      const saved = await download.path()
+      assert.deepEqual(readFileSync(saved), PNG)
 
       // Bob owns Tea party: he may say @channel, and the autocomplete offers it.
       const bobBox = bob.page.getByRole('textbox', { name: 'Message', exact: true })

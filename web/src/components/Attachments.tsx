@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react'
 import type { MessageAttachment } from '../api/types'
 import { friendlyError } from '../lib/problem'
-import { formatSize, progressOf, type UploadItem } from '../state/uploads'
+import { formatSize, previewBox, progressOf, type UploadItem } from '../state/uploads'
 import { useStore } from './context'
 import { Icon } from './ui'
 
@@ -86,6 +86,7 @@ export function AttachmentList({ items, mine }: { items: readonly MessageAttachm
 
 function ImageAttachment({ a, onOpen }: { a: MessageAttachment; onOpen: () => void }) {
   const { src, error } = useThumbnail(a.id)
+  const box = previewBox(a.width, a.height)
   return (
     <button
       type="button"
@@ -96,9 +97,11 @@ function ImageAttachment({ a, onOpen }: { a: MessageAttachment; onOpen: () => vo
       aria-label={`Download ${a.name}`}
     >
       {src ? (
-        <img src={src} alt={a.name} className="block max-h-48 max-w-60 object-contain" data-thumbnail />
+        <img src={src} alt={a.name} width={box.width} height={box.height} className="block object-contain" style={box} data-thumbnail />
       ) : (
-        <span className="flex h-24 w-32 items-center justify-center text-xs text-slate-400">{error ? a.name : 'Loading…'}</span>
+        <span className="flex items-center justify-center text-xs text-slate-400" style={box}>
+          {error ? a.name : 'Loading…'}
+        </span>
       )}
     </button>
   )

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { Attachment } from '../api/types'
-import { addUpload, doneUploads, formatSize, messageBody, progressOf, readyToSend, removeUpload, setProgress, uploadDone, uploadFailed } from './uploads'
+import { addUpload, doneUploads, formatSize, messageBody, previewBox, progressOf, readyToSend, removeUpload, setProgress, uploadDone, uploadFailed } from './uploads'
 
 const att = (id: string, name: string): Attachment => ({
   id,
@@ -50,5 +50,13 @@ describe('upload queue', () => {
     expect(formatSize(512)).toBe('512 B')
     expect(formatSize(1536)).toBe('1.5 KB')
     expect(formatSize(5 * 1024 * 1024)).toBe('5.0 MB')
+  })
+
+  it('sizes image previews from the image’s shape before they load', () => {
+    expect(previewBox(4000, 3000)).toEqual({ width: 240, height: 180 })
+    expect(previewBox(100, 100)).toEqual({ width: 100, height: 100 })
+    expect(previewBox(16, 16)).toEqual({ width: 64, height: 64 }) // tiny images are enlarged a little
+    expect(previewBox(3000, 10)).toEqual({ width: 240, height: 32 })
+    expect(previewBox()).toEqual({ width: 160, height: 120 })
   })
 })

@@ -90,6 +90,14 @@ export function formatSize(bytes: number): string {
   return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[i]}`
 }
 
+/** The box an image preview takes (known before it loads, so that the list does not jump): the image's shape,
+ * fitted into 240×192 and at least 64 px on its short side. */
+export function previewBox(width?: number, height?: number): { width: number; height: number } {
+  if (!width || !height) return { width: 160, height: 120 }
+  const scale = Math.min(240 / width, 192 / height, Math.max(1, 64 / Math.min(width, height)))
+  return { width: Math.max(32, Math.round(width * scale)), height: Math.max(32, Math.round(height * scale)) }
+}
+
 let nextKey = 0
 
 /** Runs the uploads of each conversation's queue (state.uploads). */
