@@ -2,7 +2,9 @@
 // driven by playwright-core. Two people sign up in separate browser contexts (one on a phone-sized screen), start a
 // direct conversation and chat live; a reload shows the history; one of them goes offline, messages arrive
 // meanwhile, and they appear once the browser is back online (the app reconnects and calls `sync`); they react to a
-// message and pin it, each seeing the other's change live.
+// message and pin it, each seeing the other's change live; one mentions the other (picked from the composer's
+// autocomplete), who sees the mention badge and the message in the Mentions inbox; and one sends a picture, which the
+// other sees as a preview.
 //
 // Environment: SCALECHAT_BIN (default ../../bin/scalechat, built by `make build` with the UI embedded),
 // CHROMIUM (default /usr/bin/chromium), SCREENSHOT_OUT (also copy the desktop screenshot there, e.g. for the README).
@@ -10,7 +12,7 @@
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { copyFileSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { copyFileSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
@@ -22,6 +24,8 @@ const BIN = process.env.SCALECHAT_BIN ?? resolve(here, '../../bin/scalechat')
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium'
 const ARTIFACTS = join(here, 'artifacts')
 const WAIT = 10_000 // the longest any single step may wait
+/** A 16×16 red PNG. */
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAIAAACQkWg2AAAAFklEQVR4nGM4oaFBEmIY1TCqYfhqAAB8MxgQ+Pjr0gAAAABJRU5ErkJggg==', 'base64')
 
 let server // { proc, url, dir }
 let browser
@@ -381,6 +385,98 @@ test('two people chat in the browser, live, across a reload and an offline spell
       assert.equal(await tea.getByRole('button', { name: 'Pin message' }).count(), 0)
       await alice.page.getByRole('link', { name: /^Bob Builder/ }).click()
       await alice.page.getByRole('heading', { name: 'Bob Builder' }).waitFor()
+    })
+
+    await step('mentions and attachments', async () => {
+      // Bob goes back to his list, so that what comes into Tea party now is unread for him.
+      await bob.page.getByRole('button', { name: 'Back to conversations' }).click()
+      const tea = bob.page.getByRole('link', { name: /^Tea party/ })
+      await tea.waitFor()
+      assert.equal(await tea.locator('[data-mentions]').count(), 0)
+
+      // Alice mentions him, picking him from the autocomplete with the keyboard.
+      await alice.page.getByRole('link', { name: /^Tea party/ }).click()
+      await alice.page.getByRole('heading', { name: 'Tea party' }).waitFor()
+      const box = alice.page.getByRole('textbox', { name: 'Message', exact: true })
+      await box.pressSequentially('Cake is ready, @bo')
+      const suggestions = alice.page.getByRole('listbox', { name: 'Mention suggestions' })
+      const option = suggestions.getByRole('option', { name: /@bob/ })
+      await option.waitFor()
+      assert.equal(await option.getAttribute('aria-selected'), 'true')
+      assert.equal(await suggestions.getByRole('option').count(), 1) // not herself; no @channel for a plain member
+      await box.press('Enter')
+      await suggestions.waitFor({ state: 'detached' })
+      assert.equal(await box.inputValue(), 'Cake is ready, @bob ')
+      await box.pressSequentially('come and get it')
+      await box.press('Enter')
+      const sent = alice.page.locator('article[data-status="sent"]', { hasText: 'Cake is ready, @bob come and get it' })
+      await sent.locator('[data-mention="bob"]').waitFor()
+
+      // Bob's list shows the mention beside the unread count; the Mentions inbox has it.
+      await tea.locator('[data-mentions="1"]').waitFor()
+      await tea.locator('[data-unread="1"]').waitFor()
+      await bob.page.getByRole('button', { name: /^Mentions/ }).click()
+      const inbox = bob.page.getByRole('dialog', { name: 'Mentions' })
+      const item = inbox.getByRole('button', { name: /Cake is ready, @bob come and get it/ })
+      await item.waitFor()
+      assert.match((await item.textContent()) ?? '', /Alice Liddell.*in Tea party/)
+      // Opening it opens the conversation at the message, highlighted, and reads it: the badge goes.
+      await item.click()
+      await inbox.waitFor({ state: 'detached' })
+      await bob.page.getByRole('heading', { name: 'Tea party' }).waitFor()
+      const mentioned = bob.page.locator('article[data-highlighted]', { hasText: 'come and get it' })
+      await mentioned.waitFor()
+      await mentioned.locator('[data-mention="bob"][data-mention-me]').waitFor()
+      await bob.page.getByRole('button', { name: 'Back to conversations' }).click()
+      await tea.waitFor()
+      await tea.locator('[data-mentions]').waitFor({ state: 'detached' })
+      await tea.locator('[data-unread]').waitFor({ state: 'detached' })
+      await tea.click()
+
+      // Alice attaches a file that is not what its name says: the server refuses it, and she removes it.
+      const input = alice.page.getByTestId('attach-input')
+      await input.setInputFiles({ name: 'cake.png', mimeType: 'image/png', buffer: Buffer.from('<html><script>alert(1)</script></html>') })
+      const refused = alice.page.getByRole('list', { name: 'Attached files' }).locator('li[data-upload="failed"]')
+      await refused.getByRole('alert').waitFor()
+      assert.notEqual(((await refused.getByRole('alert').textContent()) ?? '').trim(), '')
+      await refused.getByRole('button', { name: 'Remove cake.png' }).click()
+      await refused.waitFor({ state: 'detached' })
+
+      // Then a real picture, sent without a caption: its name is the body; Bob sees its preview.
+      await input.setInputFiles({ name: 'red.png', mimeType: 'image/png', buffer: PNG })
+      await alice.page.locator('li[data-upload="done"]', { hasText: 'red.png' }).waitFor()
+      await box.press('Enter')
+      await alice.page.getByRole('list', { name: 'Attached files' }).waitFor({ state: 'detached' })
+      const picture = bob.page.getByRole('log').locator('article', { hasText: 'red.png' }).locator('img[data-thumbnail]')
+      await picture.waitFor()
+      await bob.page.waitForFunction((img) => img.complete && img.naturalWidth > 0, await picture.elementHandle(), { timeout: WAIT })
+      assert.equal(await picture.getAttribute('alt'), 'red.png')
+      // A click downloads the file itself (fetched with the token), under its name.
+      const [download] = await Promise.all([bob.page.waitForEvent('download'), picture.click()])
+      assert.equal(download.suggestedFilename(), 'red.png')
+      const saved = await download.path()
+      assert.deepEqual(readFileSync(saved), PNG)
+
+      // Bob owns Tea party: he may say @channel, and the autocomplete offers it.
+      const bobBox = bob.page.getByRole('textbox', { name: 'Message', exact: true })
+      await bobBox.pressSequentially('@cha')
+      await bob.page.getByRole('listbox', { name: 'Mention suggestions' }).getByRole('option', { name: /@channel/ }).waitFor()
+      await bobBox.press('Escape')
+      await bob.page.getByRole('listbox', { name: 'Mention suggestions' }).waitFor({ state: 'detached' })
+      await bobBox.fill('')
+
+      // He mutes it: it shows dimmed, and new messages raise no unread badge.
+      await bob.page.getByRole('button', { name: /^Notifications: All messages/ }).click()
+      await bob.page.getByRole('dialog', { name: 'Notification settings' }).getByLabel('Mute this conversation').check()
+      await bob.page.getByRole('button', { name: 'Notifications: All messages, muted' }).waitFor()
+      await bob.page.keyboard.press('Escape')
+      await bob.page.getByRole('button', { name: 'Back to conversations' }).click()
+      await tea.and(bob.page.locator('[data-muted]')).waitFor()
+      await send(alice.page, 'Anyone there?')
+      await tea.getByText('Anyone there?').waitFor() // the preview shows it…
+      assert.equal(await tea.locator('[data-unread]').count(), 0) // …but no badge
+      await tea.click()
+      await bob.page.getByRole('heading', { name: 'Tea party' }).waitFor()
     })
 
     await step('screenshots', async () => {

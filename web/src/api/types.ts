@@ -16,3 +16,6 @@ export type Problem = S['Problem']
 export type ErrorCode = Problem['code']
 export type Reaction = S['Reaction']
 export type ReactionCount = S['ReactionCount']
+export type Attachment = S['Attachment']
+export type MessageAttachment = S['MessageAttachment']
+export type NotifyLevel = NonNullable<Conversation['notifyLevel']>

@@ -3,6 +3,7 @@ import { io } from 'socket.io-client'
 import { createApi } from '../api/client'
 import type { Session } from '../api/types'
 import { conversationFromPath, navigate, usePath } from '../lib/router'
+import { showsMentions, showsUnread } from '../state/conversations'
 import { ChatStore, type ChatSocket } from '../state/store'
 import { StoreProvider, useChat, useStore } from './context'
 import { ConversationView } from './ConversationView'
@@ -21,6 +22,7 @@ export function ChatApp({ session, onSignOut }: { session: Session; onSignOut: (
       api,
       me: session.user,
       socket,
+      token: () => session.token,
       onSignedOut: expired,
       onLeft: () => navigate('/', true),
       visible: () => document.visibilityState === 'visible',
@@ -69,7 +71,7 @@ function Shell({ onSignOut }: { onSignOut: (reason?: string) => void }) {
   // The tab title counts unread conversations.
   const unreadConversations = useChat((s) => {
     let n = 0
-    for (const c of Object.values(s.conversations)) if (c.unread > 0) n++
+    for (const c of Object.values(s.conversations)) if (showsUnread(c) || showsMentions(c)) n++
     return n
   })
   useEffect(() => {

@@ -2,9 +2,13 @@ import { useCallback, useEffect, useId, useMemo, useRef, useState, type Keyboard
 import type { Conversation, Member, Message, User } from '../api/types'
 import { preview, timeOf } from '../lib/format'
 import { friendlyError } from '../lib/problem'
+import { canMentionAll, filterCandidates, insertMention, mentionQuery, type Candidate, type MentionQuery } from '../lib/mentions'
 import { canPin } from '../state/pins'
 import { emptyTimeline, findMessage } from '../state/timeline'
+import { readyToSend } from '../state/uploads'
+import { UploadQueue } from './Attachments'
 import { useChat, useStore } from './context'
+import { NotificationsMenu } from './Mentions'
 import { MessageList } from './MessageList'
 import { Avatar, Icon, Spinner } from './ui'
 
@@ -17,6 +21,9 @@ export function ConversationView({ id, onBack }: { id: string; onBack: () => voi
   const [editing, setEditing] = useState<string | null>(null)
   const [highlight, setHighlight] = useState<{ id: string; n: number }>()
   const composer = useRef<HTMLTextAreaElement>(null)
+  const [dragging, setDragging] = useState(false)
+  const jumpReq = useChat((s) => (s.jump?.conversationId === id ? s.jump : undefined))
+  const timelineLoaded = useChat((s) => !!s.timelines[id]?.loaded)
 
   // The highlight of a message jumped to fades after a while.
   useEffect(() => {
@@ -39,6 +46,13 @@ export function ConversationView({ id, onBack }: { id: string; onBack: () => voi
     [store, id],
   )
 
+  // A message picked in the Mentions view: shown once the conversation's history is loaded.
+  useEffect(() => {
+    if (!jumpReq || !timelineLoaded) return
+    store.clearJump(jumpReq.n)
+    jump(jumpReq.messageId)
+  }, [jumpReq, timelineLoaded, store, jump])
+
   if (!conv) {
     return (
       <div className="flex flex-1 items-center justify-center p-6 text-sm text-slate-500">
@@ -58,7 +72,30 @@ export function ConversationView({ id, onBack }: { id: string; onBack: () => voi
 
   return (
     <div className="flex min-h-0 flex-1">
-      <section aria-label={conv.title} className="flex min-w-0 flex-1 flex-col">
+      <section
+        aria-label={conv.title}
+        className={`relative flex min-w-0 flex-1 flex-col ${dragging ? 'ring-4 ring-indigo-400 ring-inset' : ''}`}
+        onDragOver={(e) => {
+          if (!e.dataTransfer.types.includes('Files')) return
+          e.preventDefault()
+          e.dataTransfer.dropEffect = 'copy'
+          setDragging(true)
+        }}
+        onDragLeave={(e) => {
+          if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setDragging(false)
+        }}
+        onDrop={(e) => {
+          if (!e.dataTransfer.files.length) return
+          e.preventDefault()
+          setDragging(false)
+          store.attach(id, Array.from(e.dataTransfer.files))
+        }}
+      >
+        {dragging && (
+          <div className="pointer-events-none absolute inset-0 z-20 flex items-center justify-center bg-indigo-50/80 text-sm font-semibold text-indigo-700">
+            Drop files to attach them
+          </div>
+        )}
         <Header conv={conv} onBack={onBack} panel={panel} onTogglePanel={(p) => setPanel((v) => (v === p ? null : p))} />
         <MessageList
           conv={conv}
@@ -144,6 +181,7 @@ function Header({
           {subtitle}
         </p>
       </div>
+      <NotificationsMenu conv={conv} />
       <button type="button" className="btn-ghost" aria-expanded={panel === 'pins'} onClick={() => onTogglePanel('pins')} aria-label={`Pins (${pinCount})`} title="Pinned messages">
         <Icon name="pin" className="h-4 w-4" />
         <span className="hidden sm:inline">Pins</span>
@@ -403,9 +441,17 @@ function Composer({
   const store = useStore()
   const me = useChat((s) => s.me.id)
   const users = useChat((s) => s.users)
+  const members = useChat((s) => s.members[conv.id])
+  const uploads = useChat((s) => s.uploads[conv.id]) ?? noUploads
   const timeline = useChat((s) => s.timelines[conv.id]) ?? emptyTimeline
   const [text, setText] = useState('')
   const [error, setError] = useState<string>()
+  const [caret, setCaret] = useState(0)
+  const [active, setActive] = useState(0)
+  /** The @ position whose suggestions the user dismissed (Escape). */
+  const [dismissed, setDismissed] = useState<number>()
+  const fileInput = useRef<HTMLInputElement>(null)
+  const listId = useId()
 
   useEffect(() => {
     inputRef.current?.focus()
@@ -419,20 +465,68 @@ function Composer({
     el.style.height = `${Math.min(el.scrollHeight, 160)}px`
   }, [text, inputRef])
 
+  // The @mention being typed, and the members (and @channel / @here) that fit it.
+  const query: MentionQuery | undefined = useMemo(() => {
+    const q = mentionQuery(text, caret)
+    return q && q.start !== dismissed ? q : undefined
+  }, [text, caret, dismissed])
+  const candidates: Candidate[] = useMemo(() => {
+    if (!query) return []
+    const people = (members ?? []).flatMap((m) => (users[m.userId] ? [users[m.userId]] : []))
+    return filterCandidates(people, query.query, { me, allowAll: canMentionAll(conv) })
+  }, [query, members, users, me, conv])
+  const suggesting = candidates.length > 0
+  const activeIndex = Math.min(active, Math.max(0, candidates.length - 1))
+
+  function pick(c: Candidate) {
+    if (!query) return
+    const r = insertMention(text, query, caret, c.username)
+    setText(r.text)
+    setCaret(r.caret)
+    setActive(0)
+    requestAnimationFrame(() => {
+      const el = inputRef.current
+      if (!el) return
+      el.focus()
+      el.setSelectionRange(r.caret, r.caret)
+    })
+  }
+
+  const canSend = readyToSend(uploads, text)
+
   function submit() {
+    if (!canSend) return
     const body = text.trim()
-    if (!body) return
     if (body.length > 4000) {
       setError(`Messages can be at most 4000 characters (this one has ${body.length}).`)
       return
     }
     setError(undefined)
-    store.send(conv.id, body, replyTo?.id)
+    if (!store.sendWithUploads(conv.id, body, replyTo?.id)) return
     setText('')
+    setCaret(0)
     onCancelReply()
   }
 
   function onKeyDown(e: KeyboardEvent<HTMLTextAreaElement>) {
+    if (suggesting && !e.nativeEvent.isComposing) {
+      if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+        e.preventDefault()
+        const n = candidates.length
+        setActive((activeIndex + (e.key === 'ArrowDown' ? 1 : n - 1)) % n)
+        return
+      }
+      if ((e.key === 'Enter' && !e.shiftKey) || e.key === 'Tab') {
+        e.preventDefault()
+        pick(candidates[activeIndex])
+        return
+      }
+      if (e.key === 'Escape') {
+        e.preventDefault()
+        setDismissed(query?.start)
+        return
+      }
+    }
     if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
       e.preventDefault()
       submit()
@@ -448,14 +542,45 @@ function Composer({
     }
   }
 
+  const optionId = (i: number) => `${listId}-opt-${i}`
+
   return (
     <form
-      className="shrink-0 border-t border-slate-200 bg-white px-2 pt-2 pb-[max(0.5rem,env(safe-area-inset-bottom))] sm:px-4"
+      className="relative shrink-0 border-t border-slate-200 bg-white px-2 pt-2 pb-[max(0.5rem,env(safe-area-inset-bottom))] sm:px-4"
       onSubmit={(e) => {
         e.preventDefault()
         submit()
       }}
     >
+      {suggesting && (
+        <ul
+          id={listId}
+          role="listbox"
+          aria-label="Mention suggestions"
+          className="absolute bottom-full left-2 z-30 mb-1 max-h-64 w-72 overflow-y-auto rounded-xl bg-white p-1 shadow-lg ring-1 ring-slate-200 sm:left-4"
+        >
+          {candidates.map((c, i) => (
+            <li
+              key={c.username}
+              id={optionId(i)}
+              role="option"
+              aria-selected={i === activeIndex}
+              data-username={c.username}
+              onMouseDown={(e) => {
+                e.preventDefault() // keep the focus in the composer
+                pick(c)
+              }}
+              onMouseEnter={() => setActive(i)}
+              className={`flex cursor-pointer items-center gap-2 rounded-lg px-2 py-1.5 text-sm ${i === activeIndex ? 'bg-indigo-50 text-indigo-900' : 'text-slate-800'}`}
+            >
+              {c.userId ? <Avatar id={c.userId} name={c.label} size="sm" /> : <span className="flex h-7 w-7 items-center justify-center rounded-full bg-amber-100 text-amber-800">@</span>}
+              <span className="min-w-0 truncate">
+                <span className="font-medium">@{c.username}</span> <span className="text-slate-500">{c.label}</span>
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
       {replyTo && (
         <div className="mb-2 flex items-center gap-2 rounded-lg border-l-4 border-indigo-400 bg-indigo-50 px-3 py-1.5 text-xs">
           <Icon name="reply" className="h-4 w-4 shrink-0 text-indigo-500" />
@@ -467,31 +592,58 @@ function Composer({
           </button>
         </div>
       )}
+      <UploadQueue items={uploads} onRemove={(key) => store.unattach(conv.id, key)} />
       {error && (
         <p role="alert" className="mb-2 text-xs text-rose-600">
           {error}
         </p>
       )}
       <div className="flex items-end gap-2">
+        <input
+          ref={fileInput}
+          type="file"
+          multiple
+          hidden
+          aria-label="Attach files"
+          data-testid="attach-input"
+          onChange={(e) => {
+            const files = Array.from(e.target.files ?? [])
+            e.target.value = ''
+            if (files.length) store.attach(conv.id, files)
+          }}
+        />
+        <button type="button" className="btn-ghost h-10 px-2" aria-label="Attach files" title="Attach files" onClick={() => fileInput.current?.click()}>
+          <svg viewBox="0 0 20 20" className="h-5 w-5" fill="none" stroke="currentColor" strokeWidth="1.7" strokeLinecap="round" strokeLinejoin="round" aria-hidden="true">
+            <path d="M15.5 9.5l-5.8 5.8a3.5 3.5 0 01-5-5l6.2-6.2a2.3 2.3 0 013.3 3.3l-6 6a1.2 1.2 0 01-1.7-1.7l5.5-5.5" />
+          </svg>
+        </button>
         <textarea
           ref={inputRef}
           aria-label="Message"
           rows={1}
           value={text}
           placeholder={`Message ${conv.kind === 'channel' ? '#' : ''}${conv.title}`}
+          aria-autocomplete="list"
+          aria-controls={suggesting ? listId : undefined}
+          aria-activedescendant={suggesting ? optionId(activeIndex) : undefined}
           onChange={(e) => {
             setText(e.target.value)
+            setCaret(e.target.selectionStart ?? e.target.value.length)
+            setActive(0)
             store.setTyping(conv.id, e.target.value.length > 0)
           }}
+          onSelect={(e) => setCaret(e.currentTarget.selectionStart ?? 0)}
           onKeyDown={onKeyDown}
           className="input max-h-40 min-h-10 flex-1 resize-none leading-6"
         />
-        <button type="submit" className="btn-primary h-10" disabled={!text.trim()}>
+        <button type="submit" className="btn-primary h-10" disabled={!canSend}>
           <Icon name="send" className="h-4 w-4" />
           <span>Send</span>
         </button>
       </div>
-      <p className="mt-1 hidden text-[11px] text-slate-400 sm:block">Enter to send · Shift+Enter for a new line · ↑ to edit your last message</p>
+      <p className="mt-1 hidden text-[11px] text-slate-400 sm:block">Enter to send · Shift+Enter for a new line · @ to mention · ↑ to edit your last message</p>
     </form>
   )
 }
+
+const noUploads: never[] = []

@@ -5,6 +5,8 @@ import { readersOf } from '../state/conversations'
 import { canPin } from '../state/pins'
 import { emptyTimeline, isPinned, type PendingMessage } from '../state/timeline'
 import { useChat, useStore } from './context'
+import { AttachmentList } from './Attachments'
+import { MentionText } from './Mentions'
 import { ReactionPicker, ReactionsBar } from './Reactions'
 import { Avatar, Icon, Spinner } from './ui'
 
@@ -242,10 +244,11 @@ const MessageItem = memo(function MessageItem({
             }`}
           >
             {m.replyTo && !deleted && <ReplyQuote target={replyTarget} name={replyName} />}
-            <span data-body>{deleted ? 'Message deleted' : m.body}</span>
+            <span data-body>{deleted ? 'Message deleted' : <MentionText body={m.body} mine={mine} />}</span>
             {m.editedAt && !deleted && <span className={`ml-1.5 text-[11px] ${mine ? 'text-indigo-200' : 'text-slate-400'}`}>(edited)</span>}
           </div>
         )}
+        {!deleted && !editing && m.attachments && m.attachments.length > 0 && <AttachmentList items={m.attachments} mine={mine} />}
         {!deleted && m.reactions && <ReactionsBar conversationId={conv.id} messageId={m.id} reactions={m.reactions} mine={mine} />}
         {seen && (
           <span className="mt-0.5 px-1 text-[11px] text-slate-400" data-read-marker>
@@ -376,6 +379,9 @@ function PendingItem({ conv, p, continued, replyTarget, replyName }: { conv: Con
           {p.replyTo && <ReplyQuote target={replyTarget} name={replyName} />}
           <span data-body>{p.body}</span>
         </div>
+        {p.attachments && p.attachments.length > 0 && (
+          <span className="mt-0.5 px-1 text-[11px] text-slate-500">{p.attachments.map((a) => a.name).join(', ')}</span>
+        )}
         <span className={`mt-0.5 px-1 text-[11px] ${failed ? 'text-rose-600' : 'text-slate-400'}`}>
           {p.status === 'sending' && 'Sending…'}
           {p.status === 'accepted' && 'Sent'}

@@ -2,9 +2,10 @@ import { useMemo, useRef, useState, type KeyboardEvent } from 'react'
 import type { Conversation } from '../api/types'
 import { preview, timeOf } from '../lib/format'
 import { conversationFromPath, conversationPath, navigate, usePath } from '../lib/router'
-import { sortConversations } from '../state/conversations'
+import { showsMentions, showsUnread, sortConversations } from '../state/conversations'
 import { ChannelsDialog } from './ChannelsDialog'
 import { useChat } from './context'
+import { MentionsDialog } from './Mentions'
 import { NewConversationDialog } from './NewConversationDialog'
 import { Avatar, Icon, Logo, Spinner } from './ui'
 
@@ -13,7 +14,12 @@ export function Sidebar({ onSignOut }: { onSignOut: () => void }) {
   const conversations = useChat((s) => s.conversations)
   const listLoaded = useChat((s) => s.listLoaded)
   const listError = useChat((s) => s.listError)
-  const [dialog, setDialog] = useState<'new' | 'channels' | null>(null)
+  const [dialog, setDialog] = useState<'new' | 'channels' | 'mentions' | null>(null)
+  const mentionTotal = useChat((s) => {
+    let n = 0
+    for (const c of Object.values(s.conversations)) if (showsMentions(c)) n += c.mentions
+    return n
+  })
   const sorted = useMemo(() => sortConversations(Object.values(conversations)), [conversations])
 
   return (
@@ -24,6 +30,21 @@ export function Sidebar({ onSignOut }: { onSignOut: () => void }) {
           <p className="truncate text-sm font-semibold">{me.displayName}</p>
           <p className="truncate text-xs text-slate-500">@{me.username}</p>
         </div>
+        <button
+          type="button"
+          onClick={() => setDialog('mentions')}
+          className="btn-ghost relative px-2"
+          title="Mentions"
+          aria-label={mentionTotal ? `Mentions (${mentionTotal} unread)` : 'Mentions'}
+        >
+          <span aria-hidden="true" className="text-base leading-none font-semibold">@</span>
+          <span className="hidden lg:inline">Mentions</span>
+          {mentionTotal > 0 && (
+            <span aria-hidden="true" className="absolute -top-0.5 -right-0.5 inline-flex h-4 min-w-4 items-center justify-center rounded-full bg-amber-500 px-1 text-[10px] font-bold text-white">
+              {mentionTotal > 99 ? '99+' : mentionTotal}
+            </span>
+          )}
+        </button>
         <button type="button" onClick={onSignOut} className="btn-ghost" title="Sign out">
           <Icon name="logout" className="h-4 w-4" />
           <span>Sign out</span>
@@ -56,6 +77,7 @@ export function Sidebar({ onSignOut }: { onSignOut: () => void }) {
       </nav>
       {dialog === 'new' && <NewConversationDialog onClose={() => setDialog(null)} />}
       {dialog === 'channels' && <ChannelsDialog onClose={() => setDialog(null)} />}
+      {dialog === 'mentions' && <MentionsDialog onClose={() => setDialog(null)} />}
     </aside>
   )
 }
@@ -109,7 +131,16 @@ function ConversationItem({ c, active }: { c: Conversation; active: boolean }) {
   } else if (c.kind === 'channel') line = c.topic || 'Channel'
   else line = c.kind === 'group' ? c.topic || 'Group' : 'No messages yet'
 
-  const label = [c.title, c.kind === 'channel' ? 'channel' : c.kind === 'group' ? 'group' : '', c.unread ? `${c.unread} unread` : '', status === 'online' ? 'online' : '']
+  const unread = showsUnread(c)
+  const mentions = showsMentions(c)
+  const label = [
+    c.title,
+    c.kind === 'channel' ? 'channel' : c.kind === 'group' ? 'group' : '',
+    unread ? `${c.unread} unread` : '',
+    mentions ? `${c.mentions} mention${c.mentions === 1 ? '' : 's'}` : '',
+    c.muted ? 'muted' : '',
+    status === 'online' ? 'online' : '',
+  ]
     .filter(Boolean)
     .join(', ')
 
@@ -125,17 +156,23 @@ function ConversationItem({ c, active }: { c: Conversation; active: boolean }) {
         e.preventDefault()
         navigate(conversationPath(c.id))
       }}
-      className={`flex items-center gap-3 rounded-xl px-3 py-2.5 outline-none focus-visible:ring-2 focus-visible:ring-indigo-600 ${active ? 'bg-indigo-50' : 'hover:bg-slate-50'}`}
+      data-muted={c.muted || undefined}
+      className={`flex items-center gap-3 rounded-xl px-3 py-2.5 outline-none focus-visible:ring-2 focus-visible:ring-indigo-600 ${active ? 'bg-indigo-50' : 'hover:bg-slate-50'} ${c.muted ? 'opacity-60' : ''}`}
     >
       <Avatar id={other ?? c.id} name={c.title} kind={c.kind === 'direct' ? 'user' : c.kind} presence={status} />
       <span className="min-w-0 flex-1" aria-hidden="true">
         <span className="flex items-baseline justify-between gap-2">
-          <span className={`truncate text-sm ${c.unread ? 'font-semibold text-slate-900' : 'font-medium text-slate-800'}`}>{c.title}</span>
+          <span className={`truncate text-sm ${c.unread > 0 && !c.muted ? 'font-semibold text-slate-900' : 'font-medium text-slate-800'}`}>{c.title}</span>
           <span className="shrink-0 text-[11px] text-slate-400">{timeOf(last?.createdAt ?? c.lastActivityAt)}</span>
         </span>
         <span className="flex items-center justify-between gap-2">
-          <span id={`preview-${c.id}`} className={`truncate text-xs ${typers.length ? 'text-indigo-600 italic' : c.unread ? 'text-slate-700' : 'text-slate-500'}`}>{line}</span>
-          {c.unread > 0 && (
+          <span id={`preview-${c.id}`} className={`truncate text-xs ${typers.length ? 'text-indigo-600 italic' : unread ? 'text-slate-700' : 'text-slate-500'}`}>{line}</span>
+          {mentions && (
+            <span data-mentions={c.mentions} className="inline-flex h-5 shrink-0 items-center justify-center rounded-full bg-amber-500 px-1.5 text-[11px] font-semibold text-white">
+              @ {c.mentions > 99 ? '99+' : c.mentions}
+            </span>
+          )}
+          {unread && (
             <span data-unread={c.unread} className="inline-flex h-5 min-w-5 shrink-0 items-center justify-center rounded-full bg-indigo-600 px-1.5 text-[11px] font-semibold text-white">
               {c.unread > 99 ? '99+' : c.unread}
             </span>

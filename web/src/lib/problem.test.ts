@@ -45,4 +45,11 @@ describe('problem+json errors', () => {
     expect(fromAck({ code: 'bogus', message: 'x' }).code).toBe('internal')
     expect(fromAck(undefined).code).toBe('internal')
   })
+
+  it('reads too_large (413) and shows its detail', () => {
+    const e = fromProblem(413, { code: 'too_large', title: 'Payload Too Large', status: 413, detail: 'files can be at most 10 MiB' })
+    expect(e.code).toBe('too_large')
+    expect(friendlyError(e)).toBe('Files can be at most 10 MiB.')
+    expect(fromProblem(413, 'not json').code).toBe('too_large')
+  })
 })

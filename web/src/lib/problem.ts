@@ -35,6 +35,7 @@ const codes: readonly string[] = [
   'already_exists',
   'conflict',
   'rate_limited',
+  'too_large',
   'unavailable',
   'internal',
 ]
@@ -45,7 +46,7 @@ const byStatus: Record<number, ErrorCode> = {
   403: 'permission_denied',
   404: 'not_found',
   409: 'conflict',
-  413: 'invalid_argument',
+  413: 'too_large',
   422: 'invalid_argument',
   429: 'rate_limited',
   503: 'unavailable',
@@ -105,6 +106,8 @@ export function friendlyError(err: unknown, action: Action = 'other'): string {
       const s = err.retryAfterMs ? Math.max(1, Math.ceil(err.retryAfterMs / 1000)) : 0
       return s ? `You're going too fast. Try again in ${s} second${s === 1 ? '' : 's'}.` : "You're going too fast. Try again shortly."
     }
+    case 'too_large':
+      return sentence(detail, 'That is too large.')
     case 'unavailable':
       return 'The server is busy or restarting. Try again in a moment.'
     default:

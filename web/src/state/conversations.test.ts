@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest'
-import { BOB, ME, conversation, created, deleted, member, memberEvent, msg } from '../test/fixtures'
-import { applyEventToConversation, applyMemberEvent, applyRead, markRead, readersOf, sortConversations } from './conversations'
+import { BOB, ME, conversation, created, deleted, edited, member, memberEvent, msg } from '../test/fixtures'
+import {
+  applyEventToConversation,
+  applyMemberEvent,
+  applyRead,
+  markRead,
+  mentionsKnownAfterRead,
+  mentionsUncertain,
+  readersOf,
+  showsMentions,
+  showsUnread,
+  sortConversations,
+} from './conversations'
 
 describe('conversation summaries', () => {
   const away = { me: ME, viewing: false }
@@ -76,5 +87,60 @@ describe('members', () => {
     expect(applyRead(ms, BOB, 4)).toBe(ms)
     expect(readersOf(ms, 5, ME).map((m) => m.userId)).toEqual([BOB])
     expect(readersOf(ms, 6, ME)).toEqual([])
+  })
+})
+
+describe('mention counts', () => {
+  const away = { me: ME, viewing: false }
+
+  it('counts new unread messages that mention the user, by name or @channel', () => {
+    let c = conversation({ kind: 'group', lastSeq: 1, readSeq: 1 })
+    c = applyEventToConversation(c, created(2, { mentions: [ME] }), away)
+    c = applyEventToConversation(c, created(3, { mentions: ['u-other'] }), away)
+    c = applyEventToConversation(c, created(4, { mentionAll: 'channel' }), away)
+    c = applyEventToConversation(c, created(5, { mentionAll: 'here', mentions: [] }), away) // was not online
+    expect(c.mentions).toBe(2)
+    expect(c.unread).toBe(4)
+  })
+
+  it('does not count own messages, and clears with the unread count when looking or writing', () => {
+    let c = conversation({ lastSeq: 1, readSeq: 1, mentions: 1, unread: 1 })
+    c = applyEventToConversation(c, created(2, { senderId: ME, mentions: [ME] }), away)
+    expect(c.mentions).toBe(0)
+    c = applyEventToConversation(c, created(3, { mentions: [ME] }), away)
+    expect(c.mentions).toBe(1)
+    c = applyEventToConversation(c, created(4, { mentions: [ME] }), { me: ME, viewing: true })
+    expect(c.mentions).toBe(0)
+  })
+
+  it('asks for the summary again when an unread message of someone else is edited or deleted', () => {
+    const c = conversation({ lastSeq: 3, readSeq: 1, unread: 2, mentions: 1 })
+    const m = msg(2, { mentions: [ME] })
+    expect(mentionsUncertain(c, edited(4, m, 'no mention now'), ME)).toBe(true)
+    expect(mentionsUncertain(c, deleted(4, m), ME)).toBe(true)
+    expect(mentionsUncertain(c, edited(4, msg(1), 'read already'), ME)).toBe(false)
+    expect(mentionsUncertain(c, edited(4, msg(2, { senderId: ME }), 'mine'), ME)).toBe(false)
+    expect(mentionsUncertain(c, created(4), ME)).toBe(false)
+  })
+
+  it('drops with a read: to zero when read to the end, to what the caller counted, else unknown', () => {
+    const c = conversation({ lastSeq: 5, readSeq: 1, unread: 4, mentions: 2 })
+    expect(markRead(c, 5).mentions).toBe(0)
+    expect(markRead(c, 3, 2, 1).mentions).toBe(1)
+    expect(markRead(c, 3).mentions).toBe(2)
+    expect(mentionsKnownAfterRead(c, 3)).toBe(false)
+    expect(mentionsKnownAfterRead(c, 3, 1)).toBe(true)
+    expect(mentionsKnownAfterRead(c, 5)).toBe(true)
+  })
+
+  it('hides the unread badge of a muted conversation, and the mentions badge only at level none', () => {
+    const c = conversation({ unread: 3, mentions: 1 })
+    expect(showsUnread(c)).toBe(true)
+    expect(showsUnread({ ...c, muted: true })).toBe(false)
+    expect(showsUnread({ ...c, notifyLevel: 'mentions' })).toBe(false)
+    expect(showsUnread({ ...c, notifyLevel: 'all' })).toBe(true)
+    expect(showsMentions({ ...c, muted: true, notifyLevel: 'mentions' })).toBe(true)
+    expect(showsMentions({ ...c, notifyLevel: 'none' })).toBe(false)
+    expect(showsMentions({ ...c, mentions: 0 })).toBe(false)
   })
 })

@@ -1,6 +1,7 @@
 // The conversation list: summaries (title, last message, unread count, read position) kept up to date from
 // sequenced events, and their order (most recently active first). Pure functions over immutable values.
 import type { ChatEvent, Conversation, Member } from '../api/types'
+import { mentionsUser } from '../lib/mentions'
 
 export interface ApplyContext {
   /** The signed-in user's id. */
@@ -22,8 +23,10 @@ export function applyEventToConversation(c: Conversation, ev: ChatEvent, ctx: Ap
         // One's own message, or one being looked at: read up to here.
         next.readSeq = Math.max(next.readSeq, ev.seq)
         next.unread = 0
+        next.mentions = 0
       } else if (ev.seq > c.readSeq) {
         next.unread = c.unread + 1
+        if (mentionsUser(m, ctx.me)) next.mentions = (c.mentions ?? 0) + 1
       }
       break
     case 'message.edited':
@@ -51,13 +54,41 @@ export function applyEventToConversation(c: Conversation, ev: ChatEvent, ctx: Ap
   return next
 }
 
-/** The user read up to seq (here or on another device): unread drops to what is left after it. */
-export function markRead(c: Conversation, seq: number, remaining?: number): Conversation {
+/**
+ * Can the summary's mention count still be trusted after this event? An edit or delete of an unread message by
+ * someone else may add or take away a mention of the user, and the summary does not know what the message said
+ * before: the caller asks the server for the summary again (list.ts).
+ */
+export function mentionsUncertain(c: Conversation, ev: ChatEvent, me: string): boolean {
+  const m = ev.data.message
+  if (!m || (ev.type !== 'message.edited' && ev.type !== 'message.deleted')) return false
+  return m.senderId !== me && m.seq > c.readSeq
+}
+
+/** The user read up to seq (here or on another device): unread drops to what is left after it, and so do the
+ * mentions (remainingMentions, when the caller knows; else all of them when read to the end, else unchanged). */
+export function markRead(c: Conversation, seq: number, remaining?: number, remainingMentions?: number): Conversation {
   if (seq <= c.readSeq && remaining === undefined) return c
   const readSeq = Math.max(c.readSeq, seq)
   const unread = remaining ?? (readSeq >= c.lastSeq ? 0 : c.unread)
-  if (readSeq === c.readSeq && unread === c.unread) return c
-  return { ...c, readSeq, unread }
+  const mentions = remainingMentions ?? (readSeq >= c.lastSeq || unread === 0 ? 0 : c.mentions)
+  if (readSeq === c.readSeq && unread === c.unread && mentions === c.mentions) return c
+  return { ...c, readSeq, unread, mentions }
+}
+
+/** Is the mention count after reading up to seq known without asking the server? */
+export function mentionsKnownAfterRead(c: Conversation, seq: number, remainingMentions?: number): boolean {
+  return remainingMentions !== undefined || seq >= c.lastSeq || c.mentions === 0
+}
+
+/** Should the sidebar badge the unread count? Only at level all (the default) and not muted. */
+export function showsUnread(c: Pick<Conversation, 'muted' | 'unread' | 'notifyLevel'>): boolean {
+  return c.unread > 0 && !c.muted && (c.notifyLevel ?? 'all') === 'all'
+}
+
+/** Should the sidebar badge the mentions? Unless the user asked to hear nothing here. */
+export function showsMentions(c: Pick<Conversation, 'notifyLevel' | 'mentions' | 'muted'>): boolean {
+  return c.mentions > 0 && c.notifyLevel !== 'none'
 }
 
 /** Most recently active first; ties by title then id, so the order is stable. */

@@ -6,7 +6,9 @@ import type { Api } from '../api/client'
 import type { Conversation, Member, Presence, User } from '../api/types'
 import { ApiError } from '../lib/problem'
 import type { ClientToServer, ServerToClient } from '../realtime/types'
+import type { MentionInbox } from './mentions'
 import type { PinList } from './pins'
+import type { UploadItem } from './uploads'
 import type * as seq from './sequencer'
 import * as tl from './timeline'
 
@@ -40,6 +42,12 @@ export interface ChatState {
   activeId?: string
   loadingOlder: Record<string, boolean>
   notice?: Notice
+  /** Messages that mention the user (loaded when the Mentions view opens, then kept by events). */
+  inbox: MentionInbox
+  /** Files being uploaded (or uploaded, not sent yet) per conversation, in the order added. */
+  uploads: Record<string, UploadItem[]>
+  /** A message to show once its conversation is open (from the Mentions view); n changes on every request. */
+  jump?: { conversationId: string; messageId: string; n: number }
 }
 
 export interface StoreOptions {
@@ -55,6 +63,12 @@ export interface StoreOptions {
   /** Timeouts, shortened in tests. */
   ackTimeoutMs?: number
   gapWaitMs?: number
+  /** How long to gather changes before fetching summaries again (mention counts). */
+  summaryDelayMs?: number
+  /** The bearer token, for requests made without the REST client (uploads with progress). */
+  token?: () => string | undefined
+  /** XMLHttpRequest, replaced in tests. */
+  xhr?: () => XMLHttpRequest
 }
 
 /** The socket requests answered with an ack. */
@@ -100,6 +114,8 @@ export class StoreCore {
       presence: {},
       typing: {},
       loadingOlder: {},
+      inbox: { items: [], loaded: false, loading: false },
+      uploads: {},
     }
   }
 

@@ -3,7 +3,8 @@
 // and the members. A hole in the seqs, or a reconnect, asks the server for what was missed (`sync`).
 import type { ChatEvent } from '../api/types'
 import { fromAck } from '../lib/problem'
-import { applyEventToConversation, applyMemberEvent } from './conversations'
+import { applyEventToConversation, applyMemberEvent, mentionsUncertain } from './conversations'
+import { applyInboxEvent } from './mentions'
 import type { StoreCore } from './core'
 import type { ConversationList } from './list'
 import type { People } from './people'
@@ -67,13 +68,19 @@ export class EventStream {
     const members = { ...s.members }
     const pins = { ...s.pins }
     let typing = s.typing
+    let inbox = s.inbox
+    const uncertain = new Set<string>()
     const senders: string[] = []
     let readActive = false
     for (const ev of events) {
       const id = ev.conversationId
       const viewing = core.viewingId() === id
       const conv = conversations[id]
-      if (conv) conversations[id] = applyEventToConversation(conv, ev, { me, viewing })
+      if (conv) {
+        conversations[id] = applyEventToConversation(conv, ev, { me, viewing })
+        if (!viewing && mentionsUncertain(conv, ev, me)) uncertain.add(id)
+      }
+      inbox = applyInboxEvent(inbox, ev, me)
       if (timelines[id]) timelines[id] = tl.applyEvent(timelines[id], ev, me)
       if (pins[id]) {
         const known = ev.data.message && timelines[id] ? tl.findMessage(timelines[id], ev.data.message.id) : undefined
@@ -100,7 +107,8 @@ export class EventStream {
         if (conv?.kind !== 'channel') void this.people.loadPresence([ev.data.member.userId])
       }
     }
-    core.set({ conversations, timelines, members, pins, typing })
+    core.set({ conversations, timelines, members, pins, typing, inbox })
+    for (const id of uncertain) if (conversations[id]) this.list.refreshSummary(id)
     this.people.ensureUsers(senders)
     if (readActive && core.state.activeId) this.reads.scheduleRead(core.state.activeId)
   }

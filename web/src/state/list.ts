@@ -19,6 +19,9 @@ export class ConversationList {
   /** Events of conversations being fetched, applied once their summary (and so their cursor) is known. */
   private held: Record<string, ChatEvent[]> = {}
   private fetching = new Map<string, Promise<Conversation | undefined>>()
+  /** Summaries to fetch again (their mention count is unknown here), and how many times each was tried. */
+  private stale = new Map<string, number>()
+  private staleTimer?: ReturnType<typeof setTimeout>
 
   constructor(core: StoreCore, people: People, reads: Reads, ingest: (events: readonly ChatEvent[]) => void) {
     this.core = core
@@ -79,11 +82,68 @@ export class ConversationList {
         if (c.kind === 'direct') this.people.loadMembers(c.id)
       } else if (c.lastSeq === cursor.applied) {
         // Same position as ours: the server's read state is exact.
-        conversations[c.id] = { ...cur, readSeq: c.readSeq, unread: c.id === core.viewingId() ? 0 : c.unread }
+        const viewing = c.id === core.viewingId()
+        conversations[c.id] = { ...cur, ...settings(c), readSeq: c.readSeq, unread: viewing ? 0 : c.unread, mentions: viewing ? 0 : c.mentions }
+      } else {
+        conversations[c.id] = { ...cur, ...settings(c) }
       }
     }
     for (const id of Object.keys(conversations)) if (!seen.has(id)) this.forget(id, conversations)
     core.set({ conversations, listError: undefined, listLoaded: true })
+  }
+
+  stop() {
+    clearTimeout(this.staleTimer)
+  }
+
+  /**
+   * The mention count of a conversation can no longer be worked out here (an unread message was edited or
+   * deleted, or read elsewhere part way): fetch its summary again, shortly (several changes make one request).
+   */
+  refreshSummary(id: string) {
+    if (!this.stale.has(id)) this.stale.set(id, 0)
+    if (this.staleTimer) return
+    this.staleTimer = setTimeout(() => {
+      this.staleTimer = undefined
+      void this.fetchStale()
+    }, this.core.opts.summaryDelayMs ?? 300)
+  }
+
+  private async fetchStale() {
+    const core = this.core
+    const ids = [...this.stale.keys()]
+    for (const id of ids) {
+      const tries = this.stale.get(id) ?? 0
+      this.stale.delete(id)
+      let c: Conversation
+      try {
+        c = await call(core.api.GET('/v1/conversations/{conversationId}', { params: { path: { conversationId: id } } }))
+      } catch {
+        continue
+      }
+      const cur = core.state.conversations[id]
+      const cursor = core.cursors[id]
+      if (!cur || !cursor || !c.role) continue
+      if (c.lastSeq === cursor.applied) {
+        // The server's counts are as of the same position as ours: exact.
+        const viewing = id === core.viewingId()
+        core.updateConversation(id, (x) => ({ ...x, ...settings(c), readSeq: Math.max(x.readSeq, c.readSeq), unread: viewing ? 0 : c.unread, mentions: viewing ? 0 : c.mentions }))
+      } else if (tries < 5) {
+        // Events in flight: ask again once they are applied.
+        this.stale.set(id, tries + 1)
+      }
+    }
+    if (this.stale.size && !this.staleTimer) {
+      this.staleTimer = setTimeout(() => {
+        this.staleTimer = undefined
+        void this.fetchStale()
+      }, this.core.opts.summaryDelayMs ?? 300)
+    }
+  }
+
+  /** A summary the server returned (e.g. after changing the notification settings): its settings are taken. */
+  applySettings(c: Conversation) {
+    this.core.updateConversation(c.id, (x) => ({ ...x, ...settings(c) }))
   }
 
   /** The conversations, most recently active first. */
@@ -180,4 +240,9 @@ export class ConversationList {
     this.forget(id, conversations)
     this.core.set({ conversations, timelines, pins })
   }
+}
+
+/** The caller's notification settings of a summary. */
+function settings(c: Conversation): Pick<Conversation, 'notifyLevel' | 'muted'> {
+  return { notifyLevel: c.notifyLevel, muted: c.muted }
 }

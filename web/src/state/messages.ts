@@ -18,9 +18,10 @@ export class Messages {
   }
 
   /** Sends a message optimistically: shown at once as pending, confirmed (or failed) by the server's answer. */
-  send(conversationId: string, body: string, replyTo?: string): string {
+  send(conversationId: string, body: string, replyTo?: string, attachments?: tl.PendingAttachment[]): string {
     const clientMsgId = newClientMsgId()
     const p: tl.PendingMessage = { clientMsgId, body, replyTo, createdAt: new Date().toISOString(), status: 'sending' }
+    if (attachments?.length) p.attachments = attachments
     this.core.updateTimeline(conversationId, (t) => tl.addPending(t, p))
     this.typing.setTyping(conversationId, false)
     void this.deliver(conversationId, p)
@@ -50,6 +51,7 @@ export class Messages {
           clientMsgId: p.clientMsgId,
           body: p.body,
           ...(p.replyTo ? { replyTo: p.replyTo } : {}),
+          ...(p.attachments?.length ? { attachmentIds: p.attachments.map((a) => a.id) } : {}),
         })
         if (!ack.ok) throw fromAck(ack.error)
         message = ack.message
@@ -57,7 +59,12 @@ export class Messages {
         message = await call(
           core.api.POST('/v1/conversations/{conversationId}/messages', {
             params: { path: { conversationId } },
-            body: { clientMsgId: p.clientMsgId, body: p.body, ...(p.replyTo ? { replyTo: p.replyTo } : {}) },
+            body: {
+              clientMsgId: p.clientMsgId,
+              body: p.body,
+              ...(p.replyTo ? { replyTo: p.replyTo } : {}),
+              ...(p.attachments?.length ? { attachmentIds: p.attachments.map((a) => a.id) } : {}),
+            },
           }),
         )
       }

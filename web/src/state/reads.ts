@@ -2,7 +2,7 @@
 // applies the read receipts the socket brings (the user's own, from another device, and the members' "Seen").
 import { call } from '../api/client'
 import { fromAck } from '../lib/problem'
-import { applyRead, markRead } from './conversations'
+import { applyRead, markRead, mentionsKnownAfterRead } from './conversations'
 import type { StoreCore } from './core'
 import * as tl from './timeline'
 
@@ -11,6 +11,8 @@ export class Reads {
   /** The read position the server has (or has been sent), per conversation. */
   private readSent: Record<string, number> = {}
   private readTimer?: ReturnType<typeof setTimeout>
+  /** Called when a read leaves the mention count unknown here: the summary is fetched again (list.ts). */
+  onMentionsUncertain?: (id: string) => void
 
   constructor(core: StoreCore) {
     this.core = core
@@ -71,7 +73,10 @@ export class Reads {
       if (this.readSent[conversationId] !== undefined) this.readSent[conversationId] = Math.max(this.readSent[conversationId], at)
       const t = core.state.timelines[conversationId]
       const remaining = t?.loaded ? tl.countUnread(t, at, userId) : undefined
-      core.updateConversation(conversationId, (c) => markRead(c, at, remaining))
+      const mentions = t ? tl.countMentions(t, at, userId) : undefined
+      const before = core.state.conversations[conversationId]
+      core.updateConversation(conversationId, (c) => markRead(c, at, remaining, mentions))
+      if (before && !mentionsKnownAfterRead(before, at, mentions)) this.onMentionsUncertain?.(conversationId)
     }
     core.set((s) => {
       const ms = s.members[conversationId]

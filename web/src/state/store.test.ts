@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createApi } from '../api/client'
 import type { ChatEvent, Conversation, Message, User } from '../api/types'
 import { BOB, CONV, ME, conversation, created, deleted, edited, member, memberEvent, msg, pinEvent, reaction } from '../test/fixtures'
-import { ChatStore, type ChatSocket } from './store'
+import { ChatStore, type ChatSocket, type StoreOptions } from './store'
 
 type Handler = (...args: unknown[]) => void
 
@@ -86,15 +86,50 @@ function fakeServer(opts: { conv?: Conversation; history?: Message[]; pins?: () 
   return { fetch: fetch as typeof globalThis.fetch, calls, conv }
 }
 
+/** Just enough of an XMLHttpRequest for uploads: the test answers it. */
+class FakeXHR {
+  method = ''
+  url = ''
+  headers: Record<string, string> = {}
+  body: unknown
+  status = 0
+  responseText = ''
+  aborted = false
+  upload: { onprogress: ((e: { lengthComputable: boolean; loaded: number }) => void) | null } = { onprogress: null }
+  onload: (() => void) | null = null
+  onerror: (() => void) | null = null
+  open(method: string, url: string) {
+    this.method = method
+    this.url = url
+  }
+  setRequestHeader(k: string, v: string) {
+    this.headers[k] = v
+  }
+  send(body: unknown) {
+    this.body = body
+  }
+  abort() {
+    this.aborted = true
+  }
+  progress(loaded: number) {
+    this.upload.onprogress?.({ lengthComputable: true, loaded })
+  }
+  answer(status: number, body: unknown) {
+    this.status = status
+    this.responseText = JSON.stringify(body)
+    this.onload?.()
+  }
+}
+
 let stores: ChatStore[] = []
 afterEach(() => {
   for (const s of stores) s.stop()
   stores = []
 })
 
-async function setup(server = fakeServer(), socket = new FakeSocket()) {
+async function setup(server = fakeServer(), socket = new FakeSocket(), extra: Partial<StoreOptions> = {}) {
   const api = createApi({ baseUrl: 'http://test', fetch: server.fetch, token: () => 't' })
-  const store = new ChatStore({ api, me, socket: socket as unknown as ChatSocket, visible: () => true, gapWaitMs: 5, ackTimeoutMs: 200 })
+  const store = new ChatStore({ api, me, socket: socket as unknown as ChatSocket, visible: () => true, gapWaitMs: 5, ackTimeoutMs: 200, summaryDelayMs: 5, ...extra })
   stores.push(store)
   socket.respond = (event) => (event === 'sync' ? { ok: true, events: [], truncated: [] } : { ok: true })
   await store.start()
@@ -343,5 +378,122 @@ describe('ChatStore', () => {
       expect(await store.setPinned(CONV, 'm-1', true)).toBe(false)
       expect(store.getState().notice?.text).toBe('Only admins and owners may pin.')
     })
+  })
+
+  it('keeps the mentions badge exact: live mentions raise it, an edit that drops one refetches the summary, reading clears it', async () => {
+    const extra: Record<string, Conversation> = {}
+    const server = fakeServer({ extra })
+    const { store, socket } = await setup(server)
+    const m3 = msg(3, { mentions: [ME], body: '@me look' })
+    socket.fire('event', created(3, m3))
+    socket.fire('event', created(4, { mentions: [ME] }))
+    expect(store.getState().conversations[CONV]).toMatchObject({ unread: 2, mentions: 2 })
+
+    // The server's summary, as of the edit: one mention left.
+    extra[CONV] = { ...server.conv, role: 'member', lastSeq: 5, readSeq: 2, unread: 2, mentions: 1 }
+    socket.fire('event', edited(5, { ...m3, mentions: [] }, 'look'))
+    await vi.waitFor(() => expect(store.getState().conversations[CONV].mentions).toBe(1))
+    expect(server.calls).toContain(`GET /v1/conversations/${CONV}`)
+
+    await openConversation(store)
+    await vi.waitFor(() => expect(store.getState().conversations[CONV]).toMatchObject({ unread: 0, mentions: 0 }))
+  })
+
+  it('does not take a summary that is behind the events applied: it asks again', async () => {
+    const extra: Record<string, Conversation> = {}
+    const server = fakeServer({ extra })
+    const { store, socket } = await setup(server)
+    const m3 = msg(3, { mentions: [ME] })
+    socket.fire('event', created(3, m3))
+    // The first answer has not seen the edit yet; the next one has.
+    const answers = [
+      { ...server.conv, role: 'member' as const, lastSeq: 3, readSeq: 2, unread: 1, mentions: 7 },
+      { ...server.conv, role: 'member' as const, lastSeq: 4, readSeq: 2, unread: 1, mentions: 0 },
+    ]
+    let asked = 0
+    Object.defineProperty(extra, CONV, { get: () => answers[Math.min(asked++, 1)], enumerable: true })
+    const seen = new Set<number>()
+    store.subscribe(() => seen.add(store.getState().conversations[CONV]?.mentions ?? -1))
+    socket.fire('event', edited(4, { ...m3, mentions: [] }, 'edited'))
+    await vi.waitFor(() => expect(store.getState().conversations[CONV].mentions).toBe(0))
+    expect(asked).toBeGreaterThanOrEqual(2)
+    expect(seen.has(7)).toBe(false) // the answer behind our position was not taken
+  })
+
+  it('uploads attachments with the token and progress, and sends their ids with the message', async () => {
+    const xhrs: FakeXHR[] = []
+    const { store, socket } = await setup(fakeServer(), new FakeSocket(), {
+      token: () => 'tok',
+      xhr: () => {
+        const x = new FakeXHR()
+        xhrs.push(x)
+        return x as unknown as XMLHttpRequest
+      },
+    })
+    await openConversation(store)
+    const file = new File(['0123456789'], 'cake photo.png')
+    store.attach(CONV, [file])
+    expect(xhrs).toHaveLength(1)
+    const x = xhrs[0]
+    expect(x.method).toBe('POST')
+    expect(x.url).toBe(`/v1/conversations/${CONV}/attachments?name=cake%20photo.png`)
+    expect(x.headers).toEqual({ Authorization: 'Bearer tok', 'Content-Type': 'application/octet-stream' })
+    expect(x.body).toBe(file)
+    expect(store.getState().uploads[CONV][0]).toMatchObject({ status: 'uploading', loaded: 0, size: 10 })
+    x.progress(4)
+    expect(store.getState().uploads[CONV][0].loaded).toBe(4)
+    // Nothing to send while it runs.
+    expect(store.sendWithUploads(CONV, '')).toBe(false)
+    const att = { id: 'a-1', name: 'cake photo.png', contentType: 'image/png', size: 10, thumbnail: true, conversationId: CONV, uploaderId: ME, createdAt: '2025-01-01T00:00:00Z' }
+    x.answer(201, att)
+    expect(store.getState().uploads[CONV][0]).toMatchObject({ status: 'done', attachment: att })
+
+    socket.respond = (event, payload) => (event === 'message:send' ? { ok: true, message: msg(3, { senderId: ME, clientMsgId: payload.clientMsgId as string, body: payload.body as string }) } : { ok: true })
+    expect(store.sendWithUploads(CONV, '')).toBe(true)
+    const send = socket.requests.find((r) => r.event === 'message:send')
+    expect(send?.payload).toMatchObject({ conversationId: CONV, body: 'cake photo.png', attachmentIds: ['a-1'] })
+    expect(store.getState().uploads[CONV]).toEqual([])
+  })
+
+  it('shows why the server refused a file, and removing a running upload aborts it', async () => {
+    const xhrs: FakeXHR[] = []
+    const { store } = await setup(fakeServer(), new FakeSocket(), {
+      xhr: () => {
+        const x = new FakeXHR()
+        xhrs.push(x)
+        return x as unknown as XMLHttpRequest
+      },
+    })
+    store.attach(CONV, [new File(['<html>'], 'cat.png'), new File(['x'.repeat(20)], 'big.zip'), new File(['x'], 'c.txt')])
+    xhrs[0].answer(400, { code: 'invalid_argument', title: 'Bad Request', status: 400, detail: 'the file content does not match its name' })
+    xhrs[1].answer(413, { code: 'too_large', title: 'Payload Too Large', status: 413, detail: 'files can be at most 10 MiB' })
+    const q = store.getState().uploads[CONV]
+    expect(q.map((u) => [u.status, u.error])).toEqual([
+      ['failed', 'The file content does not match its name.'],
+      ['failed', 'Files can be at most 10 MiB.'],
+      ['uploading', undefined],
+    ])
+    store.unattach(CONV, q[2].key)
+    expect(xhrs[2].aborted).toBe(true)
+    expect(store.getState().uploads[CONV]).toHaveLength(2)
+  })
+
+  it('sets the notification level and mute, and takes them from the answer', async () => {
+    const server = fakeServer()
+    const put: unknown[] = []
+    const base = server.fetch
+    const fetch = (async (input: RequestInfo | URL) => {
+      const req = input instanceof Request ? input : new Request(input)
+      if (req.method === 'PUT' && new URL(req.url).pathname === `/v1/conversations/${CONV}/notifications`) {
+        const body = await req.json()
+        put.push(body)
+        return new Response(JSON.stringify({ ...server.conv, role: 'member', notifyLevel: body.level, muted: body.muted }), { status: 200, headers: { 'content-type': 'application/json' } })
+      }
+      return base(input)
+    }) as typeof globalThis.fetch
+    const { store } = await setup({ ...server, fetch })
+    expect(await store.setNotifications(CONV, 'mentions', true)).toBe(true)
+    expect(put).toEqual([{ level: 'mentions', muted: true }])
+    expect(store.getState().conversations[CONV]).toMatchObject({ notifyLevel: 'mentions', muted: true })
   })
 })

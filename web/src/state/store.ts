@@ -13,19 +13,23 @@
 //   reads.ts       read positions sent and read receipts received
 //   people.ts      users, members and presence
 //   typing.ts      typing notices, received and sent
+//   mentions.ts    the Mentions inbox and the notification settings (mention counts: conversations.ts, list.ts)
+//   uploads.ts     files attached to the next message: uploads with progress, removed or sent with it
 import { call } from '../api/client'
-import type { ChatEvent, Conversation, User } from '../api/types'
+import type { ChatEvent, Conversation, NotifyLevel, User } from '../api/types'
 import { SocketConnection } from './connection'
 import { StoreCore, type ChatState, type StoreOptions } from './core'
 import { EventStream } from './events'
 import { History } from './history'
 import { ConversationList } from './list'
+import { Mentions } from './mentions'
 import { Messages } from './messages'
 import { People } from './people'
 import { Pins } from './pins'
 import { Reacting } from './reacting'
 import { Reads } from './reads'
 import { Typing } from './typing'
+import { doneUploads, messageBody, Uploads } from './uploads'
 
 export type { ChatSocket, ChatState, Connection, Notice, StoreOptions } from './core'
 
@@ -40,6 +44,8 @@ export class ChatStore {
   private readonly messages: Messages
   private readonly reacting: Reacting
   private readonly pins: Pins
+  private readonly mentions: Mentions
+  private readonly uploads: Uploads
   private readonly connection: SocketConnection
 
   constructor(opts: StoreOptions) {
@@ -51,6 +57,9 @@ export class ChatStore {
     // The list and the event stream need each other: events of an unknown conversation wait for its summary.
     this.list = new ConversationList(core, this.people, this.reads, (events) => this.events.ingest(events))
     this.events = new EventStream(core, this.list, this.people, this.reads)
+    this.reads.onMentionsUncertain = (id) => this.list.refreshSummary(id)
+    this.mentions = new Mentions(core, this.list, this.people)
+    this.uploads = new Uploads(core)
     this.pins = new Pins(core)
     this.history = new History(core, this.list, this.people, this.reads, this.pins)
     this.messages = new Messages(core, this.typing)
@@ -90,6 +99,8 @@ export class ChatStore {
     this.core.stop()
     this.events.stop()
     this.reads.stop()
+    this.list.stop()
+    this.uploads.stop()
     this.typing.stop()
     this.connection.stop()
   }
@@ -159,6 +170,59 @@ export class ChatStore {
   /** Sends a message optimistically: shown at once as pending, confirmed (or failed) by the server's answer. */
   send(conversationId: string, body: string, replyTo?: string): string {
     return this.messages.send(conversationId, body, replyTo)
+  }
+
+  /** Sends the composer's message: the caption (or else the files' names) with the uploads done, if any. Returns
+   * false (and sends nothing) when there is nothing to send. */
+  sendWithUploads(conversationId: string, text: string, replyTo?: string): boolean {
+    const files = doneUploads(this.core.state.uploads[conversationId] ?? [])
+    const body = messageBody(text, files)
+    if (!body) return false
+    this.messages.send(conversationId, body, replyTo, files.map((a) => ({ id: a.id, name: a.name, size: a.size })))
+    this.uploads.clear(conversationId)
+    return true
+  }
+
+  // ---- attachments ----
+
+  /** Starts uploading files for the next message of the conversation. */
+  attach(conversationId: string, files: readonly File[]) {
+    this.uploads.add(conversationId, files)
+  }
+
+  /** Takes a file off the next message (stopping its upload). */
+  unattach(conversationId: string, key: string) {
+    this.uploads.remove(conversationId, key)
+  }
+
+  /** An attachment's content or thumbnail, fetched with the token. */
+  async attachmentBlob(attachmentId: string, what: 'content' | 'thumbnail'): Promise<Blob> {
+    const params = { params: { path: { attachmentId } }, parseAs: 'blob' as const }
+    const r =
+      what === 'content'
+        ? await call(this.core.api.GET('/v1/attachments/{attachmentId}/content', params))
+        : await call(this.core.api.GET('/v1/attachments/{attachmentId}/thumbnail', params))
+    return r as unknown as Blob
+  }
+
+  // ---- mentions and notifications ----
+
+  /** Loads the Mentions inbox's first page (again), or its next one. */
+  loadMentions(more = false): Promise<void> {
+    return this.mentions.load(more)
+  }
+
+  setNotifications(conversationId: string, level: NotifyLevel, muted: boolean): Promise<boolean> {
+    return this.mentions.setNotifications(conversationId, level, muted)
+  }
+
+  /** Shows a message once its conversation is open (and its message loaded). */
+  requestJump(conversationId: string, messageId: string) {
+    this.core.set((s) => ({ jump: { conversationId, messageId, n: (s.jump?.n ?? 0) + 1 } }))
+  }
+
+  clearJump(n: number) {
+    if (this.core.state.jump?.n === n) this.core.set({ jump: undefined })
   }
 
   /** Sends a failed message again, with the same clientMsgId (the server stores it at most once). */

@@ -9,6 +9,7 @@
 // Pin state (pinnedAt, pinnedBy) comes with every state of the message (pages, message.* events). A deleted message
 // has neither reactions nor a pin.
 import type { ChatEvent, Message } from '../api/types'
+import { mentionsUser } from '../lib/mentions'
 import { addTally, removeTally } from './reactions'
 
 export type SendStatus = 'sending' | 'accepted' | 'failed'
@@ -17,10 +18,18 @@ export type SendStatus = 'sending' | 'accepted' | 'failed'
 export interface PendingMessage {
   clientMsgId: string
   body: string
+  /** Uploads it carries (sent as attachmentIds), shown by name until the server confirms it. */
+  attachments?: PendingAttachment[]
   replyTo?: string
   createdAt: string
   status: SendStatus
   error?: string
+}
+
+export interface PendingAttachment {
+  id: string
+  name: string
+  size: number
 }
 
 export interface Timeline {
@@ -218,6 +227,17 @@ export function latestSeq(tl: Timeline): number {
 export function countUnread(tl: Timeline, readSeq: number, me: string): number {
   let n = 0
   for (const m of tl.messages) if (m.seq > readSeq && m.senderId !== me && !m.deletedAt) n++
+  return n
+}
+
+/** Unread messages after readSeq that mention the user, when the timeline holds all of them (undefined if older
+ * history not loaded may hold some). */
+export function countMentions(tl: Timeline, readSeq: number, me: string): number | undefined {
+  if (!tl.loaded) return undefined
+  const oldest = tl.messages[0]?.seq
+  if (tl.hasOlder && (oldest === undefined || oldest > readSeq + 1)) return undefined
+  let n = 0
+  for (const m of tl.messages) if (m.seq > readSeq && mentionsUser(m, me)) n++
   return n
 }
 
