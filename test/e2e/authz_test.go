@@ -176,6 +176,7 @@ var authzOps = []authzOp{
 	{"markThreadRead", inG("POST", "/v1/conversations/{g}/threads/{m1}/read", map[string]any{"seq": 1}),
 		map[string]int{"nonmember": s404, "*": s200}},
 	{"listThreads", req("GET", "/v1/threads", nil), map[string]int{"*": s200}},
+	{"searchMessages", req("GET", "/v1/search?q=hello", nil), map[string]int{"*": s200}},
 	{"deleteCurrentSession", req("DELETE", "/v1/sessions/current", nil), map[string]int{"*": s204}},
 	{"deleteAllSessions", req("DELETE", "/v1/sessions", nil), map[string]int{"*": s204}},
 	{"changePassword", func(_ *authzFixture, u *user) (string, string, any) {

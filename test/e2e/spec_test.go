@@ -61,6 +61,7 @@ var coveredOperations = []string{
 	"addReaction", "removeReaction", "pinMessage", "unpinMessage", "listPins", "setNotifications", "listMentions",
 	"uploadAttachment", "getAttachment", "downloadAttachment", "getAttachmentThumbnail",
 	"getThread", "listThreadMessages", "followThread", "unfollowThread", "markThreadRead", "listThreads",
+	"searchMessages",
 	"healthz", "readyz",
 }
 
