@@ -105,15 +105,21 @@ func (s *server) listMessages(ctx context.Context, in *listMessagesInput) (*body
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
+	return &body[MessageList]{Body: messagePage(msgs, more, in.After.IsSet)}, nil
+}
+
+// messagePage is a page of history (of a conversation or a thread): next is the seq to pass back as before when
+// paging backwards, or as after when paging forwards.
+func messagePage(msgs []core.Message, more, forward bool) MessageList {
 	list := MessageList{Items: mapItems(msgs, schema.MessageOf)}
 	if more && len(msgs) > 0 {
-		next := msgs[0].Seq // paging backwards: pass as before
-		if in.After.IsSet {
-			next = msgs[len(msgs)-1].Seq // paging forwards: pass as after
+		next := msgs[0].Seq
+		if forward {
+			next = msgs[len(msgs)-1].Seq
 		}
 		list.Next = strconv.FormatInt(next, 10)
 	}
-	return &body[MessageList]{Body: list}, nil
+	return list
 }
 
 func (s *server) sendMessage(ctx context.Context, in *sendMessageInput) (*withStatus[schema.Message], error) {

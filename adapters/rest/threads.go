@@ -3,7 +3,6 @@ package rest
 import (
 	"context"
 	"net/http"
-	"strconv"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -99,15 +98,7 @@ func (s *server) listThreadMessages(ctx context.Context, in *threadMessagesInput
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	list := MessageList{Items: mapItems(msgs, schema.MessageOf)}
-	if more && len(msgs) > 0 {
-		next := msgs[0].Seq
-		if in.After.IsSet {
-			next = msgs[len(msgs)-1].Seq
-		}
-		list.Next = strconv.FormatInt(next, 10)
-	}
-	return &body[MessageList]{Body: list}, nil
+	return &body[MessageList]{Body: messagePage(msgs, more, in.After.IsSet)}, nil
 }
 
 func (s *server) followThread(ctx context.Context, in *ThreadParams) (*body[ThreadState], error) {
