@@ -27,6 +27,18 @@ func TestCommandEncoding(t *testing.T) {
 	want.At = got.At
 	assert.Equal(t, want, got)
 
+	// Fields added within version 1 (older readers ignore them) round-trip too.
+	full := cmd
+	full.ThreadRootID, full.Mentions, full.MentionAll = "root", []string{"u2", "u3"}, core.MentionHere
+	full.Attachments = []core.Attachment{{ID: "a1", Name: "cat.png", ContentType: "image/png", Size: 42, Width: 3,
+		Height: 2, Thumbnail: true}, {ID: "a2", Name: "notes.txt", ContentType: "text/plain", Size: 7}}
+	b, err = encodeCommand(full)
+	require.NoError(t, err)
+	got, err = decodeCommand(b)
+	require.NoError(t, err)
+	full.At = got.At
+	assert.Equal(t, full, got)
+
 	got, err = decodeCommand([]byte(`{"v":1,"id":"c2","conversationId":"conv","future":"ignored"}`))
 	require.NoError(t, err, "fields added later are ignored")
 	assert.Equal(t, core.SendCommand{ID: "c2", ConversationID: "conv"}, got)
