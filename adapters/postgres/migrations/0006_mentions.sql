@@ -3,7 +3,7 @@
 -- reads the GIN index, and the partial index for @channel.
 ALTER TABLE messages ADD COLUMN mentions text[];
 ALTER TABLE messages ADD COLUMN mention_all text NOT NULL DEFAULT '';
-CREATE INDEX messages_mentions ON messages USING gin (mentions);
+CREATE INDEX messages_mentions ON messages USING gin (mentions) WHERE mentions IS NOT NULL; -- most messages mention nobody: they cost the index nothing
 CREATE INDEX messages_mention_channel ON messages (conversation_id, seq) WHERE mention_all = 'channel';
 
 -- Per-member notification settings.
