@@ -95,6 +95,12 @@ describe('thread panel', () => {
     expect(unreadInPanel({ ...p, readSeq: 3 }, ME)).toBe(2)
   })
 
+  it("the user's own reply follows the thread", () => {
+    const p = { ...newPanel(CONV, 'm-1'), following: false }
+    expect(applyPanelEvent(p, reply(2, 'm-1'), ME).following).toBe(false)
+    expect(applyPanelEvent(p, reply(2, 'm-1', ME), ME).following).toBe(true)
+  })
+
   it('applies edits and deletes of replies and of the root', () => {
     let p = addRepliesPage({ ...newPanel(CONV, 'm-1'), root: msg(1, { thread: { replyCount: 1, lastReplyAt: '', participants: [BOB] } }) }, [msg(2, { threadRootId: 'm-1' })], false, ME)
     p = applyPanelEvent(p, deleted(3, msg(2, { threadRootId: 'm-1' })), ME)

@@ -73,7 +73,9 @@ export function applyPanelEvent(p: ThreadPanel, ev: ChatEvent, me: string): Thre
     const n = tl.newerMessage(root, m)
     if (n !== root) root = { ...n, thread: root.thread, reactions: n.deletedAt ? [] : root.reactions }
   }
-  return replies === p.replies && root === p.root ? p : { ...p, replies, root }
+  // Replying follows the thread (the server does the same).
+  const following = ev.type === 'message.created' && m?.threadRootId === p.rootId && m.senderId === me ? true : p.following
+  return replies === p.replies && root === p.root && following === p.following ? p : { ...p, replies, root, following }
 }
 
 /** A page of replies (older=true: the one before the oldest shown). */
