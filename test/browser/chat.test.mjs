@@ -4,7 +4,8 @@
 // meanwhile, and they appear once the browser is back online (the app reconnects and calls `sync`); they react to a
 // message and pin it, each seeing the other's change live; one mentions the other (picked from the composer's
 // autocomplete), who sees the mention badge and the message in the Mentions inbox; and one sends a picture, which the
-// other sees as a preview.
+// other sees as a preview; one replies in a thread on the other's message, who sees the reply count and the
+// Threads badge live, opens the thread, and finds messages with search.
 //
 // Environment: SCALECHAT_BIN (default ../../bin/scalechat, built by `make build` with the UI embedded),
 // CHROMIUM (default /usr/bin/chromium), SCREENSHOT_OUT (also copy the desktop screenshot there, e.g. for the README).
@@ -467,7 +468,7 @@ test('two people chat in the browser, live, across a reload and an offline spell
 
       // He mutes it: it shows dimmed, and new messages raise no unread badge.
       await bob.page.getByRole('button', { name: /^Notifications: All messages/ }).click()
-      await bob.page.getByRole('dialog', { name: 'Notification settings' }).getByLabel('Mute this conversation').check()
+      await bob.page.getByRole('dialog', { name: 'Notification settings' }).getByLabel('Mute this conversation').click() // the box follows the server's answer (next line)
       await bob.page.getByRole('button', { name: 'Notifications: All messages, muted' }).waitFor()
       await bob.page.keyboard.press('Escape')
       await bob.page.getByRole('button', { name: 'Back to conversations' }).click()
@@ -477,6 +478,77 @@ test('two people chat in the browser, live, across a reload and an offline spell
       assert.equal(await tea.locator('[data-unread]').count(), 0) // …but no badge
       await tea.click()
       await bob.page.getByRole('heading', { name: 'Tea party' }).waitFor()
+    })
+
+    await step('threads and search', async () => {
+      // Bob, on his phone, replies in a thread on Alice's message through the panel.
+      const root = bob.page.getByRole('log', { name: /^Messages in/ }).locator('article', { hasText: 'Anyone there?' })
+      await root.hover()
+      await root.getByRole('button', { name: 'Reply in thread' }).click()
+      const bobPanel = bob.page.getByRole('complementary', { name: 'Thread' })
+      await bobPanel.locator('article[data-thread-root]', { hasText: 'Anyone there?' }).waitFor()
+      const replyBox = bobPanel.getByRole('textbox', { name: 'Reply in thread' })
+      await replyBox.fill('Yes, with marmalade sandwiches')
+      await replyBox.press('Enter')
+      await bobPanel.locator('article[data-status="sent"]', { hasText: 'marmalade sandwiches' }).waitFor()
+      await bobPanel.getByRole('button', { name: 'Following', exact: true }).waitFor() // replying follows it
+
+      // Alice sees the reply count under her message, live, and not the reply itself in the conversation.
+      const aliceLog = alice.page.getByRole('log', { name: /^Messages in/ })
+      const link = aliceLog.locator('article', { hasText: 'Anyone there?' }).locator('[data-thread-link][data-reply-count="1"]')
+      await link.waitFor()
+      assert.match((await link.textContent()) ?? '', /^1 reply · last reply/)
+      assert.equal(await aliceLog.getByText('marmalade').count(), 0)
+      // Her own message got a reply: she follows the thread, and the Threads badge counts it.
+      const threadsButton = alice.page.getByRole('button', { name: 'Threads (1 unread)' })
+      await threadsButton.click()
+      const threads = alice.page.getByRole('dialog', { name: 'Threads' })
+      const item = threads.locator('button[data-thread-item][data-unread]', { hasText: 'Anyone there?' })
+      await item.waitFor()
+      assert.match((await item.textContent()) ?? '', /1 new/)
+      await item.click()
+      await threads.waitFor({ state: 'detached' })
+      const alicePanel = alice.page.getByRole('complementary', { name: 'Thread' })
+      await alicePanel.locator('article[data-status="sent"]', { hasText: 'Yes, with marmalade sandwiches' }).waitFor()
+      // Opening it read it: the badge goes.
+      await alice.page.getByRole('button', { name: 'Threads', exact: true }).waitFor()
+      await alicePanel.getByRole('button', { name: 'Close thread' }).click()
+      await alicePanel.waitFor({ state: 'detached' })
+
+      // Search: a malformed query shows the server's reason.
+      await alice.page.getByRole('button', { name: 'Search messages' }).click()
+      const search = alice.page.getByRole('dialog', { name: 'Search messages' })
+      const q = search.getByRole('searchbox', { name: 'Search messages' })
+      await q.fill('!!!')
+      await q.press('Enter')
+      await search.getByRole('alert').filter({ hasText: /must contain a word/ }).waitFor()
+      // Bob's reply, found by a word of it: the match is marked; clicking opens the thread at it.
+      await q.fill('marmalade')
+      await q.press('Enter')
+      const hit = search.locator('button[data-search-hit]', { hasText: 'sandwiches' })
+      await hit.waitFor()
+      assert.equal(await hit.locator('mark').textContent(), 'marmalade')
+      assert.match((await hit.textContent()) ?? '', /Tea party.*Bob Builder · in a thread/)
+      await hit.click()
+      await search.waitFor({ state: 'detached' })
+      await alicePanel.locator('article[data-highlighted]', { hasText: 'marmalade sandwiches' }).waitFor()
+      await alicePanel.getByRole('button', { name: 'Close thread' }).click()
+
+      // A top-level message from another conversation: the conversation opens at it, highlighted.
+      await alice.page.getByRole('button', { name: 'Search messages' }).click()
+      await q.fill('"nice to meet"')
+      await q.press('Enter')
+      const older = search.locator('button[data-search-hit]', { hasText: 'nice to meet you' })
+      await older.waitFor()
+      const marked = await older.locator('mark').allTextContents()
+      assert.equal(marked.join(' '), 'nice to meet')
+      await older.click()
+      await alice.page.getByRole('heading', { name: 'Bob Builder' }).waitFor()
+      await alice.page.locator('article[data-highlighted]', { hasText: 'nice to meet you' }).waitFor()
+      await alice.page.getByRole('link', { name: /^Tea party/ }).click()
+      await alice.page.getByRole('heading', { name: 'Tea party' }).waitFor()
+      await bobPanel.getByRole('button', { name: 'Close thread' }).click()
+      await bobPanel.waitFor({ state: 'detached' })
     })
 
     await step('screenshots', async () => {

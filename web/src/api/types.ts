@@ -19,3 +19,6 @@ export type ReactionCount = S['ReactionCount']
 export type Attachment = S['Attachment']
 export type MessageAttachment = S['MessageAttachment']
 export type NotifyLevel = NonNullable<Conversation['notifyLevel']>
+export type ThreadInfo = S['ThreadInfo']
+export type Thread = S['Thread']
+export type SearchHit = S['SearchHit']

@@ -10,6 +10,7 @@ import { UploadQueue } from './Attachments'
 import { useChat, useStore } from './context'
 import { NotificationsMenu } from './Mentions'
 import { MessageList } from './MessageList'
+import { ThreadPanel } from './Threads'
 import { Avatar, Icon, Spinner } from './ui'
 
 export function ConversationView({ id, onBack }: { id: string; onBack: () => void }) {
@@ -24,6 +25,11 @@ export function ConversationView({ id, onBack }: { id: string; onBack: () => voi
   const [dragging, setDragging] = useState(false)
   const jumpReq = useChat((s) => (s.jump?.conversationId === id ? s.jump : undefined))
   const timelineLoaded = useChat((s) => !!s.timelines[id]?.loaded)
+  const threadOpen = useChat((s) => s.thread?.conversationId === id)
+  // One side panel at a time: opening a thread closes the others, and they close it.
+  useEffect(() => {
+    if (threadOpen) setPanel(null)
+  }, [threadOpen])
 
   // The highlight of a message jumped to fades after a while.
   useEffect(() => {
@@ -96,7 +102,15 @@ export function ConversationView({ id, onBack }: { id: string; onBack: () => voi
             Drop files to attach them
           </div>
         )}
-        <Header conv={conv} onBack={onBack} panel={panel} onTogglePanel={(p) => setPanel((v) => (v === p ? null : p))} />
+        <Header
+          conv={conv}
+          onBack={onBack}
+          panel={panel}
+          onTogglePanel={(p) => {
+            store.closeThread()
+            setPanel((v) => (v === p ? null : p))
+          }}
+        />
         <MessageList
           conv={conv}
           highlight={highlight}
@@ -119,6 +133,7 @@ export function ConversationView({ id, onBack }: { id: string; onBack: () => voi
       </section>
       {panel === 'members' && <MembersPanel conv={conv} onClose={() => setPanel(null)} />}
       {panel === 'pins' && <PinsPanel conv={conv} onClose={() => setPanel(null)} onJump={jump} />}
+      {threadOpen && <ThreadPanel conv={conv} onClose={() => store.closeThread()} />}
     </div>
   )
 }

@@ -1,13 +1,14 @@
 import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react'
-import type { Conversation, Member, Message, User } from '../api/types'
+import type { Conversation, Member, Message, ThreadInfo, User } from '../api/types'
 import { preview, timeOf } from '../lib/format'
 import { readersOf } from '../state/conversations'
 import { canPin } from '../state/pins'
-import { emptyTimeline, isPinned, type PendingMessage } from '../state/timeline'
+import { emptyTimeline, isPinned, threadOf, type PendingMessage } from '../state/timeline'
 import { useChat, useStore } from './context'
 import { AttachmentList } from './Attachments'
 import { MentionText } from './Mentions'
 import { ReactionPicker, ReactionsBar } from './Reactions'
+import { ThreadLink } from './Threads'
 import { Avatar, Icon, Spinner } from './ui'
 
 type Row = { kind: 'message'; m: Message } | { kind: 'pending'; p: PendingMessage }
@@ -30,6 +31,7 @@ export function MessageList({
   highlight?: { id: string; n: number }
 }) {
   const store = useStore()
+  const openThread = useCallback((id: string) => void store.openThread(conv.id, id), [store, conv.id])
   const me = useChat((s) => s.me.id)
   const timeline = useChat((s) => s.timelines[conv.id]) ?? emptyTimeline
   const users = useChat((s) => s.users)
@@ -149,6 +151,8 @@ export function MessageList({
             replyName={m.replyTo ? nameOf(timeline.messages.find((x) => x.id === m.replyTo)?.senderId) : undefined}
             seen={m.id === seenId ? (conv.kind === 'direct' ? 'Seen' : `Seen by ${seenBy.length}`) : undefined}
             highlighted={highlight?.id === m.id}
+            thread={threadOf(timeline, m)}
+            onOpenThread={openThread}
           />
         )
       })}
@@ -183,6 +187,8 @@ const MessageItem = memo(function MessageItem({
   replyName,
   seen,
   highlighted,
+  thread,
+  onOpenThread,
 }: {
   conv: Conversation
   m: Message
@@ -196,6 +202,8 @@ const MessageItem = memo(function MessageItem({
   replyName?: string
   seen?: string
   highlighted: boolean
+  thread?: ThreadInfo
+  onOpenThread: (rootId: string) => void
 }) {
   const store = useStore()
   const name = mine ? 'You' : (sender?.displayName ?? '…')
@@ -250,6 +258,7 @@ const MessageItem = memo(function MessageItem({
         )}
         {!deleted && !editing && m.attachments && m.attachments.length > 0 && <AttachmentList items={m.attachments} mine={mine} />}
         {!deleted && m.reactions && <ReactionsBar conversationId={conv.id} messageId={m.id} reactions={m.reactions} mine={mine} />}
+        {thread && <ThreadLink info={thread} mine={mine} onOpen={() => onOpenThread(m.id)} />}
         {seen && (
           <span className="mt-0.5 px-1 text-[11px] text-slate-400" data-read-marker>
             {seen}
@@ -291,6 +300,9 @@ const MessageItem = memo(function MessageItem({
           )}
           <button type="button" className="btn-ghost p-1.5" onClick={() => onReply(m)} aria-label={`Reply to ${name === 'You' ? 'your message' : name}`} title="Reply">
             <Icon name="reply" className="h-4 w-4" />
+          </button>
+          <button type="button" className="btn-ghost p-1.5 text-xs font-semibold" onClick={() => onOpenThread(m.id)} aria-label="Reply in thread" title="Reply in thread">
+            <Icon name="users" className="h-4 w-4" />
           </button>
           {mayPin && (
             <button

@@ -1,12 +1,14 @@
-import { useMemo, useRef, useState, type KeyboardEvent } from 'react'
+import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react'
 import type { Conversation } from '../api/types'
 import { preview, timeOf } from '../lib/format'
 import { conversationFromPath, conversationPath, navigate, usePath } from '../lib/router'
 import { showsMentions, showsUnread, sortConversations } from '../state/conversations'
 import { ChannelsDialog } from './ChannelsDialog'
-import { useChat } from './context'
+import { useChat, useStore } from './context'
 import { MentionsDialog } from './Mentions'
 import { NewConversationDialog } from './NewConversationDialog'
+import { SearchDialog } from './Search'
+import { ThreadsDialog } from './Threads'
 import { Avatar, Icon, Logo, Spinner } from './ui'
 
 export function Sidebar({ onSignOut }: { onSignOut: () => void }) {
@@ -14,7 +16,14 @@ export function Sidebar({ onSignOut }: { onSignOut: () => void }) {
   const conversations = useChat((s) => s.conversations)
   const listLoaded = useChat((s) => s.listLoaded)
   const listError = useChat((s) => s.listError)
-  const [dialog, setDialog] = useState<'new' | 'channels' | 'mentions' | null>(null)
+  const store = useStore()
+  const [dialog, setDialog] = useState<'new' | 'channels' | 'mentions' | 'threads' | 'search' | null>(null)
+  const unreadThreads = useChat((s) => s.threadList.unreadThreads)
+  const activeId = conversationFromPath(usePath())
+  // The Threads badge: the list is loaded once, then kept by events.
+  useEffect(() => {
+    void store.loadThreads()
+  }, [store])
   const mentionTotal = useChat((s) => {
     let n = 0
     for (const c of Object.values(s.conversations)) if (showsMentions(c)) n += c.mentions
@@ -45,6 +54,21 @@ export function Sidebar({ onSignOut }: { onSignOut: () => void }) {
             </span>
           )}
         </button>
+        <button
+          type="button"
+          onClick={() => setDialog('threads')}
+          className="btn-ghost relative px-2"
+          title="Threads"
+          aria-label={unreadThreads ? `Threads (${unreadThreads} unread)` : 'Threads'}
+        >
+          <Icon name="reply" className="h-4 w-4" />
+          <span className="hidden lg:inline">Threads</span>
+          {unreadThreads > 0 && (
+            <span data-unread-threads={unreadThreads} aria-hidden="true" className="absolute -top-0.5 -right-0.5 inline-flex h-4 min-w-4 items-center justify-center rounded-full bg-indigo-600 px-1 text-[10px] font-bold text-white">
+              {unreadThreads > 99 ? '99+' : unreadThreads}
+            </span>
+          )}
+        </button>
         <button type="button" onClick={onSignOut} className="btn-ghost" title="Sign out">
           <Icon name="logout" className="h-4 w-4" />
           <span>Sign out</span>
@@ -54,6 +78,12 @@ export function Sidebar({ onSignOut }: { onSignOut: () => void }) {
         <button type="button" className="btn-primary flex-1 px-3" onClick={() => setDialog('new')}>
           <Icon name="plus" className="h-4 w-4" />
           New conversation
+        </button>
+        <button type="button" className="btn-secondary px-3" onClick={() => setDialog('search')} title="Search messages" aria-label="Search messages">
+          <svg viewBox="0 0 20 20" className="h-4 w-4" fill="none" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" aria-hidden="true">
+            <circle cx="8.5" cy="8.5" r="5.5" />
+            <path d="M13 13l4.5 4.5" />
+          </svg>
         </button>
         <button type="button" className="btn-secondary px-3" onClick={() => setDialog('channels')} title="Browse channels">
           <Icon name="hash" className="h-4 w-4" />
@@ -78,6 +108,8 @@ export function Sidebar({ onSignOut }: { onSignOut: () => void }) {
       {dialog === 'new' && <NewConversationDialog onClose={() => setDialog(null)} />}
       {dialog === 'channels' && <ChannelsDialog onClose={() => setDialog(null)} />}
       {dialog === 'mentions' && <MentionsDialog onClose={() => setDialog(null)} />}
+      {dialog === 'threads' && <ThreadsDialog onClose={() => setDialog(null)} />}
+      {dialog === 'search' && <SearchDialog activeId={activeId} onClose={() => setDialog(null)} />}
     </aside>
   )
 }

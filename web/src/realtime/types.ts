@@ -53,7 +53,7 @@ export interface ServerToClient {
 
 export interface ClientToServer {
   'message:send': (
-    p: { conversationId: string; clientMsgId: string; body: string; replyTo?: string; attachmentIds?: string[] },
+    p: { conversationId: string; clientMsgId: string; body: string; replyTo?: string; threadRootId?: string; attachmentIds?: string[] },
     ack: (a: SendAck) => void,
   ) => void
   'message:edit': (p: { conversationId: string; messageId: string; body: string }, ack: (a: MessageAck) => void) => void

@@ -15,6 +15,8 @@ export function applyEventToConversation(c: Conversation, ev: ChatEvent, ctx: Ap
   const next: Conversation = { ...c, lastSeq: Math.max(c.lastSeq, ev.seq) }
   if (ev.at && (!c.lastActivityAt || ev.at > c.lastActivityAt)) next.lastActivityAt = ev.at
   const m = ev.data.message
+  // A reply in a thread stays out of the conversation's last message and unread count (the Threads view has it).
+  if (m?.threadRootId) return next
   switch (ev.type) {
     case 'message.created':
       if (!m) break
@@ -61,7 +63,7 @@ export function applyEventToConversation(c: Conversation, ev: ChatEvent, ctx: Ap
  */
 export function mentionsUncertain(c: Conversation, ev: ChatEvent, me: string): boolean {
   const m = ev.data.message
-  if (!m || (ev.type !== 'message.edited' && ev.type !== 'message.deleted')) return false
+  if (!m || m.threadRootId || (ev.type !== 'message.edited' && ev.type !== 'message.deleted')) return false
   return m.senderId !== me && m.seq > c.readSeq
 }
 

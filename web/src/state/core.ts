@@ -9,8 +9,12 @@ import type { ClientToServer, ServerToClient } from '../realtime/types'
 import type { MentionInbox } from './mentions'
 import type { PinList } from './pins'
 import type { UploadItem } from './uploads'
+import type { SearchState } from './search'
+import type { ThreadList, ThreadPanel } from './threads'
 import type * as seq from './sequencer'
 import * as tl from './timeline'
+import { emptySearch } from './search'
+import { emptyThreadList } from './threads'
 
 export type ChatSocket = Socket<ServerToClient, ClientToServer>
 
@@ -48,6 +52,12 @@ export interface ChatState {
   uploads: Record<string, UploadItem[]>
   /** A message to show once its conversation is open (from the Mentions view); n changes on every request. */
   jump?: { conversationId: string; messageId: string; n: number }
+  /** The open thread panel (a thread of the open conversation). */
+  thread?: ThreadPanel
+  /** The threads the user follows (loaded at start and when the Threads view opens, then kept by events). */
+  threadList: ThreadList
+  /** The message search's query and results. */
+  search: SearchState
 }
 
 export interface StoreOptions {
@@ -116,6 +126,8 @@ export class StoreCore {
       loadingOlder: {},
       inbox: { items: [], loaded: false, loading: false },
       uploads: {},
+      threadList: emptyThreadList,
+      search: emptySearch,
     }
   }
 

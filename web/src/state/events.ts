@@ -12,12 +12,15 @@ import { applyPinEvent } from './pins'
 import type { Reads } from './reads'
 import * as seq from './sequencer'
 import * as tl from './timeline'
+import { applyPanelEvent, applyThreadListEvent, type Threads } from './threads'
 
 export class EventStream {
   private readonly core: StoreCore
   private readonly list: ConversationList
   private readonly people: People
   private readonly reads: Reads
+  /** Set by the store: the thread panel's reads and the Threads list's refreshes. */
+  threads?: Threads
   private syncing = false
   private syncAgain = false
   private syncTimer?: ReturnType<typeof setTimeout>
@@ -69,6 +72,10 @@ export class EventStream {
     const pins = { ...s.pins }
     let typing = s.typing
     let inbox = s.inbox
+    let thread = s.thread
+    let threadList = s.threadList
+    let refetchThreads = false
+    let readThread = false
     const uncertain = new Set<string>()
     const senders: string[] = []
     let readActive = false
@@ -81,6 +88,15 @@ export class EventStream {
         if (!viewing && mentionsUncertain(conv, ev, me)) uncertain.add(id)
       }
       inbox = applyInboxEvent(inbox, ev, me)
+      if (thread) {
+        const before = thread
+        thread = applyPanelEvent(thread, ev, me)
+        const r = ev.data.message
+        if (thread !== before && viewing && ev.type === 'message.created' && r?.threadRootId === thread.rootId && r.senderId !== me) readThread = true
+      }
+      const lr = applyThreadListEvent(threadList, ev, me)
+      threadList = lr.list
+      refetchThreads ||= lr.refetch
       if (timelines[id]) timelines[id] = tl.applyEvent(timelines[id], ev, me)
       if (pins[id]) {
         const known = ev.data.message && timelines[id] ? tl.findMessage(timelines[id], ev.data.message.id) : undefined
@@ -95,19 +111,22 @@ export class EventStream {
           const { [m.senderId]: _, ...rest } = typing[id]
           typing = { ...typing, [id]: rest }
         }
-        if (viewing && m.senderId !== me) readActive = true
+        if (viewing && m.senderId !== me && !m.threadRootId) readActive = true
       }
       if (ev.type === 'member.left' && ev.data.member?.userId === me) {
         delete timelines[id]
         delete members[id]
         delete pins[id]
+        if (thread?.conversationId === id) thread = undefined
         this.list.forget(id, conversations)
       }
       if (ev.type === 'member.joined' && ev.data.member && ev.data.member.userId !== me) {
         if (conv?.kind !== 'channel') void this.people.loadPresence([ev.data.member.userId])
       }
     }
-    core.set({ conversations, timelines, members, pins, typing, inbox })
+    core.set({ conversations, timelines, members, pins, typing, inbox, thread, threadList })
+    if (refetchThreads) this.threads?.scheduleRefresh()
+    if (readThread) this.threads?.scheduleRead()
     for (const id of uncertain) if (conversations[id]) this.list.refreshSummary(id)
     this.people.ensureUsers(senders)
     if (readActive && core.state.activeId) this.reads.scheduleRead(core.state.activeId)

@@ -31,7 +31,8 @@ export class History {
   open(id: string | undefined) {
     const core = this.core
     if (core.state.activeId === id) return
-    core.set({ activeId: id })
+    // The thread panel belongs to its conversation.
+    core.set((s) => ({ activeId: id, thread: s.thread && s.thread.conversationId !== id ? undefined : s.thread }))
     if (!id) return
     if (!core.state.conversations[id] && core.state.listLoaded) void this.list.fetch(id)
     if (!core.state.timelines[id]?.loaded) void this.loadLatest(id)

@@ -18,26 +18,42 @@ export class Messages {
   }
 
   /** Sends a message optimistically: shown at once as pending, confirmed (or failed) by the server's answer. */
-  send(conversationId: string, body: string, replyTo?: string, attachments?: tl.PendingAttachment[]): string {
+  send(conversationId: string, body: string, replyTo?: string, attachments?: tl.PendingAttachment[], threadRootId?: string): string {
     const clientMsgId = newClientMsgId()
     const p: tl.PendingMessage = { clientMsgId, body, replyTo, createdAt: new Date().toISOString(), status: 'sending' }
     if (attachments?.length) p.attachments = attachments
-    this.core.updateTimeline(conversationId, (t) => tl.addPending(t, p))
+    if (threadRootId) p.threadRootId = threadRootId
+    this.update(conversationId, threadRootId, (t) => tl.addPending(t, p))
     this.typing.setTyping(conversationId, false)
     void this.deliver(conversationId, p)
     return clientMsgId
   }
 
+  /** The timeline a send goes to: the conversation's, or the open thread panel's replies (threadRootId). */
+  private update(conversationId: string, threadRootId: string | undefined, f: (t: tl.Timeline) => tl.Timeline) {
+    if (!threadRootId) {
+      this.core.updateTimeline(conversationId, f)
+      return
+    }
+    this.core.set((s) => {
+      const p = s.thread
+      if (!p || p.conversationId !== conversationId || p.rootId !== threadRootId) return {}
+      const replies = f(p.replies)
+      return replies === p.replies ? {} : { thread: { ...p, replies } }
+    })
+  }
+
   /** Sends a failed message again, with the same clientMsgId (the server stores it at most once). */
-  retry(conversationId: string, clientMsgId: string) {
-    const p = this.core.state.timelines[conversationId]?.pending.find((x) => x.clientMsgId === clientMsgId)
+  retry(conversationId: string, clientMsgId: string, threadRootId?: string) {
+    const t = threadRootId ? this.core.state.thread?.replies : this.core.state.timelines[conversationId]
+    const p = t?.pending.find((x) => x.clientMsgId === clientMsgId)
     if (!p) return
-    this.core.updateTimeline(conversationId, (t) => tl.setPendingStatus(t, clientMsgId, 'sending'))
+    this.update(conversationId, threadRootId, (t) => tl.setPendingStatus(t, clientMsgId, 'sending'))
     void this.deliver(conversationId, p)
   }
 
-  discard(conversationId: string, clientMsgId: string) {
-    this.core.updateTimeline(conversationId, (t) => tl.removePending(t, clientMsgId))
+  discard(conversationId: string, clientMsgId: string, threadRootId?: string) {
+    this.update(conversationId, threadRootId, (t) => tl.removePending(t, clientMsgId))
   }
 
   private async deliver(conversationId: string, p: tl.PendingMessage) {
@@ -51,6 +67,7 @@ export class Messages {
           clientMsgId: p.clientMsgId,
           body: p.body,
           ...(p.replyTo ? { replyTo: p.replyTo } : {}),
+          ...(p.threadRootId ? { threadRootId: p.threadRootId } : {}),
           ...(p.attachments?.length ? { attachmentIds: p.attachments.map((a) => a.id) } : {}),
         })
         if (!ack.ok) throw fromAck(ack.error)
@@ -63,14 +80,15 @@ export class Messages {
               clientMsgId: p.clientMsgId,
               body: p.body,
               ...(p.replyTo ? { replyTo: p.replyTo } : {}),
+              ...(p.threadRootId ? { threadRootId: p.threadRootId } : {}),
               ...(p.attachments?.length ? { attachmentIds: p.attachments.map((a) => a.id) } : {}),
             },
           }),
         )
       }
-      core.updateTimeline(conversationId, (t) => tl.confirmSend(t, p.clientMsgId, message, me))
+      this.update(conversationId, p.threadRootId, (t) => tl.confirmSend(t, p.clientMsgId, message, me))
     } catch (e) {
-      core.updateTimeline(conversationId, (t) => tl.setPendingStatus(t, p.clientMsgId, 'failed', friendlyError(e, 'send')))
+      this.update(conversationId, p.threadRootId, (t) => tl.setPendingStatus(t, p.clientMsgId, 'failed', friendlyError(e, 'send')))
     }
   }
 
@@ -91,6 +109,7 @@ export class Messages {
         )
       }
       core.updateTimeline(conversationId, (t) => tl.mergeMessages(t, [m], core.state.me.id))
+      if (m.threadRootId) this.update(conversationId, m.threadRootId, (t) => tl.mergeMessages(t, [m], core.state.me.id))
       return true
     } catch (e) {
       core.notify(friendlyError(e))
@@ -114,6 +133,7 @@ export class Messages {
         )
       }
       core.updateTimeline(conversationId, (t) => tl.mergeMessages(t, [m], core.state.me.id))
+      if (m.threadRootId) this.update(conversationId, m.threadRootId, (t) => tl.mergeMessages(t, [m], core.state.me.id))
     } catch (e) {
       core.notify(friendlyError(e))
     }

@@ -15,6 +15,8 @@
 //   typing.ts      typing notices, received and sent
 //   mentions.ts    the Mentions inbox and the notification settings (mention counts: conversations.ts, list.ts)
 //   uploads.ts     files attached to the next message: uploads with progress, removed or sent with it
+//   threads.ts     the thread panel (replies paged and kept by events, replying, read, follow) and the Threads list
+//   search.ts      message search: query, pages, highlights
 import { call } from '../api/client'
 import type { ChatEvent, Conversation, NotifyLevel, User } from '../api/types'
 import { SocketConnection } from './connection'
@@ -28,6 +30,8 @@ import { People } from './people'
 import { Pins } from './pins'
 import { Reacting } from './reacting'
 import { Reads } from './reads'
+import { Search } from './search'
+import { Threads } from './threads'
 import { Typing } from './typing'
 import { doneUploads, messageBody, Uploads } from './uploads'
 
@@ -46,6 +50,8 @@ export class ChatStore {
   private readonly pins: Pins
   private readonly mentions: Mentions
   private readonly uploads: Uploads
+  private readonly threads: Threads
+  private readonly searching: Search
   private readonly connection: SocketConnection
 
   constructor(opts: StoreOptions) {
@@ -64,6 +70,11 @@ export class ChatStore {
     this.history = new History(core, this.list, this.people, this.reads, this.pins)
     this.messages = new Messages(core, this.typing)
     this.reacting = new Reacting(core)
+    this.threads = new Threads(core)
+    this.threads.ensureUsers = (ids) => this.people.ensureUsers(ids)
+    this.events.threads = this.threads
+    this.searching = new Search(core)
+    this.searching.ensureUsers = (ids) => this.people.ensureUsers(ids)
     this.connection = new SocketConnection(core, {
       events: this.events,
       list: this.list,
@@ -101,6 +112,7 @@ export class ChatStore {
     this.reads.stop()
     this.list.stop()
     this.uploads.stop()
+    this.threads.stop()
     this.typing.stop()
     this.connection.stop()
   }
@@ -225,13 +237,61 @@ export class ChatStore {
     if (this.core.state.jump?.n === n) this.core.set({ jump: undefined })
   }
 
-  /** Sends a failed message again, with the same clientMsgId (the server stores it at most once). */
-  retry(conversationId: string, clientMsgId: string) {
-    this.messages.retry(conversationId, clientMsgId)
+  /** Sends a failed message again, with the same clientMsgId (the server stores it at most once). threadRootId:
+   * a reply of the thread panel. */
+  retry(conversationId: string, clientMsgId: string, threadRootId?: string) {
+    this.messages.retry(conversationId, clientMsgId, threadRootId)
   }
 
-  discard(conversationId: string, clientMsgId: string) {
-    this.messages.discard(conversationId, clientMsgId)
+  discard(conversationId: string, clientMsgId: string, threadRootId?: string) {
+    this.messages.discard(conversationId, clientMsgId, threadRootId)
+  }
+
+  // ---- threads ----
+
+  /** Opens the thread panel of a top-level message of the open conversation (jumpTo: a reply to show). */
+  openThread(conversationId: string, rootId: string, jumpTo?: string): Promise<void> {
+    return this.threads.open(conversationId, rootId, jumpTo)
+  }
+
+  closeThread() {
+    this.threads.close()
+  }
+
+  /** Loads the open thread's replies before the oldest shown. */
+  loadOlderReplies(): Promise<void> {
+    return this.threads.loadOlder()
+  }
+
+  /** Replies in the open thread (optimistic, like send). */
+  sendReply(conversationId: string, rootId: string, body: string): string {
+    return this.messages.send(conversationId, body, undefined, undefined, rootId)
+  }
+
+  /** Follows or unfollows the open thread. */
+  setThreadFollowing(following: boolean): Promise<boolean> {
+    return this.threads.setFollowing(following)
+  }
+
+  /** Loads the Threads list's first page (again), or the next one. */
+  loadThreads(more = false): Promise<void> {
+    return this.threads.loadList(more)
+  }
+
+  // ---- search ----
+
+  /** Searches messages (an empty query clears the results); conversationId: only that conversation. */
+  search(q: string, conversationId?: string): Promise<void> {
+    return this.searching.search(q, conversationId)
+  }
+
+  /** Loads the next page of results. */
+  searchMore(): Promise<void> {
+    return this.searching.more()
+  }
+
+  clearSearch() {
+    this.searching.clear()
   }
 
   edit(conversationId: string, messageId: string, body: string): Promise<boolean> {

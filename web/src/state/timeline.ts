@@ -8,7 +8,14 @@
 // loaded, a send's ack) has `reactions` undefined — unknown — until a page brings them; reaction events skip it.
 // Pin state (pinnedAt, pinnedBy) comes with every state of the message (pages, message.* events). A deleted message
 // has neither reactions nor a pin.
-import type { ChatEvent, Message } from '../api/types'
+//
+// Threads: a timeline holds either the conversation's top-level messages (rootId undefined) or the replies of one
+// thread (rootId set, the thread panel); messages of the other kind never enter it. The main timeline keeps each
+// loaded root's reply info in `threads`: a history page's snapshot when the root first comes in a page (or none
+// when a message.created event brings it), then raised and lowered by reply events. Every reply event seen is noted
+// in `replies` by id, so that applying one again changes nothing, and so that replies seen before their root's page
+// arrives are added to its snapshot when they are newer than its last reply.
+import type { ChatEvent, Message, ThreadInfo } from '../api/types'
 import { mentionsUser } from '../lib/mentions'
 import { addTally, removeTally } from './reactions'
 
@@ -21,6 +28,8 @@ export interface PendingMessage {
   /** Uploads it carries (sent as attachmentIds), shown by name until the server confirms it. */
   attachments?: PendingAttachment[]
   replyTo?: string
+  /** Sent as a reply in this thread. */
+  threadRootId?: string
   createdAt: string
   status: SendStatus
   error?: string
@@ -41,9 +50,41 @@ export interface Timeline {
   loaded: boolean
   /** Older history exists before messages[0]. */
   hasOlder: boolean
+  /** The thread whose replies this timeline holds; undefined: the conversation's top-level messages. */
+  rootId?: string
+  /** Reply info of loaded roots, kept by reply events (main timeline). A root without an entry is unknown. */
+  threads?: Readonly<Record<string, ThreadInfo>>
+  /** Replies seen in events, by id (main timeline): each counts once. */
+  replies?: Readonly<Record<string, ReplySeen>>
+}
+
+export interface ReplySeen {
+  rootId: string
+  senderId: string
+  createdAt: string
+  deleted: boolean
 }
 
 export const emptyTimeline: Timeline = { messages: [], pending: [], loaded: false, hasOlder: false }
+
+/** An empty timeline of a thread's replies. */
+export function threadTimeline(rootId: string): Timeline {
+  return { ...emptyTimeline, rootId }
+}
+
+/** No replies (yet). */
+export const noReplies: ThreadInfo = { replyCount: 0, lastReplyAt: '', participants: [] }
+
+/** Does the message belong in this timeline (a top-level message in the main one, a reply in its thread's)? */
+function belongs(tl: Timeline, m: Message): boolean {
+  return (m.threadRootId || undefined) === tl.rootId
+}
+
+/** A loaded message's reply info: kept by events, else its page's snapshot; undefined when it has no replies. */
+export function threadOf(tl: Timeline, m: Message): ThreadInfo | undefined {
+  const t = tl.threads?.[m.id] ?? m.thread
+  return t && t.replyCount > 0 ? t : undefined
+}
 
 /** Of two states of one message, the later one: a delete is final, then the latest edit wins. */
 export function newerMessage(a: Message, b: Message): Message {
@@ -61,7 +102,7 @@ export function newerMessage(a: Message, b: Message): Message {
  * sends that the merged messages confirm (same sender and clientMsgId) are dropped. Messages without a seq
  * (accepted but not yet sequenced) are not merged. */
 export function mergeMessages(tl: Timeline, incoming: readonly Message[], me?: string): Timeline {
-  const fresh = incoming.filter((m) => m.seq > 0)
+  const fresh = incoming.filter((m) => m.seq > 0 && belongs(tl, m))
   if (fresh.length === 0) return tl
   const byId = new Map<string, Message>()
   for (const m of tl.messages) byId.set(m.id, m)
@@ -82,18 +123,72 @@ export function mergeMessages(tl: Timeline, incoming: readonly Message[], me?: s
 
 /** Adds a page of history. older: the page is the one before messages[0]; hasOlder: the server has more. */
 export function addPage(tl: Timeline, page: readonly Message[], hasOlder: boolean, me?: string): Timeline {
-  const merged = mergeMessages(tl, page.map(snapshot), me)
+  const merged = adoptThreads(mergeMessages(tl, page.map(snapshot), me), page)
   return { ...merged, loaded: true, hasOlder: tl.loaded && page.length === 0 ? false : hasOlder }
+}
+
+/** Roots of a page not known yet take the page's reply info, plus the replies seen in events that are newer than
+ * its last reply (they came while the page was on its way). */
+function adoptThreads(tl: Timeline, page: readonly Message[]): Timeline {
+  if (tl.rootId) return tl
+  let threads: Record<string, ThreadInfo> | undefined
+  for (const m of page) {
+    if (m.threadRootId || m.seq <= 0 || (threads ?? tl.threads)?.[m.id]) continue
+    let info = m.thread ?? noReplies
+    for (const r of Object.values(tl.replies ?? {})) {
+      if (r.rootId === m.id && !r.deleted && r.createdAt > info.lastReplyAt) info = addReply(info, r)
+    }
+    threads ??= { ...tl.threads }
+    threads[m.id] = info
+  }
+  return threads ? { ...tl, threads } : tl
+}
+
+/** The thread info with one more reply. */
+export function addReply(t: ThreadInfo, r: { senderId: string; createdAt: string }): ThreadInfo {
+  const participants = t.participants.includes(r.senderId) ? t.participants : [...t.participants, r.senderId].sort()
+  return { replyCount: t.replyCount + 1, lastReplyAt: r.createdAt > t.lastReplyAt ? r.createdAt : t.lastReplyAt, participants }
+}
+
+/** The thread info with one reply fewer (its last reply time and participants stay: only the server knows the
+ * rest; with no replies left there is nothing to show). */
+export function removeReply(t: ThreadInfo): ThreadInfo {
+  return t.replyCount <= 1 ? noReplies : { ...t, replyCount: t.replyCount - 1 }
+}
+
+/** A reply event (message.created / message.deleted with threadRootId) in the main timeline: its root's info
+ * changes, once per reply. */
+function applyReplyEvent(tl: Timeline, ev: ChatEvent, m: Message): Timeline {
+  const rootId = m.threadRootId as string
+  const seen = tl.replies?.[m.id]
+  let info = tl.threads?.[rootId]
+  if (ev.type === 'message.created') {
+    if (seen) return tl
+    if (info && !m.deletedAt) info = addReply(info, m)
+  } else if (ev.type === 'message.deleted') {
+    if (seen?.deleted) return tl
+    if (info) info = removeReply(info)
+  } else return tl
+  const note: ReplySeen = { rootId, senderId: m.senderId, createdAt: m.createdAt, deleted: ev.type === 'message.deleted' || !!m.deletedAt }
+  const replies = { ...tl.replies, [m.id]: note }
+  const threads = info ? { ...tl.threads, [rootId]: info } : tl.threads
+  return { ...tl, replies, threads }
 }
 
 /** Applies a sequenced event to the timeline (message and reaction events; others leave it as it is). Each event
  * must be applied once, in seq order (sequencer.ts): reaction events count +1 / -1. */
 export function applyEvent(tl: Timeline, ev: ChatEvent, me?: string): Timeline {
   const m = ev.data.message
+  if (m?.threadRootId && !tl.rootId) return applyReplyEvent(tl, ev, m)
   switch (ev.type) {
-    case 'message.created':
-      // A new message has no reactions yet: its tallies are known from here on.
-      return m ? mergeMessages(tl, [m.reactions ? m : { ...m, reactions: [] }], me) : tl
+    case 'message.created': {
+      // A new message has no reactions (nor replies) yet: its tallies are known from here on.
+      if (!m) return tl
+      // Its replies come after it in seq order: none yet, whichever way it entered the timeline (a send's ack).
+      const next = mergeMessages(tl, [m.reactions ? m : { ...m, reactions: [] }], me)
+      if (tl.rootId || m.seq <= 0 || next.threads?.[m.id]) return next
+      return { ...next, threads: { ...next.threads, [m.id]: noReplies } }
+    }
     case 'message.edited':
     case 'message.deleted':
       return m ? mergeMessages(tl, [m], me) : tl
