@@ -14,11 +14,10 @@ import (
 )
 
 // searchSQL holds the parts of the search statements that depend on the configured language. The language is
-// written into the statements, not passed as a parameter: the planner matches to_tsvector(language, body)
-// with the index expression only when the language is the same constant.
+// written into the statements, not passed as a parameter: the words' column and index are the language's own.
 type searchSQL struct {
 	lang     string // a validated pg_ts_config name
-	vector   string // the indexed expression, of messages m
+	vector   string // the indexed words of a message m: its stored tsvector column in the language
 	words    string // the query of the websearch text $1
 	headline string // ts_headline options
 }
@@ -26,7 +25,7 @@ type searchSQL struct {
 func newSearchSQL(lang string) searchSQL {
 	return searchSQL{
 		lang:     lang,
-		vector:   fmt.Sprintf(`to_tsvector('%s'::regconfig, m.body)`, lang),
+		vector:   "m." + searchColumnName(lang),
 		words:    fmt.Sprintf(`websearch_to_tsquery('%s'::regconfig, $1)`, lang),
 		headline: fmt.Sprintf(`HighlightAll=true, StartSel="%s", StopSel="%s"`, core.HighlightStart, core.HighlightEnd),
 	}
@@ -36,11 +35,18 @@ func newSearchSQL(lang string) searchSQL {
 // language builds a new index instead of finding the old one under the same name.
 func searchIndexName(lang string) string { return "messages_search_" + lang }
 
-// createSearchIndex checks that the server knows the text search configuration lang and creates the GIN
-// index of to_tsvector(lang, body) if it does not exist. It is not a numbered migration because the language
-// is configuration; an index of a language no longer configured stays until dropped by hand. On a large
-// messages table the first start with a new language builds the index, holding off writes to messages
-// meanwhile.
+// searchColumnName is the name of the stored generated column of a message's words in language: to_tsvector(
+// language, body), kept by PostgreSQL on every insert and edit. Stored rather than an index expression, because a
+// phrase is checked on the candidates the index finds (GIN keeps no word positions) and re-parsing each body for
+// it cost about 8 µs a row: 150 ms for the 20,000 candidates of a phrase of common words, against 7 ms with the
+// stored words. Parsing on insert costs what the expression index cost already; the words take room in the row.
+func searchColumnName(lang string) string { return "search_" + lang }
+
+// createSearchIndex checks that the server knows the text search configuration lang and adds the stored words
+// column of lang (searchColumnName) and its GIN index if they do not exist. It is not a numbered migration
+// because the language is configuration; the column and index of a language no longer configured stay until
+// dropped by hand. On a large messages table the first start with a new language rewrites the table to fill
+// the column and builds the index, holding off writes to messages meanwhile.
 func createSearchIndex(ctx context.Context, conn *pgxpool.Conn, lang string) error {
 	var known bool
 	if err := conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_ts_config WHERE cfgname = $1)`, lang).Scan(&known); err != nil {
@@ -50,8 +56,12 @@ func createSearchIndex(ctx context.Context, conn *pgxpool.Conn, lang string) err
 		return core.Invalid("searchLanguage", "postgres: the server has no text search configuration %q (see pg_ts_config)", lang)
 	}
 	// lang is a plain lowercase identifier (Config.Validate): it needs no quoting.
-	if _, err := conn.Exec(ctx, fmt.Sprintf(`CREATE INDEX IF NOT EXISTS %s ON messages USING gin (to_tsvector('%s'::regconfig, body))`,
-		searchIndexName(lang), lang)); err != nil {
+	if _, err := conn.Exec(ctx, fmt.Sprintf(`ALTER TABLE messages ADD COLUMN IF NOT EXISTS %s tsvector
+		GENERATED ALWAYS AS (to_tsvector('%s'::regconfig, body)) STORED`, searchColumnName(lang), lang)); err != nil {
+		return fmt.Errorf("add search column: %w", err)
+	}
+	if _, err := conn.Exec(ctx, fmt.Sprintf(`CREATE INDEX IF NOT EXISTS %s ON messages USING gin (%s)`,
+		searchIndexName(lang), searchColumnName(lang))); err != nil {
 		return fmt.Errorf("create search index: %w", err)
 	}
 	return nil
