@@ -146,18 +146,9 @@ func (s *Store) Pins(ctx context.Context, conversationID string) ([]core.Message
 	return out, nil
 }
 
-// MentionsOf lists the messages that mention userID in its conversations, newest first. The cursor holds the
-// last item's creation time in unix nanoseconds and its id.
+// MentionsOf lists the messages that mention userID in its conversations, newest first.
 func (s *Store) MentionsOf(ctx context.Context, userID string, page core.PageRequest) (core.Page[core.Message], error) {
 	if err := checkCtx(ctx); err != nil {
-		return core.Page[core.Message]{}, err
-	}
-	limit, err := core.PageLimit(page.Limit)
-	if err != nil {
-		return core.Page[core.Message]{}, err
-	}
-	key, err := core.DecodeCursor(page.Cursor, 2)
-	if err != nil {
 		return core.Page[core.Message]{}, err
 	}
 	s.mu.RLock()
@@ -170,32 +161,49 @@ func (s *Store) MentionsOf(ctx context.Context, userID string, page core.PageReq
 		}
 	}
 	s.mu.RUnlock()
-	newer := func(a, b core.Message) bool { // a sorts before b
-		if !a.CreatedAt.Equal(b.CreatedAt) {
-			return a.CreatedAt.After(b.CreatedAt)
-		}
-		return a.ID > b.ID
+	return newestFirst(all, func(m core.Message) (time.Time, string) { return m.CreatedAt, m.ID }, page)
+}
+
+// newestFirst sorts items newest first by key (a time, then an id, both descending) and cuts the page of page,
+// whose cursor holds the last item's time in unix nanoseconds and its id.
+func newestFirst[T any](items []T, key func(T) (time.Time, string), page core.PageRequest) (core.Page[T], error) {
+	limit, err := core.PageLimit(page.Limit)
+	if err != nil {
+		return core.Page[T]{}, err
 	}
-	sort.Slice(all, func(i, j int) bool { return newer(all[i], all[j]) })
-	if key != nil {
-		ns, err := strconv.ParseInt(key[0], 10, 64)
+	cursor, err := core.DecodeCursor(page.Cursor, 2)
+	if err != nil {
+		return core.Page[T]{}, err
+	}
+	before := func(aAt time.Time, aID string, bAt time.Time, bID string) bool {
+		return aAt.After(bAt) || aAt.Equal(bAt) && aID > bID
+	}
+	sort.Slice(items, func(i, j int) bool {
+		ai, aID := key(items[i])
+		bj, bID := key(items[j])
+		return before(ai, aID, bj, bID)
+	})
+	if cursor != nil {
+		ns, err := strconv.ParseInt(cursor[0], 10, 64)
 		if err != nil {
-			return core.Page[core.Message]{}, core.Invalid("cursor", "malformed cursor")
+			return core.Page[T]{}, core.Invalid("cursor", "malformed cursor")
 		}
-		last := core.Message{CreatedAt: time.Unix(0, ns), ID: key[1]}
-		i := sort.Search(len(all), func(i int) bool { return newer(last, all[i]) })
-		all = all[i:]
+		lastAt := time.Unix(0, ns)
+		items = items[sort.Search(len(items), func(i int) bool {
+			at, id := key(items[i])
+			return before(lastAt, cursor[1], at, id)
+		}):]
 	}
 	next := ""
-	if len(all) > limit {
-		all = all[:limit]
-		last := all[limit-1]
-		next = core.EncodeCursor(strconv.FormatInt(last.CreatedAt.UnixNano(), 10), last.ID)
+	if len(items) > limit {
+		items = items[:limit]
+		at, id := key(items[limit-1])
+		next = core.EncodeCursor(strconv.FormatInt(at.UnixNano(), 10), id)
 	}
-	if all == nil {
-		all = []core.Message{}
+	if items == nil {
+		items = []T{}
 	}
-	return core.Page[core.Message]{Items: all, Next: next}, nil
+	return core.Page[T]{Items: items, Next: next}, nil
 }
 
 // Threads returns what each of rootIDs shows of its replies.

@@ -2,8 +2,6 @@ package memory
 
 import (
 	"context"
-	"sort"
-	"strconv"
 	"time"
 
 	"github.com/scalechat/scalechat/core"
@@ -66,18 +64,10 @@ func (s *Store) updateThread(ctx context.Context, conversationID, rootID, userID
 	return nil
 }
 
-// FollowedThreads lists the threads userID follows in its conversations, most recent activity first. The
-// cursor holds the last item's activity in unix nanoseconds and its root id.
+// FollowedThreads lists the threads userID follows in its conversations, most recent activity first (the last
+// reply, else the root's creation).
 func (s *Store) FollowedThreads(ctx context.Context, userID string, page core.PageRequest) (core.Page[core.ThreadSummary], error) {
 	if err := checkCtx(ctx); err != nil {
-		return core.Page[core.ThreadSummary]{}, err
-	}
-	limit, err := core.PageLimit(page.Limit)
-	if err != nil {
-		return core.Page[core.ThreadSummary]{}, err
-	}
-	key, err := core.DecodeCursor(page.Cursor, 2)
-	if err != nil {
 		return core.Page[core.ThreadSummary]{}, err
 	}
 	s.mu.RLock()
@@ -100,37 +90,12 @@ func (s *Store) FollowedThreads(ctx context.Context, userID string, page core.Pa
 		all = append(all, ts)
 	}
 	s.mu.RUnlock()
-	activity := func(t core.ThreadSummary) time.Time {
+	return newestFirst(all, func(t core.ThreadSummary) (time.Time, string) {
 		if t.Info.ReplyCount > 0 {
-			return t.Info.LastReplyAt
+			return t.Info.LastReplyAt, t.Root.ID
 		}
-		return t.Root.CreatedAt
-	}
-	before := func(a, b core.ThreadSummary) bool { // a sorts before b
-		if at, bt := activity(a), activity(b); !at.Equal(bt) {
-			return at.After(bt)
-		}
-		return a.Root.ID > b.Root.ID
-	}
-	sort.Slice(all, func(i, j int) bool { return before(all[i], all[j]) })
-	if key != nil {
-		ns, err := strconv.ParseInt(key[0], 10, 64)
-		if err != nil {
-			return core.Page[core.ThreadSummary]{}, core.Invalid("cursor", "malformed cursor")
-		}
-		last := core.ThreadSummary{Root: core.Message{ID: key[1], CreatedAt: time.Unix(0, ns)}}
-		all = all[sort.Search(len(all), func(i int) bool { return before(last, all[i]) }):]
-	}
-	next := ""
-	if len(all) > limit {
-		all = all[:limit]
-		last := all[limit-1]
-		next = core.EncodeCursor(strconv.FormatInt(activity(last).UnixNano(), 10), last.Root.ID)
-	}
-	if all == nil {
-		all = []core.ThreadSummary{}
-	}
-	return core.Page[core.ThreadSummary]{Items: all, Next: next}, nil
+		return t.Root.CreatedAt, t.Root.ID
+	}, page)
 }
 
 // UnreadThreads counts the followed threads with unread replies.

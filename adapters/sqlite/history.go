@@ -135,16 +135,9 @@ func (s *Store) MentionsOf(ctx context.Context, userID string, page core.PageReq
 	if err != nil {
 		return core.Page[core.Message]{}, err
 	}
-	key, err := core.DecodeCursor(page.Cursor, 2)
+	beforeAt, beforeID, err := timeCursor(page.Cursor) // the first page: no time reaches MaxInt64
 	if err != nil {
 		return core.Page[core.Message]{}, err
-	}
-	beforeAt, beforeID := int64(math.MaxInt64), ""
-	if key != nil {
-		if beforeAt, err = strconv.ParseInt(key[0], 10, 64); err != nil {
-			return core.Page[core.Message]{}, core.Invalid("cursor", "malformed cursor")
-		}
-		beforeID = key[1]
 	}
 	items, err := queryAll(ctx, s.r, scanMessage, `SELECT `+msgCols+` FROM members mb
 		JOIN messages m ON m.conversation_id = mb.conversation_id

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/scalechat/scalechat/adapters/internal/attachjson"
 	"github.com/scalechat/scalechat/core"
 	"github.com/scalechat/scalechat/ports"
 )
@@ -192,11 +191,7 @@ func (t *ledgerTx) applyState(ctx context.Context, convID string, e core.Event) 
 			return core.Invalid("message", "%s needs a message", e.Type)
 		}
 		m := e.Message // stored with the event's conversation and seq: a message's seq is its creation event's
-		mentions, err := mentionsJSON(m.Mentions)
-		if err != nil {
-			return err
-		}
-		attachments, err := attachjson.Encode(m.Attachments)
+		mentions, attachments, err := messageJSON(*m)
 		if err != nil {
 			return err
 		}
@@ -213,11 +208,7 @@ func (t *ledgerTx) applyState(ctx context.Context, convID string, e core.Event) 
 		}
 		// Identity columns (id, seq, sender, clientMsgId) stay: the dedupe key depends on them.
 		m := e.Message
-		mentions, err := mentionsJSON(m.Mentions)
-		if err != nil {
-			return err
-		}
-		attachments, err := attachjson.Encode(m.Attachments)
+		mentions, attachments, err := messageJSON(*m)
 		if err != nil {
 			return err
 		}

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"math"
 	"strconv"
 
 	"github.com/scalechat/scalechat/core"
@@ -69,16 +68,9 @@ func (s *Store) ConversationsOf(ctx context.Context, userID string, page core.Pa
 	if err != nil {
 		return core.Page[core.Summary]{}, err
 	}
-	key, err := core.DecodeCursor(page.Cursor, 2)
+	beforeAt, beforeID, err := timeCursor(page.Cursor) // the first page: no time reaches MaxInt64
 	if err != nil {
 		return core.Page[core.Summary]{}, err
-	}
-	beforeAt, beforeID := int64(math.MaxInt64), "" // the first page: no activity time reaches MaxInt64
-	if key != nil {
-		if beforeAt, err = strconv.ParseInt(key[0], 10, 64); err != nil {
-			return core.Page[core.Summary]{}, core.Invalid("cursor", "malformed cursor")
-		}
-		beforeID = key[1]
 	}
 	items, err := queryAll(ctx, s.r, func(r scanner) (core.Summary, error) { return scanSummary(r, userID) },
 		summaryQuery, userID, beforeAt, beforeID, limit+1)

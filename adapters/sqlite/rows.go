@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"math"
+	"strconv"
 	"time"
 
 	"github.com/scalechat/scalechat/adapters/internal/attachjson"
@@ -113,17 +115,19 @@ type withExtra struct {
 
 func (w withExtra) Scan(dest ...any) error { return w.scanner.Scan(append(dest, w.extra...)...) }
 
-// mentionsJSON is the stored form of a message's mentions: a JSON array, or NULL for none.
-func mentionsJSON(ids []string) (*string, error) {
-	if len(ids) == 0 {
-		return nil, nil
+// messageJSON returns the stored forms of a message's mentions (a JSON array) and attachments (attachjson),
+// each NULL for none.
+func messageJSON(m core.Message) (mentions, attachments *string, err error) {
+	if len(m.Mentions) > 0 {
+		b, err := json.Marshal(m.Mentions)
+		if err != nil {
+			return nil, nil, core.Wrap(core.CodeInternal, err, "cannot encode mentions")
+		}
+		s := string(b)
+		mentions = &s
 	}
-	b, err := json.Marshal(ids)
-	if err != nil {
-		return nil, core.Wrap(core.CodeInternal, err, "cannot encode mentions")
-	}
-	s := string(b)
-	return &s, nil
+	attachments, err = attachjson.Encode(m.Attachments)
+	return mentions, attachments, err
 }
 
 func getConversation(ctx context.Context, q queryer, id string) (core.Conversation, error) {
@@ -165,6 +169,19 @@ func queryAll[T any](ctx context.Context, q queryer, scan func(scanner) (T, erro
 		out = append(out, v)
 	}
 	return out, translate(rows.Err(), "")
+}
+
+// timeCursor decodes a (unix milliseconds, id) cursor of a newest-first list: math.MaxInt64 and "" for the first
+// page, which no time reaches.
+func timeCursor(cursor string) (beforeAt int64, beforeID string, err error) {
+	key, err := core.DecodeCursor(cursor, 2)
+	if err != nil || key == nil {
+		return math.MaxInt64, "", err
+	}
+	if beforeAt, err = strconv.ParseInt(key[0], 10, 64); err != nil {
+		return 0, "", core.Invalid("cursor", "malformed cursor")
+	}
+	return beforeAt, key[1], nil
 }
 
 // pageOf cuts the limit+1 rows fetched into a page whose cursor is the last item's key when more exist.

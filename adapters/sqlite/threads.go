@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -118,16 +117,9 @@ func (s *Store) FollowedThreads(ctx context.Context, userID string, page core.Pa
 	if err != nil {
 		return core.Page[core.ThreadSummary]{}, err
 	}
-	key, err := core.DecodeCursor(page.Cursor, 2)
+	beforeAt, beforeID, err := timeCursor(page.Cursor) // the first page: no time reaches MaxInt64
 	if err != nil {
 		return core.Page[core.ThreadSummary]{}, err
-	}
-	beforeAt, beforeID := int64(math.MaxInt64), ""
-	if key != nil {
-		if beforeAt, err = strconv.ParseInt(key[0], 10, 64); err != nil {
-			return core.Page[core.ThreadSummary]{}, core.Invalid("cursor", "malformed cursor")
-		}
-		beforeID = key[1]
 	}
 	items, err := queryAll(ctx, s.r, func(r scanner) (core.ThreadSummary, error) {
 		var t core.ThreadSummary
