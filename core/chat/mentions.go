@@ -17,9 +17,9 @@ const (
 // mentionsOf parses body and resolves its mentions as actor writes them in the conversation: @usernames of
 // existing users (unknown names stay plain text), and @channel/@here, which only members who may mention
 // everyone may use (permission_denied otherwise) and which count against the mention-all limit. @here adds
-// the members online now to the ids. wasAll is the message's MentionAll before an edit ("" for a new message):
-// an edit that keeps it is not counted again.
-func (s *Service) mentionsOf(ctx context.Context, actor, conversationID, body, wasAll string) (ids []string, all string, err error) {
+// the members online now to the ids. edited names the message an edit replaces ("" for a new message): an
+// edit that keeps its @channel or @here is not counted again (the stored message is read only then).
+func (s *Service) mentionsOf(ctx context.Context, actor, conversationID, body, edited string) (ids []string, all string, err error) {
 	names, all := core.ParseMentions(body)
 	for _, name := range names {
 		u, err := s.d.Users.UserByUsername(ctx, name)
@@ -42,6 +42,14 @@ func (s *Service) mentionsOf(ctx context.Context, actor, conversationID, body, w
 	}
 	if !m.CanMentionAll(conv) {
 		return nil, "", core.Errorf(core.CodePermissionDenied, "only admins and owners may mention @%s here", all)
+	}
+	wasAll := ""
+	if edited != "" {
+		was, err := s.d.History.Message(ctx, conversationID, edited)
+		if err != nil && !errors.Is(err, core.ErrNotFound) { // not found: the edit itself answers that
+			return nil, "", err
+		}
+		wasAll = was.MentionAll
 	}
 	if all != wasAll {
 		if err := s.allow(ctx, LimitMentionAll, actor, "@channel and @here mentions"); err != nil {

@@ -151,11 +151,7 @@ func (s *Service) Edit(ctx context.Context, actor, conversationID, messageID, bo
 	if err := core.ValidateBody(body); err != nil {
 		return core.Message{}, err
 	}
-	was, err := s.d.History.Message(ctx, conversationID, messageID)
-	if err != nil && !errors.Is(err, core.ErrNotFound) {
-		return core.Message{}, err
-	}
-	mentions, all, err := s.mentionsOf(ctx, actor, conversationID, body, was.MentionAll)
+	mentions, all, err := s.mentionsOf(ctx, actor, conversationID, body, messageID)
 	if err != nil {
 		return core.Message{}, err
 	}

@@ -59,17 +59,18 @@ func (s *Service) Thread(ctx context.Context, actor, conversationID, rootID stri
 	return ThreadView{Root: msgs[0], State: st}, err
 }
 
-// ThreadMessages returns a page of a thread's replies in ascending seq order (paged like History), and
-// whether more exist.
+// ThreadMessages returns a page of a thread's replies in ascending seq order (paged like History, which checks
+// the membership), and whether more exist.
 func (s *Service) ThreadMessages(ctx context.Context, actor, conversationID, rootID string, q core.HistoryQuery) ([]core.Message, bool, error) {
-	if _, _, err := s.membership(ctx, actor, conversationID); err != nil {
+	q.ThreadRootID = rootID
+	msgs, more, err := s.History(ctx, actor, conversationID, q)
+	if err != nil {
 		return nil, false, err
 	}
 	if _, err := s.threadRoot(ctx, conversationID, rootID, false); err != nil {
 		return nil, false, notFoundThread(err)
 	}
-	q.ThreadRootID = rootID
-	return s.History(ctx, actor, conversationID, q)
+	return msgs, more, nil
 }
 
 // FollowThread makes actor follow a thread, or stop following it.
