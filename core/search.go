@@ -198,6 +198,16 @@ func searchWords(body string) []searchWord {
 	return out
 }
 
+// SearchWordPairs calls fn with every pair of adjacent words of text, in order: its words as searches split
+// them (runs of letters and digits, lowercase). A body that holds a phrase holds the phrase's pairs, so an
+// index of the pairs of bodies finds a phrase's candidates without reading every message that holds its words.
+func SearchWordPairs(text string, fn func(first, second string)) {
+	words := searchWords(text)
+	for i := 1; i < len(words); i++ {
+		fn(words[i-1].text, words[i].text)
+	}
+}
+
 // MatchSearch reports whether body holds every phrase of terms, and returns the body highlighted: the words of
 // each occurrence of a phrase wrapped in HighlightStart and HighlightEnd, one by one. It is the reference
 // semantics of a search, which the memory store uses as it is.

@@ -18,6 +18,7 @@ import (
 type searchSQL struct {
 	lang     string // a validated pg_ts_config name
 	vector   string // the indexed words of a message m: its stored tsvector column in the language
+	keys     string // the indexed phrase keys of a message m: its stored text[] column in the language
 	words    string // the query of the websearch text $1
 	headline string // ts_headline options
 }
@@ -26,6 +27,7 @@ func newSearchSQL(lang string) searchSQL {
 	return searchSQL{
 		lang:     lang,
 		vector:   "m." + searchColumnName(lang),
+		keys:     "m." + searchKeysColumnName(lang),
 		words:    fmt.Sprintf(`websearch_to_tsquery('%s'::regconfig, $1)`, lang),
 		headline: fmt.Sprintf(`HighlightAll=true, StartSel="%s", StopSel="%s"`, core.HighlightStart, core.HighlightEnd),
 	}
@@ -42,8 +44,28 @@ func searchIndexName(lang string) string { return "messages_search_" + lang }
 // stored words. Parsing on insert costs what the expression index cost already; the words take room in the row.
 func searchColumnName(lang string) string { return "search_" + lang }
 
+// searchKeysIndexName and searchKeysColumnName name the GIN index and the stored generated column of the
+// phrase keys of messages in language: the adjacent word pairs of the body, scalechat_word_pairs(to_tsvector(
+// language, body)) (migration 0011), and the conversation, '#' and its id. A phrase is found through them: the
+// messages of the viewer's conversations that hold every adjacent pair of the phrase are its candidates, found
+// in the index alone, instead of every message in the database that holds its words, read from the table —
+// for two common words that are rarely adjacent, the difference between a few dozen rows and tens of
+// thousands. (A pair always holds a space; a conversation id never does.)
+func searchKeysIndexName(lang string) string  { return "messages_search_keys_" + lang }
+func searchKeysColumnName(lang string) string { return "search_keys_" + lang }
+
+// conversationKeys are the phrase keys of the conversations convs (see searchKeysColumnName).
+func conversationKeys(convs []string) []string {
+	keys := make([]string, len(convs))
+	for i, c := range convs {
+		keys[i] = "#" + c
+	}
+	return keys
+}
+
 // createSearchIndex checks that the server knows the text search configuration lang and adds the stored words
-// column of lang (searchColumnName) and its GIN index if they do not exist. It is not a numbered migration
+// column of lang (searchColumnName), its phrase keys (searchKeysColumnName) and their GIN indexes if they do
+// not exist. It is not a numbered migration
 // because the language is configuration; the column and index of a language no longer configured stay until
 // dropped by hand. On a large messages table the first start with a new language rewrites the table to fill
 // the column and builds the index, holding off writes to messages meanwhile.
@@ -60,9 +82,17 @@ func createSearchIndex(ctx context.Context, conn *pgxpool.Conn, lang string) err
 		GENERATED ALWAYS AS (to_tsvector('%s'::regconfig, body)) STORED`, searchColumnName(lang), lang)); err != nil {
 		return fmt.Errorf("add search column: %w", err)
 	}
-	if _, err := conn.Exec(ctx, fmt.Sprintf(`CREATE INDEX IF NOT EXISTS %s ON messages USING gin (%s)`,
-		searchIndexName(lang), searchColumnName(lang))); err != nil {
-		return fmt.Errorf("create search index: %w", err)
+	if _, err := conn.Exec(ctx, fmt.Sprintf(`ALTER TABLE messages ADD COLUMN IF NOT EXISTS %s text[]
+		GENERATED ALWAYS AS (scalechat_word_pairs(to_tsvector('%s'::regconfig, body)) || ('#' || conversation_id)) STORED`,
+		searchKeysColumnName(lang), lang)); err != nil {
+		return fmt.Errorf("add search keys column: %w", err)
+	}
+	for index, column := range map[string]string{searchIndexName(lang): searchColumnName(lang),
+		searchKeysIndexName(lang): searchKeysColumnName(lang)} {
+		if _, err := conn.Exec(ctx, fmt.Sprintf(`CREATE INDEX IF NOT EXISTS %s ON messages USING gin (%s)`,
+			index, column)); err != nil {
+			return fmt.Errorf("create search index %s: %w", index, err)
+		}
 	}
 	return nil
 }
@@ -190,14 +220,28 @@ func (s *Store) searchPlans(ctx context.Context, q core.SearchQuery) (plans []se
 			return nil, 0, err
 		}
 	}
+	var pairs []string
+	if phrase {
+		if pairs, err = s.phrasePairs(ctx, terms); err != nil {
+			return nil, 0, err
+		}
+	}
 	matches := build(func(arg func(any) string, filters string) string {
+		if len(pairs) > 0 {
+			singles := ""
+			if w := singleWordsText(terms); w != "" {
+				singles = arg(w)
+			}
+			return s.search.phraseMatches(arg(convs), arg(pairs), arg(conversationKeys(convs)), singles, filters,
+				arg(limit+1), arg(s.search.headline))
+		}
 		words := ""
 		if phrase {
 			words = arg(wordsText(terms))
 		}
 		return s.search.matches(arg(convs), words, filters, arg(limit+1), arg(s.search.headline))
 	})
-	batch, err := s.searchBatch(ctx, text, phrase, limit+1)
+	batch, err := s.searchBatch(ctx, text, phrase, pairs, convs, limit+1)
 	if err != nil || batch == 0 {
 		return []searchPlan{matches}, limit, err
 	}
@@ -208,35 +252,65 @@ func (s *Store) searchPlans(ctx context.Context, q core.SearchQuery) (plans []se
 	return []searchPlan{newest, matches}, limit, nil
 }
 
+// phrasePairs returns the adjacent word pairs of the phrases of terms (see searchKeysColumnName), parsed as
+// bodies are: every message that holds the phrases holds these pairs. None when the phrases have no adjacent
+// words once parsed (a language that drops stop words may leave none).
+func (s *Store) phrasePairs(ctx context.Context, terms core.SearchTerms) ([]string, error) {
+	var phrases []string
+	for _, p := range terms {
+		if len(p) > 1 {
+			phrases = append(phrases, strings.Join(p, " "))
+		}
+	}
+	var pairs []string
+	err := s.pool.QueryRow(ctx, s.search.phrasePairs(), phrases).Scan(&pairs)
+	return pairs, translate(err, "")
+}
+
 // searchBatch returns the first batch of the newest-first plan for the websearch text, 0 when the matches
 // plan is cheaper. With m messages, e of which match, a page of want matches lies about want*m/e messages
-// back (matches spread evenly over time and conversations); the matches plan reads e rows. Reading twice
-// the distance of a page costs less than e when e*e > 2*want*m. For a phrase the planner counts the messages
-// with its words, e, which the matches plan reads, while the newest-first plan finds only the ones where they
-// are adjacent: taken as e/8.
-func (s *Store) searchBatch(ctx context.Context, text string, phrase bool, want int) (int, error) {
-	var explained []byte
-	var rows float64
-	// the text as a literal (the simple protocol): the planner estimates for this text, not for any
-	if err := s.pool.QueryRow(ctx, s.search.estimate(), pgx.QueryExecModeSimpleProtocol, text).Scan(&explained); err != nil {
-		return 0, translate(err, "")
+// back (matches spread evenly over time and conversations); the matches plan reads r rows. Reading twice
+// the distance of a page costs less when r*e > 2*want*m. For words, r = e: the matches plan reads every
+// match. For a phrase with adjacent pairs, e counts the messages with its pairs, and r those of them in the
+// viewer's conversations (the phrase keys find them in the index). For a phrase without pairs (its words are
+// not adjacent once parsed) the planner counts the messages with its words, r, of which a phrase is taken as
+// e = r/8. The counts are the planner's estimates.
+func (s *Store) searchBatch(ctx context.Context, text string, phrase bool, pairs, convs []string, want int) (int, error) {
+	estimate := func(sql string, args ...any) (float64, error) {
+		var explained []byte
+		// the values as literals (the simple protocol): the planner estimates for them, not for any
+		args = append([]any{pgx.QueryExecModeSimpleProtocol}, args...)
+		if err := s.pool.QueryRow(ctx, sql, args...).Scan(&explained); err != nil {
+			return 0, translate(err, "")
+		}
+		return planRows(explained)
 	}
+	var rows, read, matching float64
 	if err := s.pool.QueryRow(ctx, `SELECT reltuples::float8 FROM pg_class WHERE oid = 'messages'::regclass`).Scan(&rows); err != nil {
 		return 0, translate(err, "")
 	}
-	expected, err := planRows(explained)
-	if err != nil {
-		return 0, err
+	var err error
+	if len(pairs) > 0 {
+		if matching, err = estimate(s.search.estimateKeys(false), pairs); err != nil {
+			return 0, err
+		}
+		if read, err = estimate(s.search.estimateKeys(true), pairs, conversationKeys(convs)); err != nil {
+			return 0, err
+		}
+	} else {
+		if read, err = estimate(s.search.estimate(), text); err != nil {
+			return 0, err
+		}
+		matching = read
+		if phrase {
+			matching /= 8
+		}
 	}
-	adjacent := expected
-	if phrase {
-		adjacent /= 8
-	}
-	if s.searchBias > 0 && (rows <= 0 || expected*adjacent <= 2*float64(want)*rows*s.searchBias) {
+	if s.searchBias > 0 && (rows <= 0 || read*matching <= 2*float64(want)*rows*s.searchBias) {
 		return 0, nil // never analyzed (reltuples -1), or few matches
 	}
-	rows, adjacent = max(rows, 1), max(adjacent, 1)
-	return int(min(max(math.Ceil(2*float64(want)*rows/adjacent), float64(s.searchMinBatch)), DefaultSearchMaxBatch)), nil
+	rows, matching = max(rows, 1), max(matching, 1)
+	return int(min(max(math.Ceil(2*float64(want)*rows/matching), float64(s.searchMinBatch)), DefaultSearchMaxBatch)), nil
 }
 
 // matches is the statement of the matches plan: $1 the websearch text, $2 the viewer, convs the viewer's
@@ -255,6 +329,26 @@ func (q searchSQL) matches(convs, words, filters, limit, headline string) string
 		match = q.vector + ` @@ websearch_to_tsquery('` + q.lang + `'::regconfig, ` + words + `)
 		AND ts_match_vq(` + q.vector + `, ` + q.words + `)`
 	}
+	return q.matchesOf(match, convs, filters, limit, headline)
+}
+
+// phraseMatches is the statement of the matches plan of a search with phrases whose words have adjacent pairs
+// once parsed: pairs (a text[] parameter) and convKeys (the phrase keys of convs) find the candidates, in the
+// viewer's conversations, in the keys' index alone; singles (when not "") the text of the search's single
+// words, for the words' index, which the planner may combine with the keys'. The phrases proper are matched on
+// the candidates, through ts_match_vq.
+func (q searchSQL) phraseMatches(convs, pairs, convKeys, singles, filters, limit, headline string) string {
+	match := q.keys + ` @> ` + pairs + `::text[] AND ` + q.keys + ` && ` + convKeys + `::text[]
+		AND ts_match_vq(` + q.vector + `, ` + q.words + `)`
+	if singles != "" {
+		match += `
+		AND ` + q.vector + ` @@ websearch_to_tsquery('` + q.lang + `'::regconfig, ` + singles + `)`
+	}
+	return q.matchesOf(match, convs, filters, limit, headline)
+}
+
+// matchesOf is the statement of the matches plan with the condition match on messages m.
+func (q searchSQL) matchesOf(match, convs, filters, limit, headline string) string {
 	return `WITH found AS MATERIALIZED (SELECT m.* FROM messages m
 		WHERE ` + match + `
 		AND m.conversation_id = ANY(` + convs + `::text[])
@@ -288,6 +382,21 @@ func (q searchSQL) estimate() string {
 	return `EXPLAIN (FORMAT JSON) SELECT 1 FROM messages m WHERE ` + q.vector + ` @@ ` + q.words
 }
 
+// estimateKeys asks the planner how many messages hold the word pairs $1 (a text[]), and one of the phrase
+// keys of conversations $2 (a text[]) when inConvs.
+func (q searchSQL) estimateKeys(inConvs bool) string {
+	if inConvs {
+		return `EXPLAIN (FORMAT JSON) SELECT 1 FROM messages m WHERE ` + q.keys + ` @> $1::text[] AND ` + q.keys + ` && $2::text[]`
+	}
+	return `EXPLAIN (FORMAT JSON) SELECT 1 FROM messages m WHERE ` + q.keys + ` @> $1::text[]`
+}
+
+// phrasePairs is the statement of the adjacent word pairs of the phrases $1 (a text[]), parsed as bodies are.
+func (q searchSQL) phrasePairs() string {
+	return `SELECT ARRAY(SELECT DISTINCT pair FROM unnest($1::text[]) AS phrase,
+		unnest(scalechat_word_pairs(to_tsvector('` + q.lang + `'::regconfig, phrase))) AS pair)`
+}
+
 // planRows reads the estimated rows of the top node of an EXPLAIN (FORMAT JSON).
 func planRows(explained []byte) (float64, error) {
 	var plan []struct {
@@ -312,6 +421,18 @@ func websearchText(terms core.SearchTerms) string {
 	parts := make([]string, len(terms))
 	for i, p := range terms {
 		parts[i] = `"` + strings.Join(p, " ") + `"`
+	}
+	return strings.Join(parts, " ")
+}
+
+// singleWordsText writes the terms that are single words for websearch_to_tsquery, each quoted, as words that
+// must all occur; "" when there are none.
+func singleWordsText(terms core.SearchTerms) string {
+	var parts []string
+	for _, p := range terms {
+		if len(p) == 1 {
+			parts = append(parts, `"`+p[0]+`"`)
+		}
 	}
 	return strings.Join(parts, " ")
 }

@@ -30,7 +30,7 @@ func loadSearchCorpus(b testing.TB, s *Store, c *porttest.SearchCorpus) {
 	ctx := context.Background()
 	t0 := time.Now()
 	// Loading without the index and building it once is much faster than keeping it up row by row.
-	_, err := s.pool.Exec(ctx, `DROP INDEX `+searchIndexName(s.cfg.SearchLanguage))
+	_, err := s.pool.Exec(ctx, `DROP INDEX `+searchIndexName(s.cfg.SearchLanguage)+`, `+searchKeysIndexName(s.cfg.SearchLanguage))
 	require.NoError(b, err)
 	_, err = s.pool.CopyFrom(ctx, pgx.Identifier{"conversations"},
 		[]string{"id", "kind", "title", "title_lower", "topic", "created_by", "last_seq", "created_at", "last_activity_at"},

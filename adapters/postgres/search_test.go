@@ -49,7 +49,7 @@ func TestSearchLanguageIsCheckedAndIndexed(t *testing.T) {
 		indexes = append(indexes, n)
 	}
 	require.NoError(t, rows.Err())
-	assert.Equal(t, []string{"messages_search_english"}, indexes)
+	assert.ElementsMatch(t, []string{"messages_search_english", "messages_search_keys_english"}, indexes)
 
 	at := time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
 	_, _, err = s.CreateConversation(ctx, core.Conversation{ID: "c1", Kind: core.KindGroup, Title: "T", CreatedBy: "u1",
@@ -64,6 +64,15 @@ func TestSearchLanguageIsCheckedAndIndexed(t *testing.T) {
 	require.Len(t, p.Items, 1, "english stems")
 	assert.Equal(t, "The "+core.HighlightStart+"foxes"+core.HighlightEnd+" were "+core.HighlightStart+"jumping"+core.HighlightEnd,
 		p.Items[0].Highlight)
+	p, err = s.Search(ctx, core.SearchQuery{UserID: "u1", Text: `"foxes were jumping"`})
+	require.NoError(t, err)
+	assert.Len(t, p.Items, 1, "a phrase with a stop word inside has no adjacent pairs once parsed: found by its words")
+	p, err = s.Search(ctx, core.SearchQuery{UserID: "u1", Text: `"fox jumps"`})
+	require.NoError(t, err)
+	assert.Empty(t, p.Items, "the stop word between them still counts as a position")
+	p, err = s.Search(ctx, core.SearchQuery{UserID: "u1", Text: `"the foxes"`})
+	require.NoError(t, err)
+	assert.Len(t, p.Items, 1, "a stop word dropped from a phrase")
 	p, err = s.Search(ctx, core.SearchQuery{UserID: "u1", Text: "the were"})
 	require.NoError(t, err)
 	assert.Empty(t, p.Items, "stop words only match nothing")

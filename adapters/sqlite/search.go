@@ -2,16 +2,61 @@ package sqlite
 
 import (
 	"context"
+	"database/sql/driver"
 	"encoding/hex"
 	"encoding/json"
+	"hash/fnv"
 	"math"
+	"slices"
 	"strings"
+
+	"modernc.org/sqlite"
 
 	"github.com/scalechat/scalechat/core"
 	"github.com/scalechat/scalechat/ports"
 )
 
 var _ ports.SearchStore = (*Store)(nil)
+
+// scalechat_word_pairs(conversation, body) is the pairs column of the search index (migration 0011):
+// wordPairTokens of the message. Registered with the driver before any connection opens, so that every
+// connection's triggers have it.
+func init() {
+	sqlite.MustRegisterDeterministicScalarFunction("scalechat_word_pairs", 2,
+		func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+			conv, _ := args[0].(string)
+			body, _ := args[1].(string) // NULL (never stored) has no pairs
+			var b strings.Builder
+			core.SearchWordPairs(body, func(first, second string) {
+				if b.Len() > 0 {
+					b.WriteByte(' ')
+				}
+				b.WriteString(wordPairToken(conv, first, second))
+			})
+			return b.String(), nil
+		})
+}
+
+// wordPairToken is the FTS token of the adjacent words first and second (core.SearchWordPairs) in conversation
+// conv: 'p' and the first 12 hex digits of the FNV-1a hash of the three. A message holding a phrase holds the
+// tokens of its pairs in its conversation, so a phrase search asks the index for the tokens of the phrase's
+// pairs in each of the viewer's conversations, with the phrase: FTS5 intersects the short lists of the pairs
+// before it reads the words' positions. Two pairs with one hash (48 bits) only make a candidate that the phrase
+// itself then refuses.
+func wordPairToken(conv, first, second string) string {
+	h := fnv.New64a()
+	h.Write([]byte(conv))
+	h.Write([]byte{0})
+	h.Write([]byte(first))
+	h.Write([]byte{' '})
+	h.Write([]byte(second))
+	var sum [8]byte
+	return "p" + hex.EncodeToString(h.Sum(sum[:0])[:6])
+}
+
+// maxPhrasePairs is how many adjacent pairs of a search's phrases its index query names (the first ones): each
+// names a token per conversation of the viewer, and two pairs narrow the candidates enough for the phrase.
+const maxPhrasePairs = 2
 
 // Search plans (see Search).
 const (
@@ -27,8 +72,16 @@ const (
 )
 
 const (
-	// sqlSearchCount counts the index matches, up to one more than searchFewMatches: the index alone.
-	sqlSearchCount = `SELECT count(*) FROM (SELECT 1 FROM messages_fts WHERE messages_fts MATCH ? LIMIT ?)`
+	// sqlSearchMatches lists the index matches, up to one more than searchFewMatches: the index alone.
+	sqlSearchMatches = `SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? LIMIT ?`
+	// sqlSearchFound reads the index matches found by sqlSearchMatches (rowids ?1, a JSON array) that the
+	// viewer (?2) can read and that pass the filters of sqlSearchFew, newest first.
+	sqlSearchFound = `SELECT ` + msgCols + ` FROM messages m
+		CROSS JOIN members mb ON mb.conversation_id = m.conversation_id AND mb.user_id = ?2
+		WHERE m.rowid IN (SELECT value FROM json_each(?1)) AND m.deleted_at IS NULL
+			AND (?3 = '' OR m.conversation_id = ?3) AND (?4 = '' OR m.sender_id = ?4)
+			AND m.created_at >= ?5 AND m.created_at < ?6 AND (m.created_at, m.id) < (?7, ?8)
+		ORDER BY m.created_at DESC, m.id DESC LIMIT ?9`
 	// sqlSearchFew joins the index matches (?1) to their messages and to the viewer's (?2) memberships and sorts
 	// them, newest first. Optional filters pass '' or the open bounds; the first page's cursor is past every
 	// key. The deleted_at test is belt and braces: a tombstone's body is '' and has no words in the index.
@@ -64,12 +117,14 @@ type searchArgs struct {
 }
 
 // Search finds the messages the viewer can read by their words, per ports.SearchStore, in the FTS5 index
-// messages_fts (migration 0010). It counts the matches in the index (up to a bound, the index alone): when
-// there are more than DefaultSearchFewMatches in all conversations, it counts again with a query that names
-// the viewer's conversations (up to MaxSearchConversations of them), so that it matches only what the viewer
-// may read. Then one of two plans:
+// messages_fts (migrations 0010 and 0011). It lists the matches in the index (up to a bound, the index alone).
+// A search with a phrase names, for its first adjacent word pairs, their tokens in each of the viewer's
+// conversations (up to MaxSearchConversations of them), so the index alone narrows the matches to the
+// messages the viewer may read that hold the pairs. Other searches first list the matches in all
+// conversations: when there are more than DefaultSearchFewMatches, they list them again with a query that
+// names the viewer's conversations. Then one of two plans:
 //
-//   - up to DefaultSearchFewMatches matches (rare words, or one conversation): join them to their messages and sort;
+//   - up to DefaultSearchFewMatches matches (rare words, phrases, or one conversation): read them and sort;
 //   - more (common words): read the viewer's messages newest first, DefaultSearchBatch at a time, from the
 //     messages_recent index, keeping those the index matches in the batch's rowid range, until a page is full.
 //
@@ -105,29 +160,43 @@ func (s *Store) Search(ctx context.Context, q core.SearchQuery) (core.Page[core.
 			return none, err
 		}
 	}
-	count := func(match string) (int, error) {
-		var n int
-		err := s.r.QueryRowContext(ctx, sqlSearchCount, match, s.searchFew+1).Scan(&n)
-		return n, translate(err, "")
+	matches := func(match string) ([]int64, error) {
+		return queryAll(ctx, s.r, func(r scanner) (int64, error) {
+			var id int64
+			return id, r.Scan(&id)
+		}, sqlSearchMatches, match, s.searchFew+1)
 	}
-	// First the matches in every conversation: few of them (rare words) are joined and sorted at once, and
-	// naming the viewer's conversations in the query would cost more than it saves.
-	match := ftsQuery(terms, nil)
-	n, err := count(match)
+	// A phrase: its pairs in the viewer's conversations name its candidates, few of them. Else first the
+	// matches in every conversation: few of them (rare words) are joined and sorted at once, and naming the
+	// viewer's conversations in the query would cost more than it saves.
+	match := ftsQuery(terms, nil, nil)
+	phrasePairs := len(convs) <= MaxSearchConversations && slices.ContainsFunc(terms, func(p []string) bool { return len(p) > 1 })
+	if phrasePairs {
+		match = ftsQuery(terms, nil, convs)
+	}
+	found, err := matches(match)
 	if err != nil {
 		return none, err
 	}
-	if n > s.searchFew && len(convs) <= MaxSearchConversations {
-		match = ftsQuery(terms, convs)
-		if n, err = count(match); err != nil {
+	if len(found) > s.searchFew && len(convs) <= MaxSearchConversations && !phrasePairs {
+		match = ftsQuery(terms, convs, nil)
+		if found, err = matches(match); err != nil {
 			return none, err
 		}
 	}
 	var msgs []core.Message
-	if n <= s.searchFew || len(convs) > MaxSearchConversations {
+	switch {
+	case len(found) <= s.searchFew:
+		var list []byte
+		if list, err = json.Marshal(found); err != nil {
+			return none, core.Wrap(core.CodeInternal, err, "cannot encode ids")
+		}
+		msgs, err = queryAll(ctx, s.r, scanMessage, sqlSearchFound, string(list), q.UserID, q.ConversationID, q.SenderID,
+			a.from, a.to, a.curAt, a.curID, limit+1)
+	case len(convs) > MaxSearchConversations:
 		msgs, err = queryAll(ctx, s.r, scanMessage, sqlSearchFew, match, q.UserID, q.ConversationID, q.SenderID,
 			a.from, a.to, a.curAt, a.curID, limit+1)
-	} else {
+	default:
 		msgs, err = s.searchRecent(ctx, q, convs, match, a, limit+1)
 	}
 	if err != nil {
@@ -209,9 +278,11 @@ func (s *Store) searchRecent(ctx context.Context, q core.SearchQuery, convs []st
 }
 
 // ftsQuery writes terms in FTS5's query syntax, for the body column: every phrase quoted (so words such as
-// OR, NOT or NEAR are words, not operators), phrases side by side (AND); and, when convs is not empty,
-// "in one of convs" for the conversation column (see migration 0010).
-func ftsQuery(terms core.SearchTerms, convs []string) string {
+// OR, NOT or NEAR are words, not operators), phrases side by side (AND); when convs is not empty, "in one of
+// convs" for the conversation column (migration 0010); when pairConvs is not empty, for each of the first
+// maxPhrasePairs adjacent word pairs of the phrases, "the pair in one of pairConvs" for the pairs column
+// (migration 0011), which names only messages of pairConvs.
+func ftsQuery(terms core.SearchTerms, convs, pairConvs []string) string {
 	var b strings.Builder
 	b.WriteString("body : (")
 	for i, p := range terms {
@@ -223,6 +294,22 @@ func ftsQuery(terms core.SearchTerms, convs []string) string {
 		b.WriteByte('"')
 	}
 	b.WriteByte(')')
+	if len(pairConvs) > 0 {
+		pairs := 0
+		for _, p := range terms {
+			for i := 1; i < len(p) && pairs < maxPhrasePairs; i++ {
+				pairs++
+				b.WriteString(" AND pairs : (")
+				for k, c := range pairConvs {
+					if k > 0 {
+						b.WriteString(" OR ")
+					}
+					b.WriteString(wordPairToken(c, p[i-1], p[i]))
+				}
+				b.WriteByte(')')
+			}
+		}
+	}
 	if len(convs) == 0 {
 		return b.String()
 	}

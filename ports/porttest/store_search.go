@@ -80,6 +80,23 @@ func TestSearchStore(t *testing.T, newStore func(t *testing.T) Stores) {
 		assert.Empty(t, ids(f, "u1", `"quick fox"`), "not adjacent")
 	})
 
+	t.Run("a phrase of three words or more is the words in a row, not their pairs", func(t *testing.T) {
+		t.Parallel()
+		f := newStFixture(t, newStore)
+		f.conv("c1", core.KindGroup, "A", stAt(0), "u1")
+		m1 := f.send("c1", "u1", "red fish, blue fish, red fish blue")
+		m2 := f.send("c1", "u1", "one fish two fish red fish blue fish")
+		m3 := f.send("c1", "u1", "fish fish fish")
+		assert.Empty(t, ids(f, "u1", `"red blue fish"`), "no pair of it is in any message")
+		assert.Equal(t, idsOf(m2, m1), ids(f, "u1", `"red fish blue"`))
+		assert.Empty(t, ids(f, "u1", `"fish red fish red"`), "every pair is in m1, the four words are not")
+		assert.Equal(t, idsOf(m2), ids(f, "u1", `"fish red fish blue fish"`))
+		assert.Equal(t, idsOf(m3), ids(f, "u1", `"fish fish fish"`), "a repeated word")
+		assert.Empty(t, ids(f, "u1", `"fish fish fish fish"`))
+		assert.Equal(t, idsOf(m2, m1), ids(f, "u1", `"blue fish" "red fish"`), "two phrases")
+		assert.Empty(t, ids(f, "u1", `"blue fish" "two red"`))
+	})
+
 	t.Run("filters by conversation, sender and time", func(t *testing.T) {
 		t.Parallel()
 		f := newStFixture(t, newStore)
@@ -197,6 +214,9 @@ func TestSearchStore(t *testing.T, newStore func(t *testing.T) Stores) {
 		assert.Equal(t, idsOf(kept), ids(f, "u1", "alpha"), "neither the old text of an edit nor a tombstone")
 		assert.Empty(t, ids(f, "u1", "bravo"))
 		assert.Empty(t, ids(f, "u1", "echo"))
+		assert.Empty(t, ids(f, "u1", `"alpha bravo"`), "nor the old phrase of an edit")
+		assert.Empty(t, ids(f, "u1", `"alpha echo"`), "nor a deleted message's phrase")
+		assert.Equal(t, idsOf(orig), ids(f, "u1", `"charlie delta"`), "the new phrase")
 		hits := search(f, core.SearchQuery{UserID: "u2", Text: "delta"})
 		require.Len(t, hits, 1)
 		assert.Equal(t, stNormMessage(edited), stNormMessage(hits[0].Message), "found by the new text, as it is now")
@@ -205,7 +225,9 @@ func TestSearchStore(t *testing.T, newStore func(t *testing.T) Stores) {
 		again.Body, again.EditedAt = "bravo again", stPtr(stAt(12))
 		f.next("c1", func(seq int64) core.Event { return stMsgEvent(core.EventMessageEdited, seq, "u1", again) })
 		assert.Empty(t, ids(f, "u1", "delta"))
+		assert.Empty(t, ids(f, "u1", `"charlie delta"`))
 		assert.Equal(t, idsOf(orig), ids(f, "u1", "bravo"))
+		assert.Equal(t, idsOf(orig), ids(f, "u1", `"bravo again"`))
 		del := again
 		del.Body, del.DeletedAt = "", stPtr(stAt(13))
 		f.next("c1", func(seq int64) core.Event { return stMsgEvent(core.EventMessageDeleted, seq, "u1", del) })
