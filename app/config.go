@@ -84,6 +84,17 @@ type Config struct {
 	TopicLinger          time.Duration
 	ConnectConcurrency   int
 
+	// Identity of the host application (JWT); see the README's "Embedding".
+	JWTSecret          string        // HS256 shared secret; "": HS256 refused
+	JWTJWKSURL         string        // JWKS of RS256/ES256/EdDSA keys; "": those refused
+	JWTIssuer          string        // required with a secret or JWKS URL
+	JWTAudience        string        // required with a secret or JWKS URL
+	JWTLeeway          time.Duration // clock skew allowed
+	JWTNameClaim       string
+	JWTUsernameClaim   string
+	JWTJWKSRefresh     time.Duration
+	NoPasswordAccounts bool // --password-accounts=false
+
 	PostgresURL         string
 	PostgresMaxConns    int32
 	SearchLanguage      string
@@ -175,6 +186,15 @@ func Parse(args []string, getenv func(string) string) (Config, error) {
 	str(&c.S3SecretKey, "s3-secret-key", "", "S3 secret key")
 	str(&c.S3Region, "s3-region", "us-east-1", "S3 region")
 	fs.BoolVar(&c.S3PathStyle, "s3-path-style", env("s3-path-style", "true") == "true", "address the bucket as endpoint/bucket (most self-hosted stores) instead of bucket.endpoint")
+	str(&c.JWTSecret, "jwt-secret", "", "accept the host application's HS256 tokens signed with this shared secret (at least 32 bytes; prefer SCALECHAT_JWT_SECRET to the flag)")
+	str(&c.JWTJWKSURL, "jwt-jwks-url", "", "accept the host application's RS256/ES256/EdDSA tokens signed with the keys of this JSON Web Key Set")
+	str(&c.JWTIssuer, "jwt-issuer", "", "the iss claim every application token must carry (required with --jwt-secret or --jwt-jwks-url)")
+	str(&c.JWTAudience, "jwt-audience", "", "a value the aud claim of every application token must hold (required with --jwt-secret or --jwt-jwks-url)")
+	dur(&c.JWTLeeway, "jwt-leeway", time.Minute, "clock skew allowed on the exp, nbf and iat of application tokens")
+	str(&c.JWTNameClaim, "jwt-name-claim", "name", "claim of an application user's display name")
+	str(&c.JWTUsernameClaim, "jwt-username-claim", "preferred_username", "claim of an application user's preferred username")
+	dur(&c.JWTJWKSRefresh, "jwt-jwks-refresh", 15*time.Minute, "how often the JWKS is fetched again (also when a token names an unknown key, at most every 10 s)")
+	fs.BoolVar(&c.NoPasswordAccounts, "no-password-accounts", env("no-password-accounts", "false") == "true", "switch password accounts off: register, password log-in and password change are refused; users sign in with application tokens")
 	str(&c.DebugAddr, "debug-addr", "", "serve net/http/pprof here (loopback only, e.g. 127.0.0.1:6060); empty: off")
 	str(&c.PostgresURL, "postgres-url", "", "distributed roles: PostgreSQL URL, e.g. postgres://user@host:5432/db")
 	num(&pgConns, "postgres-max-conns", 10, "distributed roles: PostgreSQL connections per process")
@@ -287,6 +307,18 @@ func (c Config) validate() error {
 	}
 	if c.S3Endpoint == "" && c.BlobDir == "" {
 		errs = append(errs, errors.New("attachments need --blob-dir or --s3-endpoint"))
+	}
+	if (c.JWTSecret != "" || c.JWTJWKSURL != "") && (c.JWTIssuer == "" || c.JWTAudience == "") {
+		errs = append(errs, errors.New("--jwt-secret and --jwt-jwks-url need --jwt-issuer and --jwt-audience"))
+	}
+	if c.JWTSecret != "" && len(c.JWTSecret) < 32 {
+		errs = append(errs, errors.New("--jwt-secret must be at least 32 bytes"))
+	}
+	if c.JWTLeeway < 0 || c.JWTJWKSRefresh <= 0 {
+		errs = append(errs, errors.New("--jwt-leeway must not be negative and --jwt-jwks-refresh must be positive"))
+	}
+	if c.NoPasswordAccounts && c.JWTSecret == "" && c.JWTJWKSURL == "" {
+		errs = append(errs, errors.New("--no-password-accounts needs --jwt-secret or --jwt-jwks-url: nobody could sign in"))
 	}
 	if c.PasswordMemKiB < 64 {
 		errs = append(errs, errors.New("--password-memory-kib must be at least 64"))

@@ -20,6 +20,7 @@ const usage = `scalechat — a scalable chat server
 usage:
   scalechat serve   [flags]   run a role: standalone (default), gateway, worker or all; see --help
   scalechat migrate [flags]   apply the storage schema (PostgreSQL with --postgres-url, else SQLite) and exit
+  scalechat apikey  ...       create, list and revoke server API keys (scalechat apikey for its usage)
   scalechat openapi           print the OpenAPI document (YAML) without starting anything
   scalechat version           print the version
 `
@@ -37,6 +38,8 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 		err = serve(ctx, rest, getenv, stderr)
 	case "migrate":
 		err = migrate(ctx, rest, getenv, stderr)
+	case "apikey":
+		err = apikey(ctx, rest, getenv, stdout, stderr)
 	case "openapi":
 		err = printSpec(stdout)
 	case "version":

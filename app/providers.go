@@ -13,6 +13,7 @@ import (
 	"github.com/scalechat/scalechat/adapters/argon2id"
 	"github.com/scalechat/scalechat/adapters/blobfs"
 	"github.com/scalechat/scalechat/adapters/clientaddr"
+	"github.com/scalechat/scalechat/adapters/jwtauth"
 	"github.com/scalechat/scalechat/adapters/memory"
 	"github.com/scalechat/scalechat/adapters/rest"
 	"github.com/scalechat/scalechat/adapters/s3"
@@ -43,6 +44,7 @@ var SystemSet = wire.NewSet(
 	ClockSet,
 	wire.InterfaceValue(new(ports.IDGenerator), memory.UUIDv7{}),
 	ProvideHasher, wire.Bind(new(ports.PasswordHasher), new(*argon2id.Hasher)),
+	ProvideIdentity,
 )
 
 // InProcessSet provides the standalone role's in-process log, fan-out, presence and rate limiting.
@@ -59,6 +61,7 @@ var InProcessSet = wire.NewSet(
 var SQLiteSet = wire.NewSet(
 	ProvideSQLite, ProvideSQLiteChecks,
 	wire.Bind(new(ports.UserStore), new(*sqlite.Store)),
+	wire.Bind(new(ports.APIKeyStore), new(*sqlite.Store)),
 	wire.Bind(new(ports.SessionStore), new(*sqlite.Store)),
 	wire.Bind(new(ports.ConversationStore), new(*sqlite.Store)),
 	wire.Bind(new(ports.MemberStore), new(*sqlite.Store)),
@@ -133,6 +136,23 @@ func ProvideHasher(cfg Config) (*argon2id.Hasher, error) {
 	return argon2id.New(hc, cfg.PasswordQueue)
 }
 
+// ProvideIdentity returns the verifier of the host application's tokens (JWT) when --jwt-secret or
+// --jwt-jwks-url is set, nil (no application tokens accepted) when neither is.
+func ProvideIdentity(ctx context.Context, cfg Config, log *slog.Logger) (ports.IdentityVerifier, func(), error) {
+	if cfg.JWTSecret == "" && cfg.JWTJWKSURL == "" {
+		return nil, func() {}, nil
+	}
+	v, err := jwtauth.New(ctx, jwtauth.Config{Secret: []byte(cfg.JWTSecret), JWKSURL: cfg.JWTJWKSURL, Issuer: cfg.JWTIssuer,
+		Audience: cfg.JWTAudience, Leeway: cfg.JWTLeeway, NameClaim: cfg.JWTNameClaim, UsernameClaim: cfg.JWTUsernameClaim,
+		JWKSRefresh: cfg.JWTJWKSRefresh}, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	log.Info("application tokens accepted", "hs256", cfg.JWTSecret != "", "jwks", cfg.JWTJWKSURL, "issuer", cfg.JWTIssuer,
+		"audience", cfg.JWTAudience, "passwordAccounts", !cfg.NoPasswordAccounts)
+	return v, v.Close, nil
+}
+
 // ProvideMemoryLog returns the in-process command log of the standalone role.
 func ProvideMemoryLog() *memory.Log { return memory.NewLog(memory.LogConfig{}) }
 
@@ -151,6 +171,7 @@ func ProvideChatConfig(cfg Config) chat.Config {
 		SendAuthTTL:        cfg.SendAuthTTL,
 		Uploads:            core.UploadPolicy{MaxBytes: cfg.MaxUploadBytes, Types: cfg.UploadTypes},
 		OrphanUploadTTL:    cfg.OrphanUploadTTL,
+		NoPasswordAccounts: cfg.NoPasswordAccounts,
 	}
 }
 

@@ -40,6 +40,11 @@ func InitStandalone(ctx context.Context, cfg Config, log *slog.Logger) (*Server,
 		cleanup()
 		return nil, nil, err
 	}
+	identityVerifier, cleanup2, err := ProvideIdentity(ctx, cfg, log)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
 	idGenerator := _wireUUIDv7Value
 	deps := chat.Deps{
 		Users:         store,
@@ -60,18 +65,22 @@ func InitStandalone(ctx context.Context, cfg Config, log *slog.Logger) (*Server,
 		Limiter:       rateLimiter,
 		Presence:      presence,
 		Hasher:        hasher,
+		Identity:      identityVerifier,
+		APIKeys:       store,
 		Clock:         clock,
 		IDs:           idGenerator,
 		Logger:        log,
 	}
-	service, cleanup2, err := ProvideService(ctx, config, deps)
+	service, cleanup3, err := ProvideService(ctx, config, deps)
 	if err != nil {
+		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	checks := ProvideSQLiteChecks(store)
 	checker, err := ProvideChecker(checks, log)
 	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
@@ -79,24 +88,28 @@ func InitStandalone(ctx context.Context, cfg Config, log *slog.Logger) (*Server,
 	registry := telemetry.NewRegistry()
 	metrics, err := rest.NewMetrics(registry)
 	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	server, err := ProvideRealtime(cfg, log, service, fanout, registry)
 	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	handler, err := ProvideHandler(cfg, log, service, checker, metrics, server)
 	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	sequencing, err := ProvideSequencing(memoryLog, store, fanout, log, registry)
 	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
@@ -104,6 +117,7 @@ func InitStandalone(ctx context.Context, cfg Config, log *slog.Logger) (*Server,
 	sessionSweep := ProvideSessionSweep(cfg, log, store, store, blobStore)
 	appServer := NewServer(cfg, log, handler, sequencing, server, sessionSweep, registry)
 	return appServer, func() {
+		cleanup3()
 		cleanup2()
 		cleanup()
 	}, nil
@@ -149,6 +163,13 @@ func InitGateway(ctx context.Context, cfg Config, log *slog.Logger) (*Server, fu
 		cleanup()
 		return nil, nil, err
 	}
+	identityVerifier, cleanup4, err := ProvideIdentity(ctx, cfg, log)
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
 	idGenerator := _wireUUIDv7Value
 	deps := chat.Deps{
 		Users:         store,
@@ -169,12 +190,15 @@ func InitGateway(ctx context.Context, cfg Config, log *slog.Logger) (*Server, fu
 		Limiter:       rateLimiter,
 		Presence:      presence,
 		Hasher:        hasher,
+		Identity:      identityVerifier,
+		APIKeys:       store,
 		Clock:         clock,
 		IDs:           idGenerator,
 		Logger:        log,
 	}
-	service, cleanup4, err := ProvideService(ctx, config, deps)
+	service, cleanup5, err := ProvideService(ctx, config, deps)
 	if err != nil {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
@@ -183,6 +207,7 @@ func InitGateway(ctx context.Context, cfg Config, log *slog.Logger) (*Server, fu
 	checks := ProvideGatewayChecks(store, client, kafkaLog)
 	checker, err := ProvideChecker(checks, log)
 	if err != nil {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()
@@ -192,6 +217,7 @@ func InitGateway(ctx context.Context, cfg Config, log *slog.Logger) (*Server, fu
 	registry := telemetry.NewRegistry()
 	metrics, err := rest.NewMetrics(registry)
 	if err != nil {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()
@@ -200,6 +226,7 @@ func InitGateway(ctx context.Context, cfg Config, log *slog.Logger) (*Server, fu
 	}
 	server, err := ProvideRealtime(cfg, log, service, fanout, registry)
 	if err != nil {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()
@@ -208,6 +235,7 @@ func InitGateway(ctx context.Context, cfg Config, log *slog.Logger) (*Server, fu
 	}
 	handler, err := ProvideHandler(cfg, log, service, checker, metrics, server)
 	if err != nil {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()
@@ -218,6 +246,7 @@ func InitGateway(ctx context.Context, cfg Config, log *slog.Logger) (*Server, fu
 	sessionSweep := NoSessionSweep()
 	appServer := NewServer(cfg, log, handler, sequencing, server, sessionSweep, registry)
 	return appServer, func() {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()
@@ -309,6 +338,13 @@ func InitAll(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func()
 		cleanup()
 		return nil, nil, err
 	}
+	identityVerifier, cleanup4, err := ProvideIdentity(ctx, cfg, log)
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
 	idGenerator := _wireUUIDv7Value
 	deps := chat.Deps{
 		Users:         store,
@@ -329,12 +365,15 @@ func InitAll(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func()
 		Limiter:       rateLimiter,
 		Presence:      presence,
 		Hasher:        hasher,
+		Identity:      identityVerifier,
+		APIKeys:       store,
 		Clock:         clock,
 		IDs:           idGenerator,
 		Logger:        log,
 	}
-	service, cleanup4, err := ProvideService(ctx, config, deps)
+	service, cleanup5, err := ProvideService(ctx, config, deps)
 	if err != nil {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
@@ -343,6 +382,7 @@ func InitAll(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func()
 	checks := ProvideGatewayChecks(store, client, kafkaLog)
 	checker, err := ProvideChecker(checks, log)
 	if err != nil {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()
@@ -352,6 +392,7 @@ func InitAll(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func()
 	registry := telemetry.NewRegistry()
 	metrics, err := rest.NewMetrics(registry)
 	if err != nil {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()
@@ -360,6 +401,7 @@ func InitAll(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func()
 	}
 	server, err := ProvideRealtime(cfg, log, service, fanout, registry)
 	if err != nil {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()
@@ -368,6 +410,7 @@ func InitAll(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func()
 	}
 	handler, err := ProvideHandler(cfg, log, service, checker, metrics, server)
 	if err != nil {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()
@@ -376,6 +419,7 @@ func InitAll(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func()
 	}
 	consumer, err := ProvideKafkaConsumer(ctx, kafkaConfig)
 	if err != nil {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()
@@ -384,6 +428,7 @@ func InitAll(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func()
 	}
 	sequencing, err := ProvideSequencing(consumer, store, fanout, log, registry)
 	if err != nil {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()
@@ -393,6 +438,7 @@ func InitAll(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func()
 	sessionSweep := ProvideSessionSweep(cfg, log, store, store, blobStore)
 	appServer := NewServer(cfg, log, handler, sequencing, server, sessionSweep, registry)
 	return appServer, func() {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()

@@ -86,6 +86,18 @@ func Wrap(code Code, err error, message string) *Error {
 	return &Error{Code: code, Message: message, Err: err}
 }
 
+// WithField returns err with Field set to field when it is an *Error of code already_exists, and err as it is
+// otherwise (nil stays nil): stores name which unique value a create found taken.
+func WithField(err error, field string) error {
+	var e *Error
+	if !errors.As(err, &e) || e.Code != CodeAlreadyExists {
+		return err
+	}
+	c := *e
+	c.Field = field
+	return &c
+}
+
 // CodeOf returns the category of err: CodeInternal for uncategorised errors, "" for nil.
 func CodeOf(err error) Code {
 	if err == nil {

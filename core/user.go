@@ -13,6 +13,7 @@ type User struct {
 	Username     string // unique, lowercase [a-z0-9_.-]{3,32}
 	DisplayName  string
 	PasswordHash string
+	Bot          bool // an account acting through an API key of scope bot, shown as a bot
 	CreatedAt    time.Time
 }
 
@@ -21,6 +22,17 @@ type Session struct {
 	TokenHash string
 	UserID    string
 	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+// ExternalIdentity is a user as the application scalechat is embedded in asserts them, in a token it signed
+// (see ports.IdentityVerifier): its issuer and the user's id there (subject), and what the token claims of the
+// user. A first sight creates a scalechat user linked to (Issuer, Subject).
+type ExternalIdentity struct {
+	Issuer    string
+	Subject   string
+	Name      string // the display name claimed, "" when none
+	Username  string // the username claimed, "" when none (may not be a valid scalechat username)
 	ExpiresAt time.Time
 }
 

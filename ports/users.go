@@ -20,6 +20,32 @@ type UserStore interface {
 	SearchUsers(ctx context.Context, q string, page core.PageRequest) (core.Page[core.User], error)
 	// SetPasswordHash replaces the user's password hash; core.ErrNotFound if there is no such user.
 	SetPasswordHash(ctx context.Context, userID, hash string) error
+	// UserByExternalID returns the user linked to the external identity (issuer, subject) or core.ErrNotFound.
+	UserByExternalID(ctx context.Context, issuer, subject string) (core.User, error)
+	// CreateExternalUser stores u linked to the external identity (issuer, subject), both or neither. A taken
+	// username fails with core.ErrAlreadyExists, field "username"; an identity linked already (to anyone) with
+	// core.ErrAlreadyExists, field "subject".
+	CreateExternalUser(ctx context.Context, u core.User, issuer, subject string) error
+}
+
+// IdentityVerifier verifies the tokens the application scalechat is embedded in issues to its users (JSON Web
+// Tokens). Every refusal is core.CodeUnauthenticated, with the reason.
+type IdentityVerifier interface {
+	Verify(ctx context.Context, token string) (core.ExternalIdentity, error)
+}
+
+// APIKeyStore keeps server API keys, by id.
+type APIKeyStore interface {
+	// CreateAPIKey stores k, and for a key of scope bot its bot user (bot set, created in the same
+	// transaction; nil for other keys). A taken username fails with core.ErrAlreadyExists.
+	CreateAPIKey(ctx context.Context, k core.APIKey, bot *core.User) error
+	// APIKey returns the key with that id, revoked or not, or core.ErrNotFound.
+	APIKey(ctx context.Context, id string) (core.APIKey, error)
+	// APIKeys lists keys by id, cursor-paged.
+	APIKeys(ctx context.Context, page core.PageRequest) (core.Page[core.APIKey], error)
+	// RevokeAPIKey marks the key revoked at at and returns it; revoking again changes nothing (the first time
+	// stays). core.ErrNotFound if there is no such key.
+	RevokeAPIKey(ctx context.Context, id string, at time.Time) (core.APIKey, error)
 }
 
 // SessionStore keeps logins, by the hash of their token.

@@ -39,6 +39,8 @@ type Store struct {
 type storeData struct {
 	users      map[string]core.User
 	userByName map[string]string // username -> id
+	external   map[externalID]string // external identity -> user id
+	apiKeys    map[string]core.APIKey
 	sessions   map[string]core.Session
 	blocks     map[string]map[string]core.Block // user -> blocked user -> block
 	blockers   map[string]map[string]struct{}   // blocked user -> users who block them
@@ -66,6 +68,8 @@ func NewStore() *Store {
 	return &Store{d: storeData{
 		users:      map[string]core.User{},
 		userByName: map[string]string{},
+		external:   map[externalID]string{},
+		apiKeys:    map[string]core.APIKey{},
 		sessions:   map[string]core.Session{},
 		blocks:     map[string]map[string]core.Block{},
 		blockers:   map[string]map[string]struct{}{},
@@ -131,3 +135,6 @@ func cloneEvent(e core.Event) core.Event {
 	}
 	return e
 }
+
+// externalID is an external identity: the issuer of its tokens and its subject.
+type externalID struct{ issuer, subject string }

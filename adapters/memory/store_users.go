@@ -199,3 +199,40 @@ func (s *Store) SetPasswordHash(ctx context.Context, userID, hash string) error 
 	s.d.users[userID] = u
 	return nil
 }
+
+// UserByExternalID returns the user linked to the external identity (issuer, subject) or core.ErrNotFound.
+func (s *Store) UserByExternalID(ctx context.Context, issuer, subject string) (core.User, error) {
+	if err := checkCtx(ctx); err != nil {
+		return core.User{}, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	id, ok := s.d.external[externalID{issuer, subject}]
+	if !ok {
+		return core.User{}, core.Errorf(core.CodeNotFound, "user not found")
+	}
+	return s.d.users[id], nil
+}
+
+// CreateExternalUser stores u linked to the external identity (issuer, subject).
+func (s *Store) CreateExternalUser(ctx context.Context, u core.User, issuer, subject string) error {
+	if err := checkCtx(ctx); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.d.userByName[u.Username]; ok {
+		return &core.Error{Code: core.CodeAlreadyExists, Field: "username", Message: "username is taken"}
+	}
+	if _, ok := s.d.users[u.ID]; ok {
+		return &core.Error{Code: core.CodeAlreadyExists, Field: "username", Message: "user already exists"}
+	}
+	key := externalID{issuer, subject}
+	if _, ok := s.d.external[key]; ok {
+		return &core.Error{Code: core.CodeAlreadyExists, Field: "subject", Message: "identity already exists"}
+	}
+	s.d.users[u.ID] = u
+	s.d.userByName[u.Username] = u.ID
+	s.d.external[key] = u.ID
+	return nil
+}

@@ -121,7 +121,7 @@ func TestStoreContract(t *testing.T) {
 	porttest.TestStores(t, func(t *testing.T) porttest.Stores {
 		s := newTestStore(t)
 		return porttest.Stores{Users: s, Sessions: s, Conversations: s, Members: s, Summaries: s, History: s, Ledger: s, Contacts: s,
-			Blocks: s, Attachments: s, Threads: s, Search: s}
+			Blocks: s, Attachments: s, Threads: s, Search: s, APIKeys: s}
 	})
 }
 
@@ -153,7 +153,8 @@ func TestMigrateIsIdempotentAndSafeConcurrently(t *testing.T) {
 	require.NoError(t, err)
 	tables, err = pgx.CollectRows(rows, pgx.RowTo[string])
 	require.NoError(t, err)
-	assert.Equal(t, []string{"attachments", "blocks", "conversations", "events", "members", "messages", "reactions", "schema_migrations", "sessions", "thread_follows", "users"}, tables)
+	assert.Equal(t, []string{"api_keys", "attachments", "blocks", "conversations", "events", "external_identities", "members",
+		"messages", "reactions", "schema_migrations", "sessions", "thread_follows", "users"}, tables)
 }
 
 func TestDataSurvivesReopen(t *testing.T) {

@@ -51,11 +51,11 @@ func nullIfEmpty(s string) *string {
 	return &s
 }
 
-const userCols = `id, username, display_name, password_hash, created_at`
+const userCols = `id, username, display_name, password_hash, bot, created_at`
 
 func scanUser(r scanner) (core.User, error) {
 	var u core.User
-	err := r.Scan(&u.ID, &u.Username, &u.DisplayName, &u.PasswordHash, &u.CreatedAt)
+	err := r.Scan(&u.ID, &u.Username, &u.DisplayName, &u.PasswordHash, &u.Bot, &u.CreatedAt)
 	u.CreatedAt = u.CreatedAt.UTC()
 	return u, err
 }

@@ -5,14 +5,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/scalechat/scalechat/core"
 )
 
 // CreateUser stores u; a taken username or id is core.ErrAlreadyExists.
 func (s *Store) CreateUser(ctx context.Context, u core.User) error {
-	_, err := s.pool.Exec(ctx, `INSERT INTO users (id, username, display_name, display_lower, password_hash, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6)`,
-		u.ID, u.Username, u.DisplayName, strings.ToLower(u.DisplayName), u.PasswordHash, ts(u.CreatedAt))
+	_, err := s.pool.Exec(ctx, sqlInsertUser, userArgs(u)...)
 	return translate(err, "user")
 }
 
@@ -75,10 +75,10 @@ func (s *Store) SessionUser(ctx context.Context, tokenHash string) (core.Session
 	var sess core.Session
 	var u core.User
 	err := s.pool.QueryRow(ctx, `SELECT s.token_hash, s.user_id, s.created_at, s.expires_at,
-		u.id, u.username, u.display_name, u.password_hash, u.created_at
+		u.id, u.username, u.display_name, u.password_hash, u.bot, u.created_at
 		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1`, tokenHash).Scan(
 		&sess.TokenHash, &sess.UserID, &sess.CreatedAt, &sess.ExpiresAt,
-		&u.ID, &u.Username, &u.DisplayName, &u.PasswordHash, &u.CreatedAt)
+		&u.ID, &u.Username, &u.DisplayName, &u.PasswordHash, &u.Bot, &u.CreatedAt)
 	if err != nil {
 		return core.Session{}, core.User{}, translate(err, "session")
 	}
@@ -122,4 +122,98 @@ func (s *Store) SetPasswordHash(ctx context.Context, userID, hash string) error 
 		return notFound("user")
 	}
 	return nil
+}
+
+// UserByExternalID returns the user linked to the external identity (issuer, subject) or core.ErrNotFound.
+func (s *Store) UserByExternalID(ctx context.Context, issuer, subject string) (core.User, error) {
+	u, err := scanUser(s.pool.QueryRow(ctx, `SELECT `+userCols+` FROM users
+		WHERE id = (SELECT user_id FROM external_identities WHERE issuer = $1 AND subject = $2)`, issuer, subject))
+	return u, translate(err, "user")
+}
+
+// CreateExternalUser stores u linked to the external identity (issuer, subject), in one transaction.
+func (s *Store) CreateExternalUser(ctx context.Context, u core.User, issuer, subject string) error {
+	return translate(pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, sqlInsertUser, userArgs(u)...); err != nil {
+			return core.WithField(translate(err, "user"), "username")
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO external_identities (issuer, subject, user_id, created_at)
+			VALUES ($1, $2, $3, $4)`, issuer, subject, u.ID, ts(u.CreatedAt))
+		return core.WithField(translate(err, "identity"), "subject")
+	}), "user")
+}
+
+// sqlInsertUser stores a user (userArgs).
+const sqlInsertUser = `INSERT INTO users (id, username, display_name, display_lower, password_hash, bot, created_at)
+	VALUES ($1, $2, $3, $4, $5, $6, $7)`
+
+// userArgs are the parameters of sqlInsertUser for u.
+func userArgs(u core.User) []any {
+	return []any{u.ID, u.Username, u.DisplayName, strings.ToLower(u.DisplayName), u.PasswordHash, u.Bot, ts(u.CreatedAt)}
+}
+
+const apiKeyCols = `id, name, scope, coalesce(bot_user_id, ''), secret_hash, created_at, revoked_at`
+
+func scanAPIKey(r scanner) (core.APIKey, error) {
+	var k core.APIKey
+	var scope string
+	err := r.Scan(&k.ID, &k.Name, &scope, &k.BotUserID, &k.SecretHash, &k.CreatedAt, &k.RevokedAt)
+	k.Scope, k.CreatedAt = core.APIKeyScope(scope), k.CreatedAt.UTC()
+	if k.RevokedAt != nil {
+		at := k.RevokedAt.UTC()
+		k.RevokedAt = &at
+	}
+	return k, err
+}
+
+// CreateAPIKey stores k, and bot (when not nil) in the same transaction.
+func (s *Store) CreateAPIKey(ctx context.Context, k core.APIKey, bot *core.User) error {
+	return translate(pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if bot != nil {
+			if _, err := tx.Exec(ctx, sqlInsertUser, userArgs(*bot)...); err != nil {
+				return translate(err, "user")
+			}
+		}
+		var botID any
+		if k.BotUserID != "" {
+			botID = k.BotUserID
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO api_keys (id, name, scope, bot_user_id, secret_hash, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6)`, k.ID, k.Name, string(k.Scope), botID, k.SecretHash, ts(k.CreatedAt))
+		return translate(err, "API key")
+	}), "API key")
+}
+
+// APIKey returns the key with that id or core.ErrNotFound.
+func (s *Store) APIKey(ctx context.Context, id string) (core.APIKey, error) {
+	k, err := scanAPIKey(s.pool.QueryRow(ctx, `SELECT `+apiKeyCols+` FROM api_keys WHERE id = $1`, id))
+	return k, translate(err, "API key")
+}
+
+// APIKeys lists keys by id.
+func (s *Store) APIKeys(ctx context.Context, page core.PageRequest) (core.Page[core.APIKey], error) {
+	limit, err := core.PageLimit(page.Limit)
+	if err != nil {
+		return core.Page[core.APIKey]{}, err
+	}
+	after, err := core.DecodeCursor(page.Cursor, 1)
+	if err != nil {
+		return core.Page[core.APIKey]{}, err
+	}
+	if after == nil {
+		after = []string{""}
+	}
+	items, err := queryAll(ctx, s.pool, scanAPIKey, `SELECT `+apiKeyCols+` FROM api_keys WHERE id > $1 ORDER BY id LIMIT $2`,
+		after[0], limit+1)
+	if err != nil {
+		return core.Page[core.APIKey]{}, err
+	}
+	return pageOf(items, limit, func(k core.APIKey) []string { return []string{k.ID} }), nil
+}
+
+// RevokeAPIKey marks the key revoked (once) and returns it.
+func (s *Store) RevokeAPIKey(ctx context.Context, id string, at time.Time) (core.APIKey, error) {
+	k, err := scanAPIKey(s.pool.QueryRow(ctx, `UPDATE api_keys SET revoked_at = coalesce(revoked_at, $2) WHERE id = $1
+		RETURNING `+apiKeyCols, id, ts(at)))
+	return k, translate(err, "API key")
 }

@@ -137,8 +137,11 @@ func build(cfg Config, mux *http.ServeMux, s *server) huma.API {
 	hc.Formats = map[string]huma.Format{"application/json": strictJSON, "json": strictJSON}
 	hc.SchemasPath = ""
 	hc.Components.SecuritySchemes = map[string]*huma.SecurityScheme{bearerScheme: {
-		Type: "http", Scheme: "bearer", BearerFormat: "opaque",
-		Description: "A session token from createSession, sent as `Authorization: Bearer <token>`.",
+		Type: "http", Scheme: "bearer", BearerFormat: "opaque or JWT",
+		Description: "A session token from createSession, or a JSON Web Token signed by the application scalechat is " +
+			"embedded in (when the server is configured to accept them: --jwt-secret or --jwt-jwks-url), sent as " +
+			"`Authorization: Bearer <token>`. A refused token is a 401 whose detail says why (signature, issuer, " +
+			"audience, expiry).",
 	}}
 	hc.Tags = []*huma.Tag{
 		{Name: tagUsers, Description: "Accounts and user directory."},
@@ -148,6 +151,7 @@ func build(cfg Config, mux *http.ServeMux, s *server) huma.API {
 		{Name: tagMessages, Description: "Messages, history, events and read positions."},
 		{Name: tagAttachments, Description: "Files uploaded into conversations, their downloads and thumbnails."},
 		{Name: tagSystem, Description: "Health, readiness."},
+		{Name: tagAdmin, Description: "The admin API, for admin API keys: API keys and bots."},
 	}
 	api := huma.NewAPI(hc, ownSpecRoutes{humago.NewAdapter(mux, "")})
 	if s.metrics != nil {
@@ -167,6 +171,7 @@ func build(cfg Config, mux *http.ServeMux, s *server) huma.API {
 	registerAttachments(r, s)
 	registerSearch(r, s)
 	registerSystem(r, s)
+	registerAdmin(r, s)
 	r.documentInputErrors()
 	return api
 }

@@ -2,11 +2,13 @@ package rest
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/scalechat/scalechat/core"
+	"github.com/scalechat/scalechat/core/chat"
 )
 
 // bearerScheme names the security scheme in components.securitySchemes.
@@ -15,8 +17,10 @@ const bearerScheme = "bearer"
 // bearer is the security requirement of every authenticated operation.
 var bearer = []map[string][]string{{bearerScheme: {}}}
 
-// principal is who made an authenticated request, and with which token.
+// principal is who made an authenticated request, and with which token. user is the caller's user (zero for
+// an admin API key, which reaches only the admin API).
 type principal struct {
+	chat.Caller
 	user  core.User
 	token string
 }
@@ -43,12 +47,17 @@ func (s *server) authenticate(api huma.API) func(huma.Context, func(huma.Context
 			writeHumaProblem(ctx, problemOf(core.Errorf(core.CodeUnauthenticated, "missing bearer token")))
 			return
 		}
-		u, err := s.svc.Authenticate(ctx.Context(), token)
+		c, err := s.svc.AuthenticateCaller(ctx.Context(), token)
 		if err != nil {
 			writeHumaProblem(ctx, s.fail(ctx.Context(), err))
 			return
 		}
-		next(huma.WithValue(ctx, principalKey{}, principal{user: u, token: token}))
+		if c.User.ID == "" && !slices.Contains(ctx.Operation().Tags, tagAdmin) {
+			writeHumaProblem(ctx, problemOf(core.Errorf(core.CodePermissionDenied,
+				"an admin API key acts through the admin API (/v1/admin/...) only")))
+			return
+		}
+		next(huma.WithValue(ctx, principalKey{}, principal{Caller: c, user: c.User, token: token}))
 	}
 }
 

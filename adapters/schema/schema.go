@@ -14,6 +14,7 @@ type User struct {
 	ID          string    `json:"id" doc:"User id." example:"0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"`
 	Username    string    `json:"username" doc:"Unique, lowercase [a-z0-9_.-]{3,32}." example:"alice"`
 	DisplayName string    `json:"displayName" doc:"Name shown to others." example:"Alice Liddell"`
+	Bot         bool      `json:"bot" doc:"A bot account: it acts through an API key of scope bot."`
 	CreatedAt   time.Time `json:"createdAt" doc:"When the account was created (RFC 3339, UTC)."`
 }
 
@@ -129,7 +130,7 @@ type Presence struct {
 
 // UserOf converts a core user to its API shape.
 func UserOf(u core.User) User {
-	return User{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, CreatedAt: u.CreatedAt.UTC()}
+	return User{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Bot: u.Bot, CreatedAt: u.CreatedAt.UTC()}
 }
 
 // ConversationOf converts a core conversation to its API shape (without the viewer's fields).

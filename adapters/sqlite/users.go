@@ -10,9 +10,7 @@ import (
 
 // CreateUser stores u; a taken username or id is core.ErrAlreadyExists.
 func (s *Store) CreateUser(ctx context.Context, u core.User) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO users (id, username, display_name, display_lower, password_hash, created_at)
-		VALUES (?, ?, ?, ?, ?, ?)`,
-		u.ID, u.Username, u.DisplayName, strings.ToLower(u.DisplayName), u.PasswordHash, toMS(u.CreatedAt))
+	_, err := s.w.ExecContext(ctx, sqlInsertUser, userArgs(u)...)
 	return translate(err, "user")
 }
 
@@ -78,10 +76,10 @@ func (s *Store) SessionUser(ctx context.Context, tokenHash string) (core.Session
 	var u core.User
 	var created, expires, userCreated int64
 	err := s.r.QueryRowContext(ctx, `SELECT s.token_hash, s.user_id, s.created_at, s.expires_at,
-		u.id, u.username, u.display_name, u.password_hash, u.created_at
+		u.id, u.username, u.display_name, u.password_hash, u.bot, u.created_at
 		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`, tokenHash).Scan(
 		&sess.TokenHash, &sess.UserID, &created, &expires,
-		&u.ID, &u.Username, &u.DisplayName, &u.PasswordHash, &userCreated)
+		&u.ID, &u.Username, &u.DisplayName, &u.PasswordHash, &u.Bot, &userCreated)
 	if err != nil {
 		return core.Session{}, core.User{}, translate(err, "session")
 	}
@@ -131,4 +129,108 @@ func (s *Store) SetPasswordHash(ctx context.Context, userID, hash string) error 
 		return notFound("user")
 	}
 	return nil
+}
+
+// UserByExternalID returns the user linked to the external identity (issuer, subject) or core.ErrNotFound.
+func (s *Store) UserByExternalID(ctx context.Context, issuer, subject string) (core.User, error) {
+	u, err := scanUser(s.r.QueryRowContext(ctx, `SELECT `+userCols+` FROM users
+		WHERE id = (SELECT user_id FROM external_identities WHERE issuer = ? AND subject = ?)`, issuer, subject))
+	return u, translate(err, "user")
+}
+
+// CreateExternalUser stores u linked to the external identity (issuer, subject), in one transaction.
+func (s *Store) CreateExternalUser(ctx context.Context, u core.User, issuer, subject string) error {
+	return s.txOnce(ctx, func(tx *txn) error {
+		if _, err := tx.ExecContext(ctx, sqlInsertUser, userArgs(u)...); err != nil {
+			return core.WithField(translate(err, "user"), "username")
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO external_identities (issuer, subject, user_id, created_at)
+			VALUES (?, ?, ?, ?)`, issuer, subject, u.ID, toMS(u.CreatedAt))
+		return core.WithField(translate(err, "identity"), "subject")
+	})
+}
+
+// sqlInsertUser stores a user (userArgs).
+const sqlInsertUser = `INSERT INTO users (id, username, display_name, display_lower, password_hash, bot, created_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?)`
+
+// userArgs are the parameters of sqlInsertUser for u.
+func userArgs(u core.User) []any {
+	return []any{u.ID, u.Username, u.DisplayName, strings.ToLower(u.DisplayName), u.PasswordHash, u.Bot, toMS(u.CreatedAt)}
+}
+
+const apiKeyCols = `id, name, scope, coalesce(bot_user_id, ''), secret_hash, created_at, revoked_at`
+
+func scanAPIKey(r scanner) (core.APIKey, error) {
+	var k core.APIKey
+	var scope string
+	var created int64
+	var revoked *int64
+	err := r.Scan(&k.ID, &k.Name, &scope, &k.BotUserID, &k.SecretHash, &created, &revoked)
+	k.Scope, k.CreatedAt = core.APIKeyScope(scope), fromMS(created)
+	if revoked != nil {
+		at := fromMS(*revoked)
+		k.RevokedAt = &at
+	}
+	return k, err
+}
+
+// CreateAPIKey stores k, and bot (when not nil) in the same transaction.
+func (s *Store) CreateAPIKey(ctx context.Context, k core.APIKey, bot *core.User) error {
+	return s.txOnce(ctx, func(tx *txn) error {
+		if bot != nil {
+			if _, err := tx.ExecContext(ctx, sqlInsertUser, userArgs(*bot)...); err != nil {
+				return translate(err, "user")
+			}
+		}
+		var botID any
+		if k.BotUserID != "" {
+			botID = k.BotUserID
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO api_keys (id, name, scope, bot_user_id, secret_hash, created_at)
+			VALUES (?, ?, ?, ?, ?, ?)`, k.ID, k.Name, string(k.Scope), botID, k.SecretHash, toMS(k.CreatedAt))
+		return translate(err, "API key")
+	})
+}
+
+// APIKey returns the key with that id or core.ErrNotFound.
+func (s *Store) APIKey(ctx context.Context, id string) (core.APIKey, error) {
+	k, err := scanAPIKey(s.r.QueryRowContext(ctx, `SELECT `+apiKeyCols+` FROM api_keys WHERE id = ?`, id))
+	return k, translate(err, "API key")
+}
+
+// APIKeys lists keys by id.
+func (s *Store) APIKeys(ctx context.Context, page core.PageRequest) (core.Page[core.APIKey], error) {
+	limit, err := core.PageLimit(page.Limit)
+	if err != nil {
+		return core.Page[core.APIKey]{}, err
+	}
+	after, err := core.DecodeCursor(page.Cursor, 1)
+	if err != nil {
+		return core.Page[core.APIKey]{}, err
+	}
+	if after == nil {
+		after = []string{""}
+	}
+	items, err := queryAll(ctx, s.r, scanAPIKey, `SELECT `+apiKeyCols+` FROM api_keys WHERE id > ? ORDER BY id LIMIT ?`,
+		after[0], limit+1)
+	if err != nil {
+		return core.Page[core.APIKey]{}, err
+	}
+	return pageOf(items, limit, func(k core.APIKey) []string { return []string{k.ID} }), nil
+}
+
+// RevokeAPIKey marks the key revoked (once) and returns it.
+func (s *Store) RevokeAPIKey(ctx context.Context, id string, at time.Time) (core.APIKey, error) {
+	var k core.APIKey
+	err := s.txOnce(ctx, func(tx *txn) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`,
+			toMS(at), id); err != nil {
+			return translate(err, "API key")
+		}
+		var err error
+		k, err = scanAPIKey(tx.QueryRowContext(ctx, `SELECT `+apiKeyCols+` FROM api_keys WHERE id = ?`, id))
+		return translate(err, "API key")
+	})
+	return k, err
 }

@@ -29,6 +29,9 @@ type Login struct {
 
 // Register creates an account. A taken username fails with already_exists.
 func (s *Service) Register(ctx context.Context, in RegisterInput) (core.User, error) {
+	if err := s.passwordAccounts(); err != nil {
+		return core.User{}, err
+	}
 	username, err := core.NormalizeUsername(in.Username)
 	if err != nil {
 		return core.User{}, err
@@ -61,6 +64,9 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (core.User, er
 // LogIn checks a username and password and opens a session. Attempts count against LimitLoginIP (per client
 // address) and LimitLoginUser (per username, whether or not it exists), before any password is hashed.
 func (s *Service) LogIn(ctx context.Context, username, password string) (Login, error) {
+	if err := s.passwordAccounts(); err != nil {
+		return Login{}, err
+	}
 	bad := core.Errorf(core.CodeUnauthenticated, "invalid username or password")
 	name := strings.ToLower(strings.TrimSpace(username))
 	if len(name) > 2*core.MaxUsernameLen || len(password) > 4*core.MaxPasswordLen {
@@ -93,6 +99,9 @@ func (s *Service) allowAccount(ctx context.Context, username, what string) error
 func (s *Service) checkPassword(ctx context.Context, username, password string) (core.User, error) {
 	bad := core.Errorf(core.CodeUnauthenticated, "invalid username or password")
 	u, err := s.d.Users.UserByUsername(ctx, username)
+	if err == nil && u.PasswordHash == "" { // signs in through the host application only
+		err = core.ErrNotFound
+	}
 	switch {
 	case errors.Is(err, core.ErrNotFound):
 		if _, err := s.d.Hasher.Verify(ctx, s.dummy, password); err != nil {
@@ -150,9 +159,15 @@ func (s *Service) endSessions(ctx context.Context, userID, except string) error 
 // other session of the user (and their connections); the session of token stays. Attempts count against
 // LimitLoginUser, like log-ins.
 func (s *Service) ChangePassword(ctx context.Context, token, current, next string) error {
+	if err := s.passwordAccounts(); err != nil {
+		return err
+	}
 	u, sess, err := s.AuthenticateSession(ctx, token)
 	if err != nil {
 		return err
+	}
+	if u.PasswordHash == "" {
+		return core.Errorf(core.CodePermissionDenied, "this account has no password: it signs in through its application")
 	}
 	if err := core.ValidatePassword(next); err != nil {
 		return err
@@ -205,6 +220,25 @@ func (s *Service) Authenticate(ctx context.Context, token string) (core.User, er
 // AuthenticateSession is Authenticate that also returns the session: a real-time connection ends with it.
 func (s *Service) AuthenticateSession(ctx context.Context, token string) (core.User, core.Session, error) {
 	bad := core.Errorf(core.CodeUnauthenticated, "invalid or expired token")
+	if strings.HasPrefix(token, core.APIKeyPrefix) {
+		k, u, err := s.authenticateKey(ctx, token)
+		if err != nil {
+			return core.User{}, core.Session{}, err
+		}
+		if k.Scope != core.ScopeBot {
+			return core.User{}, core.Session{}, core.Errorf(core.CodeUnauthenticated,
+				"an admin API key acts through the admin API only; a bot key or a user's token signs in")
+		}
+		now := s.d.Clock.Now().UTC().Truncate(time.Millisecond)
+		return u, core.Session{TokenHash: HashToken(token), UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(botSessionTTL)}, nil
+	}
+	if strings.Count(token, ".") == 2 { // a JSON Web Token of the host application; sessions' tokens have no dot
+		if s.d.Identity == nil {
+			return core.User{}, core.Session{}, core.Errorf(core.CodeUnauthenticated,
+				"invalid token: this server accepts no tokens of an application (no JWT verification is configured)")
+		}
+		return s.authenticateExternal(ctx, token)
+	}
 	if token == "" || len(token) > 200 {
 		return core.User{}, core.Session{}, bad
 	}

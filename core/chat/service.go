@@ -30,6 +30,9 @@ type Config struct {
 	// Uploads limits attachments: largest size and accepted (sniffed) content types. Zero fields take the
 	// core.UploadPolicy defaults.
 	Uploads core.UploadPolicy
+	// NoPasswordAccounts switches password accounts off: registering, logging in with a password and changing
+	// one are refused (permission_denied); users sign in with the tokens of Deps.Identity only.
+	NoPasswordAccounts bool
 	// OrphanUploadTTL is how long an upload may stay unattached to a message before SweepOrphans removes it
 	// (0: DefaultOrphanUploadTTL); the sweep is run by the caller, with now minus this as its cut-off.
 	OrphanUploadTTL time.Duration
@@ -108,6 +111,8 @@ type Deps struct {
 	Limiter       ports.RateLimiter
 	Presence      ports.Presence
 	Hasher        ports.PasswordHasher
+	Identity      ports.IdentityVerifier // tokens of the host application; nil: none are accepted
+	APIKeys       ports.APIKeyStore
 	Clock         ports.Clock
 	IDs           ports.IDGenerator
 	Logger        *slog.Logger
@@ -117,7 +122,7 @@ func (d Deps) validate() error {
 	if d.Users == nil || d.Sessions == nil || d.Conversations == nil || d.Members == nil || d.Contacts == nil ||
 		d.Blocks == nil || d.Attachments == nil || d.Blobs == nil || d.Threads == nil || d.Summaries == nil || d.Search == nil ||
 		d.History == nil || d.Ledger == nil || d.Log == nil || d.Fanout == nil || d.Limiter == nil || d.Presence == nil ||
-		d.Hasher == nil || d.Clock == nil || d.IDs == nil {
+		d.Hasher == nil || d.Clock == nil || d.IDs == nil || d.APIKeys == nil {
 		return errors.New("chat: every dependency is required")
 	}
 	return nil

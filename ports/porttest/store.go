@@ -28,12 +28,19 @@ type Stores struct {
 	Threads       ports.ThreadStore
 	Attachments   ports.AttachmentStore
 	Search        ports.SearchStore
+	APIKeys       ports.APIKeyStore
 }
 
 // TestStores runs every store contract suite. newStore must return empty stores, fresh for each call.
 func TestStores(t *testing.T, newStore func(t *testing.T) Stores) {
 	t.Run("UserStore", func(t *testing.T) {
 		TestUserStore(t, func(t *testing.T) ports.UserStore { return newStore(t).Users })
+	})
+	t.Run("APIKeyStore", func(t *testing.T) {
+		TestAPIKeyStore(t, func(t *testing.T) (ports.APIKeyStore, ports.UserStore) {
+			s := newStore(t)
+			return s.APIKeys, s.Users
+		})
 	})
 	t.Run("SessionStore", func(t *testing.T) {
 		TestSessionStore(t, func(t *testing.T) ports.SessionStore { return newStore(t).Sessions })

@@ -136,6 +136,36 @@ func TestUserStore(t *testing.T, newStore func(t *testing.T) ports.UserStore) {
 		assert.ErrorIs(t, err, core.ErrNotFound, "setting a hash creates no user")
 	})
 
+	t.Run("external identities", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		_, err := s.UserByExternalID(ctx, "https://app", "sub-1")
+		assert.ErrorIs(t, err, core.ErrNotFound)
+		ext := core.User{ID: "u1", Username: "alice", DisplayName: "Alice", CreatedAt: stAt(1)}
+		require.NoError(t, s.CreateExternalUser(ctx, ext, "https://app", "sub-1"))
+		got, err := s.UserByExternalID(ctx, "https://app", "sub-1")
+		require.NoError(t, err)
+		assert.Equal(t, stNormUser(ext), stNormUser(got))
+		got, err = s.UserByUsername(ctx, "alice")
+		require.NoError(t, err)
+		assert.Equal(t, "u1", got.ID, "an ordinary user otherwise")
+		_, err = s.UserByExternalID(ctx, "https://other-app", "sub-1")
+		assert.ErrorIs(t, err, core.ErrNotFound, "the issuer is part of the identity")
+
+		err = s.CreateExternalUser(ctx, core.User{ID: "u2", Username: "alice", CreatedAt: stAt(2)}, "https://app", "sub-2")
+		assert.ErrorIs(t, err, core.ErrAlreadyExists)
+		assert.Equal(t, "username", core.AsError(err).Field)
+		err = s.CreateExternalUser(ctx, core.User{ID: "u3", Username: "alice2", CreatedAt: stAt(3)}, "https://app", "sub-1")
+		assert.ErrorIs(t, err, core.ErrAlreadyExists)
+		assert.Equal(t, "subject", core.AsError(err).Field)
+		for _, id := range []string{"u2", "u3"} {
+			_, err = s.UserByID(ctx, id)
+			assert.ErrorIs(t, err, core.ErrNotFound, "a refused create leaves no user behind (%s)", id)
+		}
+		_, err = s.UserByExternalID(ctx, "https://app", "sub-2")
+		assert.ErrorIs(t, err, core.ErrNotFound, "nor an identity")
+	})
+
 	t.Run("search with a bad cursor is invalid_argument", func(t *testing.T) {
 		t.Parallel()
 		s := newStore(t)
@@ -323,6 +353,81 @@ func TestSessionUser(t *testing.T, newStore func(t *testing.T) Stores) {
 			CreatedAt: stAt(1), ExpiresAt: stAt(1).Add(time.Hour)}))
 		require.NoError(t, st.Sessions.DeleteSession(ctx, "h1"))
 		_, _, err := st.Sessions.SessionUser(ctx, "h1")
+		assert.ErrorIs(t, err, core.ErrNotFound)
+	})
+}
+
+// TestAPIKeyStore checks the ports.APIKeyStore contract. newStore must return an empty store, and the user store
+// of the same data.
+func TestAPIKeyStore(t *testing.T, newStore func(t *testing.T) (ports.APIKeyStore, ports.UserStore)) {
+	ctx := context.Background()
+	norm := func(k core.APIKey) core.APIKey {
+		k.CreatedAt = k.CreatedAt.UTC().Truncate(time.Millisecond)
+		if k.RevokedAt != nil {
+			at := k.RevokedAt.UTC().Truncate(time.Millisecond)
+			k.RevokedAt = &at
+		}
+		return k
+	}
+
+	t.Run("create, read, list and revoke", func(t *testing.T) {
+		t.Parallel()
+		s, users := newStore(t)
+		admin := core.APIKey{ID: "k1", Name: "host app", Scope: core.ScopeAdmin, SecretHash: "h1", CreatedAt: stAt(1)}
+		require.NoError(t, s.CreateAPIKey(ctx, admin, nil))
+		bot := core.User{ID: "b1", Username: "helper", DisplayName: "Helper", Bot: true, CreatedAt: stAt(2)}
+		botKey := core.APIKey{ID: "k2", Name: "helper bot", Scope: core.ScopeBot, BotUserID: "b1", SecretHash: "h2", CreatedAt: stAt(2)}
+		require.NoError(t, s.CreateAPIKey(ctx, botKey, &bot))
+		got, err := s.APIKey(ctx, "k1")
+		require.NoError(t, err)
+		assert.Equal(t, norm(admin), norm(got))
+		got, err = s.APIKey(ctx, "k2")
+		require.NoError(t, err)
+		assert.Equal(t, norm(botKey), norm(got))
+		u, err := users.UserByID(ctx, "b1")
+		require.NoError(t, err)
+		assert.Equal(t, stNormUser(bot), stNormUser(u), "the bot user, flagged")
+		_, err = s.APIKey(ctx, "nope")
+		assert.ErrorIs(t, err, core.ErrNotFound)
+
+		p, err := s.APIKeys(ctx, core.PageRequest{Limit: 1})
+		require.NoError(t, err)
+		require.Len(t, p.Items, 1)
+		assert.Equal(t, "k1", p.Items[0].ID)
+		p, err = s.APIKeys(ctx, core.PageRequest{Limit: 1, Cursor: p.Next})
+		require.NoError(t, err)
+		require.Len(t, p.Items, 1)
+		assert.Equal(t, "k2", p.Items[0].ID)
+		assert.Empty(t, p.Next)
+
+		r, err := s.RevokeAPIKey(ctx, "k2", stAt(5))
+		require.NoError(t, err)
+		require.NotNil(t, r.RevokedAt)
+		assert.Equal(t, stMS(stAt(5)), stMS(*r.RevokedAt))
+		r, err = s.RevokeAPIKey(ctx, "k2", stAt(9))
+		require.NoError(t, err)
+		assert.Equal(t, stMS(stAt(5)), stMS(*r.RevokedAt), "revoking again keeps the first time")
+		got, err = s.APIKey(ctx, "k2")
+		require.NoError(t, err)
+		assert.True(t, got.Revoked())
+		got, err = s.APIKey(ctx, "k1")
+		require.NoError(t, err)
+		assert.False(t, got.Revoked(), "other keys keep working")
+		_, err = s.RevokeAPIKey(ctx, "nope", stAt(5))
+		assert.ErrorIs(t, err, core.ErrNotFound)
+	})
+
+	t.Run("a bot key with a taken username creates nothing", func(t *testing.T) {
+		t.Parallel()
+		s, users := newStore(t)
+		require.NoError(t, users.CreateUser(ctx, core.User{ID: "u1", Username: "helper", CreatedAt: stAt(1)}))
+		bot := core.User{ID: "b1", Username: "helper", Bot: true, CreatedAt: stAt(2)}
+		err := s.CreateAPIKey(ctx, core.APIKey{ID: "k1", Name: "bot", Scope: core.ScopeBot, BotUserID: "b1", SecretHash: "h",
+			CreatedAt: stAt(2)}, &bot)
+		assert.ErrorIs(t, err, core.ErrAlreadyExists)
+		_, err = s.APIKey(ctx, "k1")
+		assert.ErrorIs(t, err, core.ErrNotFound)
+		_, err = users.UserByID(ctx, "b1")
 		assert.ErrorIs(t, err, core.ErrNotFound)
 	})
 }

@@ -54,6 +54,7 @@ func run(t *testing.T, args ...string) (int, string, string) {
 var coveredOperations = []string{
 	"registerUser", "createSession", "deleteCurrentSession", "deleteAllSessions", "changePassword", "getMe",
 	"searchUsers", "getUser", "getPresence", "listBlocks", "blockUser", "unblockUser",
+	"createApiKey", "listApiKeys", "revokeApiKey",
 	"createConversation", "listConversations", "getConversation", "updateConversation", "listChannels",
 	"joinConversation", "leaveConversation",
 	"listMembers", "addMembers", "removeMember", "updateMember",

@@ -44,6 +44,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/api-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List API keys
+         * @description Lists every API key, revoked ones included (admin keys only); never the keys themselves.
+         */
+        get: operations["listApiKeys"];
+        put?: never;
+        /**
+         * Create an API key
+         * @description Creates a server API key (admin keys only). Scope admin: the admin API. Scope bot: creates a bot user (shown with bot: true) that the key signs in as, on REST and Socket.IO, like a user's token. The key is in this response only.
+         */
+        post: operations["createApiKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/api-keys/{keyId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke an API key
+         * @description Revokes a key (admin keys only): it is refused from then on, and a bot key's sockets end. Revoking twice is harmless; a key cannot revoke itself (409).
+         */
+        delete: operations["revokeApiKey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/attachments/{attachmentId}": {
         parameters: {
             query?: never;
@@ -796,6 +840,35 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        APIKey: {
+            /** @description Scope bot: the bot user the key acts as. */
+            botUserId?: string;
+            /**
+             * Format: date-time
+             * @description When the key was created (RFC 3339, UTC).
+             */
+            createdAt: string;
+            /** @description Key id: the part of the key after sck_ and before the next _. */
+            id: string;
+            /** @description What the key is for. */
+            name: string;
+            /**
+             * Format: date-time
+             * @description When the key was revoked; absent while it works.
+             */
+            revokedAt?: string;
+            /**
+             * @description admin: the admin API; bot: acts as its bot user on the user API.
+             * @enum {string}
+             */
+            scope: "admin" | "bot";
+        };
+        APIKeyList: {
+            /** @description Keys, ordered by id, revoked ones included. */
+            items: components["schemas"]["APIKey"][];
+            /** @description Cursor of the next page; absent on the last page. */
+            next?: string;
+        };
         AddMembersRequest: {
             /** @description User ids to add; those who are members already are skipped. */
             userIds: string[];
@@ -923,6 +996,19 @@ export interface components {
             /** @description Cursor of the next page; absent on the last page. */
             next?: string;
         };
+        CreateAPIKeyRequest: {
+            /** @description Scope bot: its display name (default the username). */
+            botDisplayName?: string;
+            /** @description Scope bot: the username of the bot user created with the key. */
+            botUsername?: string;
+            /** @description What the key is for. */
+            name: string;
+            /**
+             * @description admin or bot.
+             * @enum {string}
+             */
+            scope: "admin" | "bot";
+        };
         CreateConversationRequest: {
             /**
              * @description direct: exactly one other member in memberIds; group: private; channel: public.
@@ -935,6 +1021,13 @@ export interface components {
             title?: string;
             /** @description Optional; not allowed for direct conversations. */
             topic?: string;
+        };
+        CreatedAPIKey: {
+            apiKey: components["schemas"]["APIKey"];
+            /** @description Scope bot: the bot user created with the key. */
+            bot?: components["schemas"]["User"];
+            /** @description The key, sent as Authorization: Bearer <key> (or as the Socket.IO auth token of a bot). Shown only in this response: only a hash of it is stored. */
+            key: string;
         };
         EditMessageRequest: {
             /** @description New text, 1 to 4000 characters. */
@@ -1357,6 +1450,8 @@ export interface components {
             role: "owner" | "admin" | "member";
         };
         User: {
+            /** @description A bot account: it acts through an API key of scope bot. */
+            bot: boolean;
             /**
              * Format: date-time
              * @description When the account was created (RFC 3339, UTC).
@@ -1456,6 +1551,235 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Readiness"];
+                };
+            };
+        };
+    };
+    listApiKeys: {
+        parameters: {
+            query?: {
+                /** @description The next value of the previous page; omit for the first page. */
+                cursor?: string;
+                /** @description Page size (default 50). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["APIKeyList"];
+                };
+            };
+            /** @description Invalid input (code invalid_argument): malformed JSON, a wrong type, a missing field or a value out of range. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired bearer token (code unauthenticated). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not do this (code permission_denied). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error (code internal). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateAPIKeyRequest"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedAPIKey"];
+                };
+            };
+            /** @description Invalid input (code invalid_argument): malformed JSON, a wrong type, a missing field or a value out of range. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired bearer token (code unauthenticated). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not do this (code permission_denied). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state (code already_exists or conflict). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body or the uploaded file is too large (code too_large). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (code rate_limited): wait Retry-After seconds (retryAfterMs milliseconds). */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error (code internal). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revokeApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Key id. */
+                keyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["APIKey"];
+                };
+            };
+            /** @description Missing, invalid or expired bearer token (code unauthenticated). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not do this (code permission_denied). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller (code not_found). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state (code already_exists or conflict). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (code rate_limited): wait Retry-After seconds (retryAfterMs milliseconds). */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error (code internal). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };

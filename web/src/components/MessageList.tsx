@@ -232,6 +232,11 @@ const MessageItem = memo(function MessageItem({
         {!continued && (
           <div className={`mb-0.5 flex items-baseline gap-2 px-1 text-xs ${mine ? 'flex-row-reverse' : ''}`}>
             <span className="font-semibold text-slate-700">{name}</span>
+            {sender?.bot && (
+              <span className="rounded bg-slate-200 px-1 text-[10px] font-semibold uppercase tracking-wide text-slate-600" title="A bot account">
+                bot
+              </span>
+            )}
             <time dateTime={m.createdAt} className="text-slate-400">
               {timeOf(m.createdAt)}
             </time>
