@@ -18,7 +18,7 @@ import (
 type searchSQL struct {
 	lang     string // a validated pg_ts_config name
 	vector   string // the indexed words of a message m: its stored tsvector column in the language
-	keys     string // the indexed phrase keys of a message m: its stored text[] column in the language
+	keys     string // the indexed phrase keys of a message m: its stored int8[] column in the language
 	words    string // the query of the websearch text $1
 	headline string // ts_headline options
 }
@@ -45,23 +45,18 @@ func searchIndexName(lang string) string { return "messages_search_" + lang }
 func searchColumnName(lang string) string { return "search_" + lang }
 
 // searchKeysIndexName and searchKeysColumnName name the GIN index and the stored generated column of the
-// phrase keys of messages in language: the adjacent word pairs of the body, scalechat_word_pairs(to_tsvector(
-// language, body)) (migration 0011), and the conversation, '#' and its id. A phrase is found through them: the
-// messages of the viewer's conversations that hold every adjacent pair of the phrase are its candidates, found
-// in the index alone, instead of every message in the database that holds its words, read from the table —
-// for two common words that are rarely adjacent, the difference between a few dozen rows and tens of
-// thousands. (A pair always holds a space; a conversation id never does.)
+// phrase keys of messages in language, 64-bit hashes: of the adjacent word pairs of the body,
+// scalechat_word_pairs(to_tsvector(language, body)) (migration 0011), and of the conversation,
+// hashtextextended('#' || id, 0) (conversationKey). A phrase is found through them: the messages of the
+// viewer's conversations that hold every adjacent pair of the phrase are its candidates, found in the index
+// alone, instead of every message in the database that holds its words, read from the table — for two common
+// words that are rarely adjacent, the difference between a few dozen rows and tens of thousands. A hash
+// collision only adds a candidate, which the phrase match and the membership check then refuse.
 func searchKeysIndexName(lang string) string  { return "messages_search_keys_" + lang }
 func searchKeysColumnName(lang string) string { return "search_keys_" + lang }
 
-// conversationKeys are the phrase keys of the conversations convs (see searchKeysColumnName).
-func conversationKeys(convs []string) []string {
-	keys := make([]string, len(convs))
-	for i, c := range convs {
-		keys[i] = "#" + c
-	}
-	return keys
-}
+// conversationKey is the SQL expression of the phrase key of the conversation id conv.
+func conversationKey(conv string) string { return `hashtextextended('#' || ` + conv + `, 0)` }
 
 // createSearchIndex checks that the server knows the text search configuration lang and adds the stored words
 // column of lang (searchColumnName), its phrase keys (searchKeysColumnName) and their GIN indexes if they do
@@ -82,9 +77,9 @@ func createSearchIndex(ctx context.Context, conn *pgxpool.Conn, lang string) err
 		GENERATED ALWAYS AS (to_tsvector('%s'::regconfig, body)) STORED`, searchColumnName(lang), lang)); err != nil {
 		return fmt.Errorf("add search column: %w", err)
 	}
-	if _, err := conn.Exec(ctx, fmt.Sprintf(`ALTER TABLE messages ADD COLUMN IF NOT EXISTS %s text[]
-		GENERATED ALWAYS AS (scalechat_word_pairs(to_tsvector('%s'::regconfig, body)) || ('#' || conversation_id)) STORED`,
-		searchKeysColumnName(lang), lang)); err != nil {
+	if _, err := conn.Exec(ctx, fmt.Sprintf(`ALTER TABLE messages ADD COLUMN IF NOT EXISTS %s int8[]
+		GENERATED ALWAYS AS (scalechat_word_pairs(to_tsvector('%s'::regconfig, body)) || %s) STORED`,
+		searchKeysColumnName(lang), lang, conversationKey("conversation_id"))); err != nil {
 		return fmt.Errorf("add search keys column: %w", err)
 	}
 	for index, column := range map[string]string{searchIndexName(lang): searchColumnName(lang),
@@ -220,9 +215,9 @@ func (s *Store) searchPlans(ctx context.Context, q core.SearchQuery) (plans []se
 			return nil, 0, err
 		}
 	}
-	var pairs []string
+	var pairs, convKeys []int64
 	if phrase {
-		if pairs, err = s.phrasePairs(ctx, terms); err != nil {
+		if pairs, convKeys, err = s.phraseKeys(ctx, terms, convs); err != nil {
 			return nil, 0, err
 		}
 	}
@@ -232,7 +227,7 @@ func (s *Store) searchPlans(ctx context.Context, q core.SearchQuery) (plans []se
 			if w := singleWordsText(terms); w != "" {
 				singles = arg(w)
 			}
-			return s.search.phraseMatches(arg(convs), arg(pairs), arg(conversationKeys(convs)), singles, filters,
+			return s.search.phraseMatches(arg(convs), arg(pairs), arg(convKeys), singles, filters,
 				arg(limit+1), arg(s.search.headline))
 		}
 		words := ""
@@ -241,7 +236,7 @@ func (s *Store) searchPlans(ctx context.Context, q core.SearchQuery) (plans []se
 		}
 		return s.search.matches(arg(convs), words, filters, arg(limit+1), arg(s.search.headline))
 	})
-	batch, err := s.searchBatch(ctx, text, phrase, pairs, convs, limit+1)
+	batch, err := s.searchBatch(ctx, text, phrase, pairs, convKeys, limit+1)
 	if err != nil || batch == 0 {
 		return []searchPlan{matches}, limit, err
 	}
@@ -252,19 +247,19 @@ func (s *Store) searchPlans(ctx context.Context, q core.SearchQuery) (plans []se
 	return []searchPlan{newest, matches}, limit, nil
 }
 
-// phrasePairs returns the adjacent word pairs of the phrases of terms (see searchKeysColumnName), parsed as
-// bodies are: every message that holds the phrases holds these pairs. None when the phrases have no adjacent
-// words once parsed (a language that drops stop words may leave none).
-func (s *Store) phrasePairs(ctx context.Context, terms core.SearchTerms) ([]string, error) {
+// phraseKeys returns the phrase keys (see searchKeysColumnName) of the adjacent word pairs of the phrases of
+// terms, parsed as bodies are — every message that holds the phrases holds these pairs; none when the phrases
+// have no adjacent words once parsed (a language that drops stop words may leave none) — and of the
+// conversations convs.
+func (s *Store) phraseKeys(ctx context.Context, terms core.SearchTerms, convs []string) (pairs, convKeys []int64, err error) {
 	var phrases []string
 	for _, p := range terms {
 		if len(p) > 1 {
 			phrases = append(phrases, strings.Join(p, " "))
 		}
 	}
-	var pairs []string
-	err := s.pool.QueryRow(ctx, s.search.phrasePairs(), phrases).Scan(&pairs)
-	return pairs, translate(err, "")
+	err = s.pool.QueryRow(ctx, s.search.phraseKeys(), phrases, convs).Scan(&pairs, &convKeys)
+	return pairs, convKeys, translate(err, "")
 }
 
 // searchBatch returns the first batch of the newest-first plan for the websearch text, 0 when the matches
@@ -275,7 +270,7 @@ func (s *Store) phrasePairs(ctx context.Context, terms core.SearchTerms) ([]stri
 // viewer's conversations (the phrase keys find them in the index). For a phrase without pairs (its words are
 // not adjacent once parsed) the planner counts the messages with its words, r, of which a phrase is taken as
 // e = r/8. The counts are the planner's estimates.
-func (s *Store) searchBatch(ctx context.Context, text string, phrase bool, pairs, convs []string, want int) (int, error) {
+func (s *Store) searchBatch(ctx context.Context, text string, phrase bool, pairs, convKeys []int64, want int) (int, error) {
 	estimate := func(sql string, args ...any) (float64, error) {
 		var explained []byte
 		// the values as literals (the simple protocol): the planner estimates for them, not for any
@@ -294,7 +289,7 @@ func (s *Store) searchBatch(ctx context.Context, text string, phrase bool, pairs
 		if matching, err = estimate(s.search.estimateKeys(false), pairs); err != nil {
 			return 0, err
 		}
-		if read, err = estimate(s.search.estimateKeys(true), pairs, conversationKeys(convs)); err != nil {
+		if read, err = estimate(s.search.estimateKeys(true), pairs, convKeys); err != nil {
 			return 0, err
 		}
 	} else {
@@ -338,7 +333,7 @@ func (q searchSQL) matches(convs, words, filters, limit, headline string) string
 // words, for the words' index, which the planner may combine with the keys'. The phrases proper are matched on
 // the candidates, through ts_match_vq.
 func (q searchSQL) phraseMatches(convs, pairs, convKeys, singles, filters, limit, headline string) string {
-	match := q.keys + ` @> ` + pairs + `::text[] AND ` + q.keys + ` && ` + convKeys + `::text[]
+	match := q.keys + ` @> ` + pairs + `::int8[] AND ` + q.keys + ` && ` + convKeys + `::int8[]
 		AND ts_match_vq(` + q.vector + `, ` + q.words + `)`
 	if singles != "" {
 		match += `
@@ -386,15 +381,17 @@ func (q searchSQL) estimate() string {
 // keys of conversations $2 (a text[]) when inConvs.
 func (q searchSQL) estimateKeys(inConvs bool) string {
 	if inConvs {
-		return `EXPLAIN (FORMAT JSON) SELECT 1 FROM messages m WHERE ` + q.keys + ` @> $1::text[] AND ` + q.keys + ` && $2::text[]`
+		return `EXPLAIN (FORMAT JSON) SELECT 1 FROM messages m WHERE ` + q.keys + ` @> $1::int8[] AND ` + q.keys + ` && $2::int8[]`
 	}
-	return `EXPLAIN (FORMAT JSON) SELECT 1 FROM messages m WHERE ` + q.keys + ` @> $1::text[]`
+	return `EXPLAIN (FORMAT JSON) SELECT 1 FROM messages m WHERE ` + q.keys + ` @> $1::int8[]`
 }
 
-// phrasePairs is the statement of the adjacent word pairs of the phrases $1 (a text[]), parsed as bodies are.
-func (q searchSQL) phrasePairs() string {
+// phraseKeys is the statement of the phrase keys of the adjacent word pairs of the phrases $1 (a text[]),
+// parsed as bodies are, and of the conversations $2 (a text[]).
+func (q searchSQL) phraseKeys() string {
 	return `SELECT ARRAY(SELECT DISTINCT pair FROM unnest($1::text[]) AS phrase,
-		unnest(scalechat_word_pairs(to_tsvector('` + q.lang + `'::regconfig, phrase))) AS pair)`
+		unnest(scalechat_word_pairs(to_tsvector('` + q.lang + `'::regconfig, phrase))) AS pair),
+		ARRAY(SELECT ` + conversationKey("conv") + ` FROM unnest($2::text[]) AS conv)`
 }
 
 // planRows reads the estimated rows of the top node of an EXPLAIN (FORMAT JSON).
