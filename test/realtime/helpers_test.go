@@ -38,6 +38,7 @@ var transports = []string{"websocket", "polling"}
 // server is one scalechat process and an HTTP client of its own (its idle connections are dropped on restart).
 type server struct {
 	p    *harness.Process
+	dir  string // its --data-dir
 	http *http.Client
 	ids  atomic.Int64 // for unique names and clientMsgIds
 }
@@ -46,14 +47,15 @@ type server struct {
 // flags of extra.
 func startServer(t *testing.T, extra ...string) *server {
 	t.Helper()
+	dir := t.TempDir()
 	p := harness.Start(t, harness.Options{
 		// A send waits this long for its seq before the ack gives up: long enough that a loaded machine does
 		// not turn the sequenced ack these tests expect into an error.
-		Args: append([]string{"--data-dir", t.TempDir(), "--log-level", "info", "--send-rate-limit", "100000",
+		Args: append([]string{"--data-dir", dir, "--log-level", "info", "--send-rate-limit", "100000",
 			"--ack-timeout", "12s"}, extra...),
 		Env: []string{"SCALECHAT_PRESENCE_GRACE=300ms"},
 	})
-	s := &server{p: p, http: &http.Client{Transport: &http.Transport{}, Timeout: waitFor}}
+	s := &server{p: p, dir: dir, http: &http.Client{Transport: &http.Transport{}, Timeout: waitFor}}
 	t.Cleanup(s.http.CloseIdleConnections)
 	t.Cleanup(func() { // why sockets closed, for a failure that lost one
 		if t.Failed() {

@@ -3,12 +3,16 @@ package realtime_test
 import (
 	"context"
 	"net/http"
+	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/scalechat/scalechat/openapi/sdk"
+	"github.com/scalechat/scalechat/test/harness"
 	"github.com/scalechat/scalechat/test/hostapp"
 )
 
@@ -67,3 +71,54 @@ func TestApplicationTokensOnSockets(t *testing.T) {
 		})
 	}
 }
+
+// A bot signs in on a socket with its API key, hears a question in a channel live and answers there over the
+// socket; revoking its key through the admin API ends the socket, and the key no longer opens one.
+func TestBotOnSockets(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	out, err := exec.CommandContext(t.Context(), harness.Binary(t), "apikey", "create", "admin", "ops", "--data-dir", s.dir).Output()
+	require.NoError(t, err)
+	admin := s.rest(t, strings.TrimSpace(string(out)))
+	for _, transport := range transports {
+		t.Run(transport, func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithTimeout(context.Background(), 2*waitFor)
+			defer cancel()
+			kr, err := admin.CreateApiKeyWithResponse(ctx, sdk.CreateAPIKeyRequest{Name: "answers " + transport,
+				Scope: sdk.CreateAPIKeyRequestScopeBot, BotUsername: ptr("answers-" + transport)})
+			wantStatus(t, kr, err, http.StatusCreated)
+			bot := &user{ID: kr.JSON201.Bot.Id, Username: kr.JSON201.Bot.Username, Token: kr.JSON201.Key, api: s.rest(t, kr.JSON201.Key), s: s}
+			ann := s.signUp(t, "ann")
+			conv := ann.createGroup(t, bot)
+			cb, ca := bot.dial(t, transport), ann.dial(t, transport)
+			q := ca.send(t, s, conv.Id, "what time is it?")
+			ev := cb.nextEvent(t, conv.Id)
+			require.NotNil(t, ev.Data.Message)
+			assert.Equal(t, q.Id, ev.Data.Message.Id, "the bot hears the question live")
+			ca.nextEvent(t, conv.Id) // ann's own message
+			answer := cb.send(t, s, conv.Id, "time to chat")
+			ev = ca.nextEvent(t, conv.Id)
+			require.NotNil(t, ev.Data.Message)
+			assert.Equal(t, answer.Id, ev.Data.Message.Id)
+			assert.Equal(t, bot.ID, ev.Data.Message.SenderId)
+
+			rr, err := admin.RevokeApiKeyWithResponse(ctx, kr.JSON201.ApiKey.Id)
+			wantStatus(t, rr, err, http.StatusOK)
+			assert.Equal(t, "io server disconnect", cb.waitDisconnect(t), "revoking the key ends its socket")
+			c := open(t, s.p.BaseURL, bot.Token, transport, "revoked/"+transport)
+			c.connect(t)
+			select {
+			case err := <-c.connectErrs:
+				assert.Contains(t, err.Error(), "revoked")
+			case <-c.connects:
+				t.Fatal("a revoked key opened a socket")
+			case <-time.After(waitFor):
+				t.Fatal("no answer to a revoked key's handshake")
+			}
+			c.close()
+		})
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
