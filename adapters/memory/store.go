@@ -38,7 +38,7 @@ type Store struct {
 // storeData is the committed state, guarded by Store.mu.
 type storeData struct {
 	users      map[string]core.User
-	userByName map[string]string // username -> id
+	userByName map[string]string     // username -> id
 	external   map[externalID]string // external identity -> user id
 	apiKeys    map[string]core.APIKey
 	sessions   map[string]core.Session

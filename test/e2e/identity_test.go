@@ -77,7 +77,7 @@ func TestApplicationTokensThroughTheSDK(t *testing.T) {
 			Mod: func(c jwt.MapClaims) { c["iss"] = "https://evil.example" }}), "wrong issuer"},
 		"wrong audience": {app.Token(t, hostapp.RS256, hostapp.Claims{Subject: "x-5",
 			Mod: func(c jwt.MapClaims) { c["aud"] = "another-service" }}), "wrong audience"},
-		"expired": {app.Token(t, hostapp.ES256, hostapp.Claims{Subject: "x-6", TTL: -5 * time.Minute}), "expired"},
+		"expired":    {app.Token(t, hostapp.ES256, hostapp.Claims{Subject: "x-6", TTL: -5 * time.Minute}), "expired"},
 		"no subject": {app.Token(t, hostapp.HS256, hostapp.Claims{}), "subject"},
 		"alg none": {func() string {
 			s, err := jwt.NewWithClaims(jwt.SigningMethodNone, jwt.MapClaims{"iss": hostapp.Issuer, "aud": hostapp.Audience,
