@@ -32,6 +32,8 @@ type UserStore interface {
 // Tokens). Every refusal is core.CodeUnauthenticated, with the reason.
 type IdentityVerifier interface {
 	Verify(ctx context.Context, token string) (core.ExternalIdentity, error)
+	// Issuer is the issuer whose tokens it accepts: the one of every identity it verifies.
+	Issuer() string
 }
 
 // APIKeyStore keeps server API keys, by id.

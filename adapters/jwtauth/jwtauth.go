@@ -150,6 +150,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Verifier, error) {
 	return v, nil
 }
 
+// Issuer is the issuer whose tokens it accepts.
+func (v *Verifier) Issuer() string { return v.cfg.Issuer }
+
 // Close stops the key set refreshes.
 func (v *Verifier) Close() {
 	select {

@@ -79,11 +79,15 @@ func (s *server) createConversation(ctx context.Context, in *createConversationI
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	status := http.StatusCreated
-	if !created {
-		status = http.StatusOK
+	return &withStatus[schema.Conversation]{Status: createdStatus(created), Body: schema.SummaryOf(sum)}, nil
+}
+
+// createdStatus is 201 for something created, 200 for something that existed already.
+func createdStatus(created bool) int {
+	if created {
+		return http.StatusCreated
 	}
-	return &withStatus[schema.Conversation]{Status: status, Body: schema.SummaryOf(sum)}, nil
+	return http.StatusOK
 }
 
 func (s *server) listConversations(ctx context.Context, in *listConversationsInput) (*body[ConversationList], error) {

@@ -123,12 +123,21 @@ func messagePage(msgs []core.Message, more, forward bool) MessageList {
 }
 
 func (s *server) sendMessage(ctx context.Context, in *sendMessageInput) (*withStatus[schema.Message], error) {
-	sent, err := s.svc.Send(ctx, caller(ctx).user.ID, chat.SendInput{ConversationID: in.ConversationID,
-		ClientMsgID: in.Body.ClientMsgID, Body: in.Body.Body, ReplyTo: in.Body.ReplyTo, ThreadRootID: in.Body.ThreadRootID,
-		AttachmentIDs: in.Body.AttachmentIDs})
+	sent, err := s.svc.Send(ctx, caller(ctx).user.ID, sendInput(in.ConversationID, in.Body))
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
+	return s.sent(sent), nil
+}
+
+// sendInput is the send of body to a conversation.
+func sendInput(conversationID string, body SendMessageRequest) chat.SendInput {
+	return chat.SendInput{ConversationID: conversationID, ClientMsgID: body.ClientMsgID, Body: body.Body,
+		ReplyTo: body.ReplyTo, ThreadRootID: body.ThreadRootID, AttachmentIDs: body.AttachmentIDs}
+}
+
+// sent is the answer to a send: 201 stored, 200 a retry of a stored one, 202 durable but not sequenced yet.
+func (s *server) sent(sent chat.Sent) *withStatus[schema.Message] {
 	status := http.StatusCreated
 	switch {
 	case sent.Duplicate:
@@ -139,7 +148,7 @@ func (s *server) sendMessage(ctx context.Context, in *sendMessageInput) (*withSt
 	if !sent.Duplicate {
 		s.metrics.messageSent()
 	}
-	return &withStatus[schema.Message]{Status: status, Body: schema.MessageOf(sent.Message)}, nil
+	return &withStatus[schema.Message]{Status: status, Body: schema.MessageOf(sent.Message)}
 }
 
 func (s *server) editMessage(ctx context.Context, in *editMessageInput) (*body[schema.Message], error) {
@@ -163,11 +172,16 @@ func (s *server) listEvents(ctx context.Context, in *listEventsInput) (*body[Eve
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
+	return &body[EventList]{Body: eventPage(events, more)}, nil
+}
+
+// eventPage is a page of events: next is the seq to pass back as after, while more exist.
+func eventPage(events []core.Event, more bool) EventList {
 	list := EventList{Items: mapItems(events, schema.EventOf)}
 	if more && len(events) > 0 {
 		list.Next = strconv.FormatInt(events[len(events)-1].Seq, 10)
 	}
-	return &body[EventList]{Body: list}, nil
+	return list
 }
 
 func (s *server) markRead(ctx context.Context, in *markReadInput) (*body[ReadState], error) {

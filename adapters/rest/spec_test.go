@@ -23,7 +23,8 @@ var publicOps = map[string]bool{"registerUser": true, "createSession": true, "he
 var wantOps = []string{
 	"registerUser", "createSession", "deleteCurrentSession", "deleteAllSessions", "changePassword", "getMe", "searchUsers", "getUser",
 	"listBlocks", "blockUser", "unblockUser",
-	"createApiKey", "listApiKeys", "revokeApiKey",
+	"createApiKey", "listApiKeys", "revokeApiKey", "adminCreateUser", "adminCreateConversation", "adminSendMessage",
+	"adminExportEvents",
 	"uploadAttachment", "getAttachment", "downloadAttachment", "getAttachmentThumbnail",
 	"createConversation", "listConversations", "getConversation", "updateConversation", "listChannels",
 	"joinConversation", "leaveConversation", "listMembers", "addMembers", "removeMember", "updateMember",

@@ -103,6 +103,9 @@ func TestAPIKeysAndBotsThroughTheSDK(t *testing.T) {
 		require.NoError(t, err, name)
 		assert.Contains(t, []int{http.StatusBadRequest, http.StatusConflict}, r.StatusCode(), "%s: %s", name, r.Body)
 	}
+	ur2, err := admin.AdminCreateUserWithResponse(ctx, sdk.AdminCreateUserRequest{Username: "ext", ExternalSubject: ptr("s-1")})
+	p = wantProblem(t, ur2, err, http.StatusBadRequest, sdk.ProblemCodeInvalidArgument)
+	assert.Contains(t, *p.Detail, "no JWT verification is configured")
 	after, err := admin.ListApiKeysWithResponse(ctx, nil)
 	wantStatus(t, after, err, http.StatusOK)
 	assert.Equal(t, len(before.JSON200.Items), len(after.JSON200.Items))

@@ -54,7 +54,8 @@ func run(t *testing.T, args ...string) (int, string, string) {
 var coveredOperations = []string{
 	"registerUser", "createSession", "deleteCurrentSession", "deleteAllSessions", "changePassword", "getMe",
 	"searchUsers", "getUser", "getPresence", "listBlocks", "blockUser", "unblockUser",
-	"createApiKey", "listApiKeys", "revokeApiKey",
+	"createApiKey", "listApiKeys", "revokeApiKey", "adminCreateUser", "adminCreateConversation", "adminSendMessage",
+	"adminExportEvents",
 	"createConversation", "listConversations", "getConversation", "updateConversation", "listChannels",
 	"joinConversation", "leaveConversation",
 	"listMembers", "addMembers", "removeMember", "updateMember",

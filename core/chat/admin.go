@@ -1,0 +1,118 @@
+package chat
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/scalechat/scalechat/core"
+)
+
+// The admin API's use cases: what the host application's backend does with an admin API key. Each acts as the
+// user it names (the owner of a conversation it creates, the sender of a message it posts), with that user's
+// rights, but not against that user's rate limits: the backend is trusted and meters itself.
+
+type adminKey struct{}
+
+// asAdmin marks ctx as a call of the admin API (see allow).
+func asAdmin(ctx context.Context) context.Context { return context.WithValue(ctx, adminKey{}, true) }
+
+// byAdmin reports whether ctx is a call of the admin API.
+func byAdmin(ctx context.Context) bool { return ctx.Value(adminKey{}) != nil }
+
+// AdminUserInput is a user the host application creates: a username, a display name (default the username),
+// and, for a user of its own, the subject of that user's application tokens — so that their first token signs
+// them in as this user.
+type AdminUserInput struct {
+	Username        string
+	DisplayName     string
+	ExternalSubject string
+}
+
+// AdminCreateUser creates a user without a password, for an admin: one that signs in with application tokens
+// (ExternalSubject, linked to the configured issuer), or one the host application only acts as.
+func (s *Service) AdminCreateUser(ctx context.Context, caller Caller, in AdminUserInput) (core.User, error) {
+	if err := requireAdmin(caller); err != nil {
+		return core.User{}, err
+	}
+	username, err := core.NormalizeUsername(in.Username)
+	if err != nil {
+		return core.User{}, err
+	}
+	display, err := core.CleanDisplayName(in.DisplayName, username)
+	if err != nil {
+		return core.User{}, err
+	}
+	subject := strings.TrimSpace(in.ExternalSubject)
+	if subject != "" && s.d.Identity == nil {
+		return core.User{}, core.Invalid("externalSubject", "this server accepts no application tokens (no JWT verification is configured)")
+	}
+	if len(subject) > 255 {
+		return core.User{}, core.Invalid("externalSubject", "externalSubject must be at most 255 bytes")
+	}
+	u := core.User{ID: s.d.IDs.NewID(), Username: username, DisplayName: display, CreatedAt: s.now()}
+	if subject == "" {
+		err = s.d.Users.CreateUser(ctx, u)
+	} else {
+		err = s.d.Users.CreateExternalUser(ctx, u, s.d.Identity.Issuer(), subject)
+	}
+	if errors.Is(err, core.ErrAlreadyExists) {
+		if core.AsError(err).Field == "subject" {
+			return core.User{}, &core.Error{Code: core.CodeAlreadyExists, Field: "externalSubject",
+				Message: "a user with this externalSubject exists already"}
+		}
+		return core.User{}, &core.Error{Code: core.CodeAlreadyExists, Field: "username", Message: "username is taken"}
+	}
+	return u, err
+}
+
+// AdminCreateConversation creates a conversation owned by ownerID, with in.MemberIDs, for an admin: as if the
+// owner created it (blocks apply).
+func (s *Service) AdminCreateConversation(ctx context.Context, caller Caller, ownerID string, in CreateInput) (core.Summary, bool, error) {
+	if err := requireAdmin(caller); err != nil {
+		return core.Summary{}, false, err
+	}
+	if err := s.userExists(ctx, ownerID, "ownerId"); err != nil {
+		return core.Summary{}, false, err
+	}
+	return s.CreateConversation(asAdmin(ctx), ownerID, in)
+}
+
+// AdminSend posts a message as senderID, for an admin: as if the sender sent it (they must be a member).
+func (s *Service) AdminSend(ctx context.Context, caller Caller, senderID string, in SendInput) (Sent, error) {
+	if err := requireAdmin(caller); err != nil {
+		return Sent{}, err
+	}
+	if err := s.userExists(ctx, senderID, "senderId"); err != nil {
+		return Sent{}, err
+	}
+	return s.Send(asAdmin(ctx), senderID, in)
+}
+
+// AdminEvents returns a conversation's events after a seq, dense and in order, for an admin: the export of a
+// conversation, page by page, whoever its members are.
+func (s *Service) AdminEvents(ctx context.Context, caller Caller, conversationID string, after int64, limit int) ([]core.Event, bool, error) {
+	if err := requireAdmin(caller); err != nil {
+		return nil, false, err
+	}
+	if after < 0 {
+		return nil, false, core.Invalid("after", "after must not be negative")
+	}
+	limit, err := core.ClampLimit(limit, 100, MaxEventsLimit)
+	if err != nil {
+		return nil, false, err
+	}
+	if _, err := s.d.Conversations.Conversation(ctx, conversationID); err != nil {
+		return nil, false, notFoundAs(err, "conversation not found")
+	}
+	return s.d.History.Events(ctx, conversationID, after, limit)
+}
+
+// userExists is a 404 on field when id names no user.
+func (s *Service) userExists(ctx context.Context, id, field string) error {
+	_, err := s.d.Users.UserByID(ctx, id)
+	if errors.Is(err, core.ErrNotFound) {
+		return &core.Error{Code: core.CodeNotFound, Field: field, Message: "user not found"}
+	}
+	return err
+}
