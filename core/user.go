@@ -15,6 +15,9 @@ type User struct {
 	PasswordHash string
 	Bot          bool // an account acting through an API key of scope bot, shown as a bot
 	CreatedAt    time.Time
+	// DeactivatedAt is when an admin deactivated the account (nil: active). A deactivated user cannot sign in
+	// by any means; their messages stay.
+	DeactivatedAt *time.Time
 }
 
 // Session is a login. The token itself is never stored: only its hash.

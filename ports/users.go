@@ -20,6 +20,9 @@ type UserStore interface {
 	SearchUsers(ctx context.Context, q string, page core.PageRequest) (core.Page[core.User], error)
 	// SetPasswordHash replaces the user's password hash; core.ErrNotFound if there is no such user.
 	SetPasswordHash(ctx context.Context, userID, hash string) error
+	// SetDeactivated sets (at not nil) or clears (nil) the user's deactivation and returns the user; a user
+	// deactivated already keeps the first time. core.ErrNotFound if there is no such user.
+	SetDeactivated(ctx context.Context, userID string, at *time.Time) (core.User, error)
 	// UserByExternalID returns the user linked to the external identity (issuer, subject) or core.ErrNotFound.
 	UserByExternalID(ctx context.Context, issuer, subject string) (core.User, error)
 	// CreateExternalUser stores u linked to the external identity (issuer, subject), both or neither. A taken

@@ -236,3 +236,25 @@ func (s *Store) CreateExternalUser(ctx context.Context, u core.User, issuer, sub
 	s.d.external[key] = u.ID
 	return nil
 }
+
+// SetDeactivated sets or clears the user's deactivation (a set one keeps its first time) and returns the user.
+func (s *Store) SetDeactivated(ctx context.Context, userID string, at *time.Time) (core.User, error) {
+	if err := checkCtx(ctx); err != nil {
+		return core.User{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, ok := s.d.users[userID]
+	if !ok {
+		return core.User{}, core.Errorf(core.CodeNotFound, "user not found")
+	}
+	switch {
+	case at == nil:
+		u.DeactivatedAt = nil
+	case u.DeactivatedAt == nil:
+		t := *at
+		u.DeactivatedAt = &t
+	}
+	s.d.users[userID] = u
+	return u, nil
+}

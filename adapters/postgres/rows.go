@@ -51,12 +51,16 @@ func nullIfEmpty(s string) *string {
 	return &s
 }
 
-const userCols = `id, username, display_name, password_hash, bot, created_at`
+const userCols = `id, username, display_name, password_hash, bot, created_at, deactivated_at`
 
 func scanUser(r scanner) (core.User, error) {
 	var u core.User
-	err := r.Scan(&u.ID, &u.Username, &u.DisplayName, &u.PasswordHash, &u.Bot, &u.CreatedAt)
+	err := r.Scan(&u.ID, &u.Username, &u.DisplayName, &u.PasswordHash, &u.Bot, &u.CreatedAt, &u.DeactivatedAt)
 	u.CreatedAt = u.CreatedAt.UTC()
+	if u.DeactivatedAt != nil {
+		at := u.DeactivatedAt.UTC()
+		u.DeactivatedAt = &at
+	}
 	return u, err
 }
 

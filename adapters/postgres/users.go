@@ -75,12 +75,16 @@ func (s *Store) SessionUser(ctx context.Context, tokenHash string) (core.Session
 	var sess core.Session
 	var u core.User
 	err := s.pool.QueryRow(ctx, `SELECT s.token_hash, s.user_id, s.created_at, s.expires_at,
-		u.id, u.username, u.display_name, u.password_hash, u.bot, u.created_at
+		u.id, u.username, u.display_name, u.password_hash, u.bot, u.created_at, u.deactivated_at
 		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1`, tokenHash).Scan(
 		&sess.TokenHash, &sess.UserID, &sess.CreatedAt, &sess.ExpiresAt,
-		&u.ID, &u.Username, &u.DisplayName, &u.PasswordHash, &u.Bot, &u.CreatedAt)
+		&u.ID, &u.Username, &u.DisplayName, &u.PasswordHash, &u.Bot, &u.CreatedAt, &u.DeactivatedAt)
 	if err != nil {
 		return core.Session{}, core.User{}, translate(err, "session")
+	}
+	if u.DeactivatedAt != nil {
+		at := u.DeactivatedAt.UTC()
+		u.DeactivatedAt = &at
 	}
 	sess.CreatedAt, sess.ExpiresAt, u.CreatedAt = sess.CreatedAt.UTC(), sess.ExpiresAt.UTC(), u.CreatedAt.UTC()
 	return sess, u, nil
@@ -216,4 +220,15 @@ func (s *Store) RevokeAPIKey(ctx context.Context, id string, at time.Time) (core
 	k, err := scanAPIKey(s.pool.QueryRow(ctx, `UPDATE api_keys SET revoked_at = coalesce(revoked_at, $2) WHERE id = $1
 		RETURNING `+apiKeyCols, id, ts(at)))
 	return k, translate(err, "API key")
+}
+
+// SetDeactivated sets or clears the user's deactivation (a set one keeps its first time) and returns the user.
+func (s *Store) SetDeactivated(ctx context.Context, userID string, at *time.Time) (core.User, error) {
+	var arg any
+	if at != nil {
+		arg = ts(*at)
+	}
+	u, err := scanUser(s.pool.QueryRow(ctx, `UPDATE users SET deactivated_at = CASE WHEN $2::timestamptz IS NULL THEN NULL
+		ELSE coalesce(deactivated_at, $2::timestamptz) END WHERE id = $1 RETURNING `+userCols, userID, arg))
+	return u, translate(err, "user")
 }

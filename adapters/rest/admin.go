@@ -121,6 +121,15 @@ func registerAdmin(r registrar, s *server) {
 	also[schema.Message](r, &send, http.StatusOK, "A retry: the message stored earlier with this clientMsgId.")
 	also[schema.Message](r, &send, http.StatusAccepted, "Accepted durably, seq pending: only seq is not filled in yet.")
 	huma.Register(r.api, send, s.adminSendMessage)
+	huma.Register(r.api, r.secured("adminDeactivateUser", http.MethodPost, "/v1/admin/users/{userId}/deactivate", tagAdmin,
+		"Deactivate a user",
+		"Deactivates a user (admin keys only): every sign-in of theirs is refused from then on — password, session, "+
+			"application token, bot key —, their sessions end and their sockets close on every node; their messages "+
+			"and memberships stay. Deactivating twice is harmless.", http.StatusOK, http.StatusForbidden, http.StatusNotFound),
+		s.adminDeactivateUser)
+	huma.Register(r.api, r.secured("adminReactivateUser", http.MethodPost, "/v1/admin/users/{userId}/reactivate", tagAdmin,
+		"Reactivate a user", "Lifts a deactivation (admin keys only): the user can sign in again.", http.StatusOK,
+		http.StatusForbidden, http.StatusNotFound), s.adminReactivateUser)
 	huma.Register(r.api, r.secured("adminExportEvents", http.MethodGet, "/v1/admin/conversations/{conversationId}/events", tagAdmin,
 		"Export a conversation",
 		"Returns every event of a conversation after a seq, dense and in order (admin keys only): page with next "+
@@ -195,4 +204,20 @@ func (s *server) adminExportEvents(ctx context.Context, in *listEventsInput) (*b
 		return nil, s.fail(ctx, err)
 	}
 	return &body[EventList]{Body: eventPage(events, more)}, nil
+}
+
+func (s *server) adminDeactivateUser(ctx context.Context, in *userPath) (*body[schema.User], error) {
+	u, err := s.svc.AdminDeactivateUser(ctx, caller(ctx).Caller, in.UserID)
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	return &body[schema.User]{Body: schema.UserOf(u)}, nil
+}
+
+func (s *server) adminReactivateUser(ctx context.Context, in *userPath) (*body[schema.User], error) {
+	u, err := s.svc.AdminReactivateUser(ctx, caller(ctx).Caller, in.UserID)
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	return &body[schema.User]{Body: schema.UserOf(u)}, nil
 }

@@ -24,7 +24,7 @@ var wantOps = []string{
 	"registerUser", "createSession", "deleteCurrentSession", "deleteAllSessions", "changePassword", "getMe", "searchUsers", "getUser",
 	"listBlocks", "blockUser", "unblockUser",
 	"createApiKey", "listApiKeys", "revokeApiKey", "adminCreateUser", "adminCreateConversation", "adminSendMessage",
-	"adminExportEvents",
+	"adminExportEvents", "adminDeactivateUser", "adminReactivateUser",
 	"uploadAttachment", "getAttachment", "downloadAttachment", "getAttachmentThumbnail",
 	"createConversation", "listConversations", "getConversation", "updateConversation", "listChannels",
 	"joinConversation", "leaveConversation", "listMembers", "addMembers", "removeMember", "updateMember",

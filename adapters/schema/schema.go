@@ -16,6 +16,8 @@ type User struct {
 	DisplayName string    `json:"displayName" doc:"Name shown to others." example:"Alice Liddell"`
 	Bot         bool      `json:"bot" doc:"A bot account: it acts through an API key of scope bot."`
 	CreatedAt   time.Time `json:"createdAt" doc:"When the account was created (RFC 3339, UTC)."`
+	// DeactivatedAt is when an admin deactivated the account; absent while it is active.
+	DeactivatedAt *time.Time `json:"deactivatedAt,omitempty" doc:"When an admin deactivated the account (it cannot sign in; its messages stay); absent while it is active."`
 }
 
 // Conversation is a direct conversation, group or channel as the caller sees it.
@@ -130,7 +132,8 @@ type Presence struct {
 
 // UserOf converts a core user to its API shape.
 func UserOf(u core.User) User {
-	return User{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Bot: u.Bot, CreatedAt: u.CreatedAt.UTC()}
+	return User{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Bot: u.Bot, CreatedAt: u.CreatedAt.UTC(),
+		DeactivatedAt: u.DeactivatedAt}
 }
 
 // ConversationOf converts a core conversation to its API shape (without the viewer's fields).

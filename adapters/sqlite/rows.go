@@ -45,13 +45,14 @@ func fromMSPtr(v sql.NullInt64) *time.Time {
 // nullIfEmpty stores "" as NULL, so the partial unique index on direct_key ignores it.
 func nullIfEmpty(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
 
-const userCols = `id, username, display_name, password_hash, bot, created_at`
+const userCols = `id, username, display_name, password_hash, bot, created_at, deactivated_at`
 
 func scanUser(r scanner) (core.User, error) {
 	var u core.User
 	var created int64
-	err := r.Scan(&u.ID, &u.Username, &u.DisplayName, &u.PasswordHash, &u.Bot, &created)
-	u.CreatedAt = fromMS(created)
+	var deactivated sql.NullInt64
+	err := r.Scan(&u.ID, &u.Username, &u.DisplayName, &u.PasswordHash, &u.Bot, &created, &deactivated)
+	u.CreatedAt, u.DeactivatedAt = fromMS(created), fromMSPtr(deactivated)
 	return u, err
 }
 

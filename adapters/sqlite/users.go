@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"strings"
 	"time"
 
@@ -75,15 +76,17 @@ func (s *Store) SessionUser(ctx context.Context, tokenHash string) (core.Session
 	var sess core.Session
 	var u core.User
 	var created, expires, userCreated int64
+	var deactivated sql.NullInt64
 	err := s.r.QueryRowContext(ctx, `SELECT s.token_hash, s.user_id, s.created_at, s.expires_at,
-		u.id, u.username, u.display_name, u.password_hash, u.bot, u.created_at
+		u.id, u.username, u.display_name, u.password_hash, u.bot, u.created_at, u.deactivated_at
 		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`, tokenHash).Scan(
 		&sess.TokenHash, &sess.UserID, &created, &expires,
-		&u.ID, &u.Username, &u.DisplayName, &u.PasswordHash, &u.Bot, &userCreated)
+		&u.ID, &u.Username, &u.DisplayName, &u.PasswordHash, &u.Bot, &userCreated, &deactivated)
 	if err != nil {
 		return core.Session{}, core.User{}, translate(err, "session")
 	}
 	sess.CreatedAt, sess.ExpiresAt, u.CreatedAt = fromMS(created), fromMS(expires), fromMS(userCreated)
+	u.DeactivatedAt = fromMSPtr(deactivated)
 	return sess, u, nil
 }
 
@@ -233,4 +236,24 @@ func (s *Store) RevokeAPIKey(ctx context.Context, id string, at time.Time) (core
 		return translate(err, "API key")
 	})
 	return k, err
+}
+
+// SetDeactivated sets or clears the user's deactivation (a set one keeps its first time) and returns the user.
+func (s *Store) SetDeactivated(ctx context.Context, userID string, at *time.Time) (core.User, error) {
+	var u core.User
+	err := s.txOnce(ctx, func(tx *txn) error {
+		q := `UPDATE users SET deactivated_at = NULL WHERE id = ?`
+		args := []any{userID}
+		if at != nil {
+			q = `UPDATE users SET deactivated_at = coalesce(deactivated_at, ?) WHERE id = ?`
+			args = []any{toMS(*at), userID}
+		}
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return translate(err, "user")
+		}
+		var err error
+		u, err = scanUser(tx.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE id = ?`, userID))
+		return translate(err, "user")
+	})
+	return u, err
 }

@@ -118,6 +118,9 @@ func (s *Service) checkPassword(ctx context.Context, username, password string) 
 	if !ok {
 		return core.User{}, bad
 	}
+	if err := active(u); err != nil {
+		return core.User{}, err
+	}
 	return u, nil
 }
 
@@ -252,6 +255,9 @@ func (s *Service) AuthenticateSession(ctx context.Context, token string) (core.U
 	if sess.Expired(s.d.Clock.Now()) {
 		_ = s.d.Sessions.DeleteSession(ctx, sess.TokenHash)
 		return core.User{}, core.Session{}, bad
+	}
+	if err := active(u); err != nil {
+		return core.User{}, core.Session{}, err
 	}
 	return u, sess, nil
 }

@@ -72,7 +72,7 @@ func (s *Service) AdminCreateConversation(ctx context.Context, caller Caller, ow
 	if err := requireAdmin(caller); err != nil {
 		return core.Summary{}, false, err
 	}
-	if err := s.userExists(ctx, ownerID, "ownerId"); err != nil {
+	if err := s.activeUser(ctx, ownerID, "ownerId"); err != nil {
 		return core.Summary{}, false, err
 	}
 	return s.CreateConversation(asAdmin(ctx), ownerID, in)
@@ -83,7 +83,7 @@ func (s *Service) AdminSend(ctx context.Context, caller Caller, senderID string,
 	if err := requireAdmin(caller); err != nil {
 		return Sent{}, err
 	}
-	if err := s.userExists(ctx, senderID, "senderId"); err != nil {
+	if err := s.activeUser(ctx, senderID, "senderId"); err != nil {
 		return Sent{}, err
 	}
 	return s.Send(asAdmin(ctx), senderID, in)
@@ -108,11 +108,57 @@ func (s *Service) AdminEvents(ctx context.Context, caller Caller, conversationID
 	return s.d.History.Events(ctx, conversationID, after, limit)
 }
 
-// userExists is a 404 on field when id names no user.
-func (s *Service) userExists(ctx context.Context, id, field string) error {
-	_, err := s.d.Users.UserByID(ctx, id)
-	if errors.Is(err, core.ErrNotFound) {
+// activeUser is a 404 on field when id names no user, a 403 when it names a deactivated one.
+func (s *Service) activeUser(ctx context.Context, id, field string) error {
+	u, err := s.d.Users.UserByID(ctx, id)
+	switch {
+	case errors.Is(err, core.ErrNotFound):
 		return &core.Error{Code: core.CodeNotFound, Field: field, Message: "user not found"}
+	case err != nil:
+		return err
+	case u.DeactivatedAt != nil:
+		return &core.Error{Code: core.CodePermissionDenied, Field: field, Message: "this user's account is deactivated"}
 	}
-	return err
+	return nil
+}
+
+// active refuses a deactivated user's sign-in, whatever its means.
+func active(u core.User) error {
+	if u.DeactivatedAt != nil {
+		return core.Errorf(core.CodeUnauthenticated, "this account is deactivated")
+	}
+	return nil
+}
+
+// AdminDeactivateUser deactivates a user, for an admin: every sign-in of theirs is refused from then on
+// (sessions, application tokens, a bot's key), their sessions are deleted and their real-time connections end on
+// every node; their messages and memberships stay. Deactivating again changes nothing.
+func (s *Service) AdminDeactivateUser(ctx context.Context, caller Caller, userID string) (core.User, error) {
+	if err := requireAdmin(caller); err != nil {
+		return core.User{}, err
+	}
+	now := s.now()
+	u, err := s.d.Users.SetDeactivated(ctx, userID, &now)
+	if err != nil {
+		return core.User{}, notFoundAs(err, "user not found")
+	}
+	if err := s.endSessions(ctx, userID, ""); err != nil {
+		return core.User{}, err
+	}
+	s.log.Info("user deactivated", "user", userID, "by", caller.Key.ID)
+	return u, nil
+}
+
+// AdminReactivateUser lifts a user's deactivation, for an admin: they can sign in again (their old sessions are
+// gone: they log in anew).
+func (s *Service) AdminReactivateUser(ctx context.Context, caller Caller, userID string) (core.User, error) {
+	if err := requireAdmin(caller); err != nil {
+		return core.User{}, err
+	}
+	u, err := s.d.Users.SetDeactivated(ctx, userID, nil)
+	if err != nil {
+		return core.User{}, notFoundAs(err, "user not found")
+	}
+	s.log.Info("user reactivated", "user", userID, "by", caller.Key.ID)
+	return u, nil
 }

@@ -169,6 +169,9 @@ func (s *Service) authenticateKey(ctx context.Context, token string) (core.APIKe
 	if err != nil {
 		return core.APIKey{}, core.User{}, err
 	}
+	if err := active(u); err != nil {
+		return core.APIKey{}, core.User{}, err
+	}
 	return k, u, nil
 }
 

@@ -38,6 +38,9 @@ func (s *Service) authenticateExternal(ctx context.Context, token string) (core.
 	if err != nil {
 		return core.User{}, core.Session{}, err
 	}
+	if err := active(u); err != nil {
+		return core.User{}, core.Session{}, err
+	}
 	now := s.d.Clock.Now().UTC().Truncate(time.Millisecond)
 	return u, core.Session{TokenHash: HashToken(token), UserID: u.ID, CreatedAt: now, ExpiresAt: id.ExpiresAt}, nil
 }

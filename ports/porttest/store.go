@@ -78,7 +78,7 @@ func stMSPtr(t *time.Time) *time.Time {
 }
 
 func stNormUser(u core.User) core.User {
-	u.CreatedAt = stMS(u.CreatedAt)
+	u.CreatedAt, u.DeactivatedAt = stMS(u.CreatedAt), stMSPtr(u.DeactivatedAt)
 	return u
 }
 

@@ -136,6 +136,40 @@ func TestUserStore(t *testing.T, newStore func(t *testing.T) ports.UserStore) {
 		assert.ErrorIs(t, err, core.ErrNotFound, "setting a hash creates no user")
 	})
 
+	t.Run("deactivation", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		alice, bob := user("u1", "alice", "Alice", 1), user("u2", "bob", "Bob", 2)
+		require.NoError(t, s.CreateUser(ctx, alice))
+		require.NoError(t, s.CreateUser(ctx, bob))
+		at := stAt(5)
+		got, err := s.SetDeactivated(ctx, "u1", &at)
+		require.NoError(t, err)
+		require.NotNil(t, got.DeactivatedAt)
+		assert.Equal(t, stMS(at), stMS(*got.DeactivatedAt))
+		later := stAt(9)
+		got, err = s.SetDeactivated(ctx, "u1", &later)
+		require.NoError(t, err)
+		assert.Equal(t, stMS(at), stMS(*got.DeactivatedAt), "deactivating again keeps the first time")
+		for _, read := range []func() (core.User, error){
+			func() (core.User, error) { return s.UserByID(ctx, "u1") },
+			func() (core.User, error) { return s.UserByUsername(ctx, "alice") },
+		} {
+			u, err := read()
+			require.NoError(t, err)
+			require.NotNil(t, u.DeactivatedAt, "every read shows it")
+			assert.Equal(t, stMS(at), stMS(*u.DeactivatedAt))
+		}
+		u, err := s.UserByID(ctx, "u2")
+		require.NoError(t, err)
+		assert.Nil(t, u.DeactivatedAt, "others stay active")
+		got, err = s.SetDeactivated(ctx, "u1", nil)
+		require.NoError(t, err)
+		assert.Nil(t, got.DeactivatedAt)
+		_, err = s.SetDeactivated(ctx, "nobody", &at)
+		assert.ErrorIs(t, err, core.ErrNotFound)
+	})
+
 	t.Run("external identities", func(t *testing.T) {
 		t.Parallel()
 		s := newStore(t)
@@ -333,6 +367,21 @@ func TestSessionUser(t *testing.T, newStore func(t *testing.T) Stores) {
 			assert.Equal(t, stNormSession(want), stNormSession(sess))
 			assert.Equal(t, stNormUser(u), stNormUser(got), "the session's user, not another")
 		}
+	})
+	t.Run("a deactivated user's session says so", func(t *testing.T) {
+		t.Parallel()
+		st := newStore(t)
+		require.NoError(t, st.Users.CreateUser(ctx, core.User{ID: "u1", Username: "alice", DisplayName: "Alice",
+			PasswordHash: "h", CreatedAt: stAt(1)}))
+		require.NoError(t, st.Sessions.CreateSession(ctx, core.Session{TokenHash: "h1", UserID: "u1",
+			CreatedAt: stAt(1), ExpiresAt: stAt(1).Add(time.Hour)}))
+		at := stAt(2)
+		_, err := st.Users.SetDeactivated(ctx, "u1", &at)
+		require.NoError(t, err)
+		_, u, err := st.Sessions.SessionUser(ctx, "h1")
+		require.NoError(t, err)
+		require.NotNil(t, u.DeactivatedAt)
+		assert.Equal(t, stMS(at), stMS(*u.DeactivatedAt))
 	})
 	t.Run("a missing session, or one whose user is gone, is not_found", func(t *testing.T) {
 		t.Parallel()

@@ -112,6 +112,22 @@ func TestAPIKeysAndBotsThroughTheSDK(t *testing.T) {
 	assert.Len(t, after.JSON200.Items, 2)
 	assert.Contains(t, s.cli(t, "apikey", "list"), "helper bot")
 
+	// A deactivated person: their session and their password are refused; reactivated, they log in again.
+	dr, err := admin.AdminDeactivateUserWithResponse(ctx, ann.ID)
+	wantStatus(t, dr, err, http.StatusOK)
+	ar, err := ann.c.GetMeWithResponse(ctx)
+	wantProblem(t, ar, err, http.StatusUnauthorized, sdk.ProblemCodeUnauthenticated) // her sessions are gone
+	lr2, err := s.client(t, "").CreateSessionWithResponse(ctx, sdk.LoginRequest{Username: ann.Username, Password: ann.Password})
+	p = wantProblem(t, lr2, err, http.StatusUnauthorized, sdk.ProblemCodeUnauthenticated)
+	assert.Contains(t, *p.Detail, "deactivated")
+	kept, err := bc.ListMessagesWithResponse(ctx, ch.Id, nil)
+	wantStatus(t, kept, err, http.StatusOK)
+	require.NotEmpty(t, kept.JSON200.Items)
+	assert.Equal(t, ann.ID, kept.JSON200.Items[0].SenderId, "a deactivated user's messages stay")
+	rr2, err := admin.AdminReactivateUserWithResponse(ctx, ann.ID)
+	wantStatus(t, rr2, err, http.StatusOK)
+	s.login(t, ann.Username, ann.Password)
+
 	// Revoked: through the admin API (the bot) and from the command line (a second admin key); wrong secrets.
 	rr, err := admin.RevokeApiKeyWithResponse(ctx, cr.JSON201.ApiKey.Id)
 	wantStatus(t, rr, err, http.StatusOK)

@@ -133,6 +133,8 @@ var authzOps = []authzOp{
 	{"adminSendMessage", inG("POST", "/v1/admin/conversations/{g}/messages", map[string]any{"senderId": "{o}", "body": "hi"}),
 		map[string]int{"*": s403}},
 	{"adminExportEvents", inG("GET", "/v1/admin/conversations/{g}/events", nil), map[string]int{"*": s403}},
+	{"adminDeactivateUser", inG("POST", "/v1/admin/users/{t}/deactivate", nil), map[string]int{"*": s403}},
+	{"adminReactivateUser", inG("POST", "/v1/admin/users/{t}/reactivate", nil), map[string]int{"*": s403}},
 	{"blockUser", inG("PUT", "/v1/blocks/{t}", nil), map[string]int{"*": s204}},
 	{"unblockUser", inG("DELETE", "/v1/blocks/{t}", nil), map[string]int{"*": s204}},
 	{"createConversation", inG("POST", "/v1/conversations", map[string]any{"kind": "direct", "memberIds": []string{"{t}"}}),

@@ -64,6 +64,24 @@ func TestHostApplicationThroughTheAdminAPI(t *testing.T) {
 	require.NoError(t, err)
 	require.Contains(t, []int{http.StatusCreated, http.StatusAccepted}, ar.StatusCode(), string(ar.Body))
 
+	// Deactivated, Alan cannot sign in by any means; his message stays. Reactivated, he can again.
+	dr, err := admin.AdminDeactivateUserWithResponse(ctx, alan.Id)
+	wantStatus(t, dr, err, http.StatusOK)
+	require.NotNil(t, dr.JSON200.DeactivatedAt)
+	for _, tok := range []string{token, app.Token(t, hostapp.HS256, hostapp.Claims{Subject: "emp-8"})} {
+		r, err := s.client(t, tok).GetMeWithResponse(ctx)
+		p := wantProblem(t, r, err, http.StatusUnauthorized, sdk.ProblemCodeUnauthenticated)
+		assert.Contains(t, *p.Detail, "deactivated")
+	}
+	gh, err := admin.AdminSendMessageWithResponse(ctx, conv.Id, sdk.AdminSendMessageRequest{SenderId: alan.Id, Body: "as alan"})
+	p := wantProblem(t, gh, err, http.StatusForbidden, sdk.ProblemCodePermissionDenied)
+	assert.Contains(t, *p.Detail, "deactivated", "nor can the backend act as him")
+	rr, err := admin.AdminReactivateUserWithResponse(ctx, alan.Id)
+	wantStatus(t, rr, err, http.StatusOK)
+	assert.Nil(t, rr.JSON200.DeactivatedAt)
+	me, err = ac.GetMeWithResponse(ctx)
+	wantStatus(t, me, err, http.StatusOK)
+
 	// The export: every event by seq, densely, page by page.
 	var events []sdk.Event
 	params := &sdk.AdminExportEventsParams{Limit: ptr(int64(2))}

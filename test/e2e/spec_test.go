@@ -55,7 +55,7 @@ var coveredOperations = []string{
 	"registerUser", "createSession", "deleteCurrentSession", "deleteAllSessions", "changePassword", "getMe",
 	"searchUsers", "getUser", "getPresence", "listBlocks", "blockUser", "unblockUser",
 	"createApiKey", "listApiKeys", "revokeApiKey", "adminCreateUser", "adminCreateConversation", "adminSendMessage",
-	"adminExportEvents",
+	"adminExportEvents", "adminDeactivateUser", "adminReactivateUser",
 	"createConversation", "listConversations", "getConversation", "updateConversation", "listChannels",
 	"joinConversation", "leaveConversation",
 	"listMembers", "addMembers", "removeMember", "updateMember",

@@ -103,6 +103,10 @@ func TestBotOnSockets(t *testing.T) {
 			assert.Equal(t, answer.Id, ev.Data.Message.Id)
 			assert.Equal(t, bot.ID, ev.Data.Message.SenderId)
 
+			dr, err := admin.AdminDeactivateUserWithResponse(ctx, ann.ID)
+			wantStatus(t, dr, err, http.StatusOK)
+			assert.Equal(t, "io server disconnect", ca.waitDisconnect(t), "deactivating a user ends their socket")
+
 			rr, err := admin.RevokeApiKeyWithResponse(ctx, kr.JSON201.ApiKey.Id)
 			wantStatus(t, rr, err, http.StatusOK)
 			assert.Equal(t, "io server disconnect", cb.waitDisconnect(t), "revoking the key ends its socket")
