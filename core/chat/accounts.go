@@ -214,12 +214,6 @@ func (s *Service) LogOut(ctx context.Context, token string) error {
 	return nil
 }
 
-// Authenticate returns the user a bearer token belongs to, or unauthenticated.
-func (s *Service) Authenticate(ctx context.Context, token string) (core.User, error) {
-	u, _, err := s.AuthenticateSession(ctx, token)
-	return u, err
-}
-
 // AuthenticateSession is Authenticate that also returns the session: a real-time connection ends with it.
 func (s *Service) AuthenticateSession(ctx context.Context, token string) (core.User, core.Session, error) {
 	bad := core.Errorf(core.CodeUnauthenticated, "invalid or expired token")

@@ -53,7 +53,7 @@ func TestLogInAuthenticateLogOut(t *testing.T) {
 	assert.Equal(t, id, login.User.ID)
 	assert.True(t, login.ExpiresAt.After(e.clock.Now()))
 
-	u, err := e.svc.Authenticate(ctx, login.Token)
+	u, _, err := e.svc.AuthenticateSession(ctx, login.Token)
 	require.NoError(t, err)
 	assert.Equal(t, id, u.ID)
 
@@ -61,13 +61,13 @@ func TestLogInAuthenticateLogOut(t *testing.T) {
 		_, err := e.svc.LogIn(ctx, c.user, c.pass)
 		assert.ErrorIs(t, err, core.ErrUnauthenticated)
 	}
-	_, err = e.svc.Authenticate(ctx, "sc_not-a-token")
+	_, _, err = e.svc.AuthenticateSession(ctx, "sc_not-a-token")
 	assert.ErrorIs(t, err, core.ErrUnauthenticated)
-	_, err = e.svc.Authenticate(ctx, "")
+	_, _, err = e.svc.AuthenticateSession(ctx, "")
 	assert.ErrorIs(t, err, core.ErrUnauthenticated)
 
 	require.NoError(t, e.svc.LogOut(ctx, login.Token))
-	_, err = e.svc.Authenticate(ctx, login.Token)
+	_, _, err = e.svc.AuthenticateSession(ctx, login.Token)
 	assert.ErrorIs(t, err, core.ErrUnauthenticated)
 }
 
@@ -79,9 +79,9 @@ func TestSessionExpires(t *testing.T) {
 	login, err := e.svc.LogIn(ctx, "erin", "password-erin")
 	require.NoError(t, err)
 	e.clock.Advance(59 * time.Minute)
-	_, err = e.svc.Authenticate(ctx, login.Token)
+	_, _, err = e.svc.AuthenticateSession(ctx, login.Token)
 	require.NoError(t, err)
 	e.clock.Advance(time.Minute)
-	_, err = e.svc.Authenticate(ctx, login.Token)
+	_, _, err = e.svc.AuthenticateSession(ctx, login.Token)
 	assert.ErrorIs(t, err, core.ErrUnauthenticated)
 }

@@ -95,17 +95,10 @@ func (s *Service) AdminEvents(ctx context.Context, caller Caller, conversationID
 	if err := requireAdmin(caller); err != nil {
 		return nil, false, err
 	}
-	if after < 0 {
-		return nil, false, core.Invalid("after", "after must not be negative")
-	}
-	limit, err := core.ClampLimit(limit, 100, MaxEventsLimit)
-	if err != nil {
-		return nil, false, err
-	}
-	if _, err := s.d.Conversations.Conversation(ctx, conversationID); err != nil {
-		return nil, false, notFoundAs(err, "conversation not found")
-	}
-	return s.d.History.Events(ctx, conversationID, after, limit)
+	return s.eventsAfter(ctx, conversationID, after, limit, func() error {
+		_, err := s.d.Conversations.Conversation(ctx, conversationID)
+		return notFoundAs(err, "conversation not found")
+	})
 }
 
 // activeUser is a 404 on field when id names no user, a 403 when it names a deactivated one.

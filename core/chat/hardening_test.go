@@ -288,13 +288,13 @@ func TestPasswordChangeAndLogOutEverywhere(t *testing.T) {
 	err = e.svc.ChangePassword(ctx, a.Token, "not it", "new password!")
 	require.ErrorIs(t, err, core.ErrPermissionDenied)
 	require.ErrorIs(t, e.svc.ChangePassword(ctx, a.Token, "password-alice", "short"), core.ErrInvalidArgument)
-	_, err = e.svc.Authenticate(ctx, b.Token)
+	_, _, err = e.svc.AuthenticateSession(ctx, b.Token)
 	require.NoError(t, err, "refused changes end nothing")
 
 	require.NoError(t, e.svc.ChangePassword(ctx, a.Token, "password-alice", "new password!"))
-	_, err = e.svc.Authenticate(ctx, a.Token)
+	_, _, err = e.svc.AuthenticateSession(ctx, a.Token)
 	require.NoError(t, err, "the session that changed it stays")
-	_, err = e.svc.Authenticate(ctx, b.Token)
+	_, _, err = e.svc.AuthenticateSession(ctx, b.Token)
 	require.ErrorIs(t, err, core.ErrUnauthenticated, "every other session ends")
 	envs := rec.wait(t, core.UserTopic(alice), 1)
 	require.NotNil(t, envs[0].Session)
@@ -307,7 +307,7 @@ func TestPasswordChangeAndLogOutEverywhere(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, e.svc.LogOutEverywhere(ctx, a.Token))
 	for _, tok := range []string{a.Token, c.Token} {
-		_, err = e.svc.Authenticate(ctx, tok)
+		_, _, err = e.svc.AuthenticateSession(ctx, tok)
 		require.ErrorIs(t, err, core.ErrUnauthenticated)
 	}
 	envs = rec.wait(t, core.UserTopic(alice), 2)

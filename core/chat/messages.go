@@ -249,6 +249,16 @@ const MaxEventsLimit = 500
 
 // Events returns a conversation's events after a seq, dense and in order, and whether more exist.
 func (s *Service) Events(ctx context.Context, actor, conversationID string, after int64, limit int) ([]core.Event, bool, error) {
+	return s.eventsAfter(ctx, conversationID, after, limit, func() error {
+		_, _, err := s.membership(ctx, actor, conversationID)
+		return err
+	})
+}
+
+// eventsAfter validates a page request of events (after, limit), then asks readable whether the caller may read
+// the conversation, then reads the page.
+func (s *Service) eventsAfter(ctx context.Context, conversationID string, after int64, limit int,
+	readable func() error) ([]core.Event, bool, error) {
 	if after < 0 {
 		return nil, false, core.Invalid("after", "after must not be negative")
 	}
@@ -256,7 +266,7 @@ func (s *Service) Events(ctx context.Context, actor, conversationID string, afte
 	if err != nil {
 		return nil, false, err
 	}
-	if _, _, err := s.membership(ctx, actor, conversationID); err != nil {
+	if err := readable(); err != nil {
 		return nil, false, err
 	}
 	return s.d.History.Events(ctx, conversationID, after, limit)

@@ -134,16 +134,20 @@ func (a *App) Token(t testing.TB, m Method, c Claims) string {
 	return s
 }
 
-// Forged signs c with a key the app never published (RS256, kid rsa-1) or, for HS256, another secret.
+// Forged signs c with method m but a key the app never published, under the app's kid (for HS256, another
+// secret). Only the key m needs is made.
 func (a *App) Forged(t testing.TB, m Method, c Claims) string {
 	t.Helper()
 	other := &App{Secret: "not-the-host-app-secret-but-as-long-as-it"}
 	var err error
-	other.rsa, err = rsa.GenerateKey(rand.Reader, 2048)
-	require.NoError(t, err)
-	other.ec, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	require.NoError(t, err)
-	_, other.ed, err = ed25519.GenerateKey(rand.Reader)
+	switch m {
+	case RS256:
+		other.rsa, err = rsa.GenerateKey(rand.Reader, 2048)
+	case ES256:
+		other.ec, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	case EdDSA:
+		_, other.ed, err = ed25519.GenerateKey(rand.Reader)
+	}
 	require.NoError(t, err)
 	return other.Token(t, m, c)
 }
