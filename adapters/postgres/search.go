@@ -328,7 +328,7 @@ func (q searchSQL) matches(convs, words, filters, limit, headline string) string
 }
 
 // phraseMatches is the statement of the matches plan of a search with phrases whose words have adjacent pairs
-// once parsed: pairs (a text[] parameter) and convKeys (the phrase keys of convs) find the candidates, in the
+// once parsed: pairs (an int8[] parameter) and convKeys (the phrase keys of convs) find the candidates, in the
 // viewer's conversations, in the keys' index alone; singles (when not "") the text of the search's single
 // words, for the words' index, which the planner may combine with the keys'. The phrases proper are matched on
 // the candidates, through ts_match_vq.
@@ -377,8 +377,8 @@ func (q searchSQL) estimate() string {
 	return `EXPLAIN (FORMAT JSON) SELECT 1 FROM messages m WHERE ` + q.vector + ` @@ ` + q.words
 }
 
-// estimateKeys asks the planner how many messages hold the word pairs $1 (a text[]), and one of the phrase
-// keys of conversations $2 (a text[]) when inConvs.
+// estimateKeys asks the planner how many messages hold the word pairs $1 (phrase keys, an int8[]), and one of
+// the phrase keys of conversations $2 (an int8[]) when inConvs.
 func (q searchSQL) estimateKeys(inConvs bool) string {
 	if inConvs {
 		return `EXPLAIN (FORMAT JSON) SELECT 1 FROM messages m WHERE ` + q.keys + ` @> $1::int8[] AND ` + q.keys + ` && $2::int8[]`

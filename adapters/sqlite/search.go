@@ -72,26 +72,27 @@ const (
 )
 
 const (
+	// sqlSearchFilters ends the statements that read matches for the viewer ?2: no tombstone (belt and braces: a
+	// tombstone's body is '' and has no words in the index), the optional filters ('' or the open bounds):
+	// conversation ?3, sender ?4, created_at from ?5 to ?6, the cursor (?7, ?8) — the first page's is past every
+	// key —, newest first, ?9 at most.
+	sqlSearchFilters = ` AND m.deleted_at IS NULL
+			AND (?3 = '' OR m.conversation_id = ?3) AND (?4 = '' OR m.sender_id = ?4)
+			AND m.created_at >= ?5 AND m.created_at < ?6 AND (m.created_at, m.id) < (?7, ?8)
+		ORDER BY m.created_at DESC, m.id DESC LIMIT ?9`
 	// sqlSearchMatches lists the index matches, up to one more than searchFewMatches: the index alone.
 	sqlSearchMatches = `SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? LIMIT ?`
 	// sqlSearchFound reads the index matches found by sqlSearchMatches (rowids ?1, a JSON array) that the
-	// viewer (?2) can read and that pass the filters of sqlSearchFew, newest first.
+	// viewer (?2) can read and that pass the filters (sqlSearchFilters).
 	sqlSearchFound = `SELECT ` + msgCols + ` FROM messages m
 		CROSS JOIN members mb ON mb.conversation_id = m.conversation_id AND mb.user_id = ?2
-		WHERE m.rowid IN (SELECT value FROM json_each(?1)) AND m.deleted_at IS NULL
-			AND (?3 = '' OR m.conversation_id = ?3) AND (?4 = '' OR m.sender_id = ?4)
-			AND m.created_at >= ?5 AND m.created_at < ?6 AND (m.created_at, m.id) < (?7, ?8)
-		ORDER BY m.created_at DESC, m.id DESC LIMIT ?9`
-	// sqlSearchFew joins the index matches (?1) to their messages and to the viewer's (?2) memberships and sorts
-	// them, newest first. Optional filters pass '' or the open bounds; the first page's cursor is past every
-	// key. The deleted_at test is belt and braces: a tombstone's body is '' and has no words in the index.
+		WHERE m.rowid IN (SELECT value FROM json_each(?1))` + sqlSearchFilters
+	// sqlSearchFew joins the index matches (?1) to their messages and to the viewer's (?2) memberships, filters
+	// and sorts them (sqlSearchFilters).
 	sqlSearchFew = `SELECT ` + msgCols + ` FROM messages_fts f
 		CROSS JOIN messages m ON m.rowid = f.rowid
 		CROSS JOIN members mb ON mb.conversation_id = m.conversation_id AND mb.user_id = ?2
-		WHERE messages_fts MATCH ?1 AND m.deleted_at IS NULL
-			AND (?3 = '' OR m.conversation_id = ?3) AND (?4 = '' OR m.sender_id = ?4)
-			AND m.created_at >= ?5 AND m.created_at < ?6 AND (m.created_at, m.id) < (?7, ?8)
-		ORDER BY m.created_at DESC, m.id DESC LIMIT ?9`
+		WHERE messages_fts MATCH ?1` + sqlSearchFilters
 	// sqlSearchRecent reads a batch of the messages of conversations ?1 (a JSON array) newest first from the
 	// messages_recent index alone, with the same filters.
 	sqlSearchRecent = `SELECT m.rowid, m.created_at, m.id FROM messages m INDEXED BY messages_recent
