@@ -23,6 +23,7 @@ const apikeyUsage = `usage:
   scalechat apikey revoke <key-id> [flags]                                revoke a key
 
 flags: the storage flags of serve: --postgres-url (PostgreSQL), else --data-dir (standalone SQLite).
+Creating and revoking are recorded in the audit log, by the operating-system user ($USER) who ran them.
 A bot key revoked here is refused from then on; its open sockets end when they reconnect (revoke through the
 admin API, DELETE /v1/admin/api-keys/{keyId}, to end them at once).
 `
@@ -68,6 +69,10 @@ func apikey(ctx context.Context, args []string, getenv func(string) string, stdo
 		if err != nil {
 			return err
 		}
+		if err := chat.AuditOperator(ctx, store, memory.UUIDv7{}, memory.SystemClock{}, operator(getenv),
+			chat.AuditAPIKeyCreate, chat.AuditTargetAPIKey, k.Key.ID, k.AuditDetails()); err != nil {
+			return err
+		}
 		if k.Bot != nil {
 			fmt.Fprintf(stderr, "created %s key %s (%s) for bot user %s (%s)\n", k.Key.Scope, k.Key.ID, k.Key.Name, k.Bot.Username, k.Bot.ID)
 		} else {
@@ -102,6 +107,10 @@ func apikey(ctx context.Context, args []string, getenv func(string) string, stdo
 		if err != nil {
 			return err
 		}
+		if err := chat.AuditOperator(ctx, store, memory.UUIDv7{}, memory.SystemClock{}, operator(getenv),
+			chat.AuditAPIKeyRevoke, chat.AuditTargetAPIKey, k.ID, nil); err != nil {
+			return err
+		}
 		_, err = fmt.Fprintf(stdout, "revoked %s key %s (%s) at %s\n", k.Scope, k.ID, k.Name, k.RevokedAt.Format(time.RFC3339))
 		return err
 	}
@@ -114,9 +123,23 @@ func orDash(s string) string {
 	return s
 }
 
+// operator names who runs a command, for the audit log: the operating-system user ($USER, else "unknown").
+func operator(getenv func(string) string) string {
+	if u := getenv("USER"); u != "" {
+		return u
+	}
+	return "unknown"
+}
+
+// keyStore is what the key commands work on: the keys, and the audit log they are recorded in.
+type keyStore interface {
+	ports.APIKeyStore
+	ports.ModerationStore
+}
+
 // openKeyStore opens (and migrates) the storage of cfg: PostgreSQL with --postgres-url, else the standalone
 // SQLite file.
-func openKeyStore(ctx context.Context, cfg Config, stderr io.Writer) (ports.APIKeyStore, func(), error) {
+func openKeyStore(ctx context.Context, cfg Config, stderr io.Writer) (keyStore, func(), error) {
 	if cfg.PostgresURL != "" {
 		pcfg := postgres.Config{URL: cfg.PostgresURL, SearchLanguage: cfg.SearchLanguage, MaxConns: 2}
 		if err := postgres.Migrate(ctx, pcfg); err != nil {

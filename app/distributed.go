@@ -21,6 +21,7 @@ var PostgresSet = wire.NewSet(
 	ProvidePostgres,
 	wire.Bind(new(ports.UserStore), new(*postgres.Store)),
 	wire.Bind(new(ports.APIKeyStore), new(*postgres.Store)),
+	wire.Bind(new(ports.ModerationStore), new(*postgres.Store)),
 	wire.Bind(new(ports.SessionStore), new(*postgres.Store)),
 	wire.Bind(new(ports.ConversationStore), new(*postgres.Store)),
 	wire.Bind(new(ports.MemberStore), new(*postgres.Store)),

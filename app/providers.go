@@ -62,6 +62,7 @@ var SQLiteSet = wire.NewSet(
 	ProvideSQLite, ProvideSQLiteChecks,
 	wire.Bind(new(ports.UserStore), new(*sqlite.Store)),
 	wire.Bind(new(ports.APIKeyStore), new(*sqlite.Store)),
+	wire.Bind(new(ports.ModerationStore), new(*sqlite.Store)),
 	wire.Bind(new(ports.SessionStore), new(*sqlite.Store)),
 	wire.Bind(new(ports.ConversationStore), new(*sqlite.Store)),
 	wire.Bind(new(ports.MemberStore), new(*sqlite.Store)),

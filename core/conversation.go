@@ -53,13 +53,16 @@ const (
 
 // Conversation is a direct chat, a group or a channel.
 type Conversation struct {
-	ID             string
-	Kind           Kind
-	Title          string
-	Topic          string
-	DirectKey      string // for direct conversations: the two member ids, sorted and joined; unique
-	CreatedBy      string
-	LastSeq        int64 // seq of the latest event; 0 when there is none
+	ID        string
+	Kind      Kind
+	Title     string
+	Topic     string
+	DirectKey string // for direct conversations: the two member ids, sorted and joined; unique
+	CreatedBy string
+	LastSeq   int64 // seq of the latest event; 0 when there is none
+	// SlowMode is the least time between two messages of one plain member (0: off); owners and admins are
+	// exempt.
+	SlowMode       time.Duration
 	CreatedAt      time.Time
 	LastActivityAt time.Time
 }
@@ -73,6 +76,9 @@ type Member struct {
 	JoinedAt       time.Time
 	Notify         NotifyLevel // "" reads as NotifyAll
 	Muted          bool        // the member muted the conversation (tells nothing, whatever the level)
+	// MutedUntil is set when a moderator muted the member: they may not post before then (nil: not muted).
+	// Not to be confused with Muted, the member's own notification setting.
+	MutedUntil *time.Time
 }
 
 // Summary is a conversation as one member sees it.

@@ -156,10 +156,11 @@ type SendKey struct{ SenderID, ClientMsgID string }
 // which of the messages it replies to exist.
 type SendState struct {
 	Conversation Conversation
-	Found        bool                // the conversation exists
-	Members      map[string]bool     // sender id -> is a member
-	Sent         map[SendKey]Message // messages stored before under the batch's keys
-	Messages     map[string]bool     // message id -> exists in this conversation (the batch's replyTo ids)
+	Found        bool                 // the conversation exists
+	Members      map[string]bool      // sender id -> is a member
+	MutedUntil   map[string]time.Time // sender id -> muted by a moderator until then (absent: not muted)
+	Sent         map[SendKey]Message  // messages stored before under the batch's keys
+	Messages     map[string]bool      // message id -> exists in this conversation (the batch's replyTo ids)
 }
 
 // GroupByConversation splits events by conversation, in order of each conversation's first event, keeping

@@ -14,7 +14,10 @@ type User struct {
 	DisplayName  string
 	PasswordHash string
 	Bot          bool // an account acting through an API key of scope bot, shown as a bot
-	CreatedAt    time.Time
+	// Admin is the system role admin: the user may use the admin API with their own sign-in, and moderate
+	// every conversation.
+	Admin     bool
+	CreatedAt time.Time
 	// DeactivatedAt is when an admin deactivated the account (nil: active). A deactivated user cannot sign in
 	// by any means; their messages stay.
 	DeactivatedAt *time.Time

@@ -31,7 +31,7 @@ type LedgerTx interface {
 	PinCount(ctx context.Context, conversationID string) (int, error)
 	// LoadSends locks the conversations of reads, in the order given (callers sort them by id, so that
 	// transactions lock in one order), and reads for each what sequencing sends to it needs (see
-	// core.SendState), in one round trip to the store. A conversation that does not exist has Found false.
+	// core.SendState: memberships with their MutedUntil), in one round trip to the store. A conversation that does not exist has Found false.
 	LoadSends(ctx context.Context, reads []SendReads) ([]core.SendState, error)
 	// Append stores events of one or more conversations. Each conversation's events, in the order given,
 	// must continue its lastSeq densely (else core.ErrConflict); a refused Append writes nothing. It applies
@@ -40,8 +40,8 @@ type LedgerTx interface {
 	// stored message with Event.Message, and message.deleted also drops the message's reactions;
 	// message.pinned/unpinned replace the message's pin (PinnedAt, PinnedBy) with Event.Message's; reaction.added
 	// stores Event.Reaction (core.ErrAlreadyExists if that user has that emoji on the message already) and
-	// reaction.removed deletes it (core.ErrNotFound if absent); member.joined inserts Event.Member; member.updated replaces its role;
-	// member.left deletes the membership; conversation.updated stores Event.Conversation's title and topic.
+	// reaction.removed deletes it (core.ErrNotFound if absent); member.joined inserts Event.Member; member.updated replaces its role and MutedUntil;
+	// member.left deletes the membership; conversation.updated stores Event.Conversation's title, topic and slow mode.
 	// Each conversation's lastSeq becomes its last event's seq and its LastActivityAt that event's At.
 	Append(ctx context.Context, events ...core.Event) error
 }

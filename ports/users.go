@@ -23,6 +23,12 @@ type UserStore interface {
 	// SetDeactivated sets (at not nil) or clears (nil) the user's deactivation and returns the user; a user
 	// deactivated already keeps the first time. core.ErrNotFound if there is no such user.
 	SetDeactivated(ctx context.Context, userID string, at *time.Time) (core.User, error)
+	// SetAdmin gives (true) or takes (false) the user the system role admin and returns the user;
+	// core.ErrNotFound if there is no such user.
+	SetAdmin(ctx context.Context, userID string, admin bool) (core.User, error)
+	// SetDisplayName replaces the user's display name and returns the user; core.ErrNotFound if there is no
+	// such user.
+	SetDisplayName(ctx context.Context, userID, displayName string) (core.User, error)
 	// UserByExternalID returns the user linked to the external identity (issuer, subject) or core.ErrNotFound.
 	UserByExternalID(ctx context.Context, issuer, subject string) (core.User, error)
 	// CreateExternalUser stores u linked to the external identity (issuer, subject), both or neither. A taken

@@ -19,6 +19,7 @@ var (
 	_ ports.HistoryStore      = (*Store)(nil)
 	_ ports.Ledger            = (*Store)(nil)
 	_ ports.AttachmentStore   = (*Store)(nil)
+	_ ports.ModerationStore   = (*Store)(nil)
 )
 
 // MaxEventsLimit caps one Events page.
@@ -55,6 +56,9 @@ type storeData struct {
 	reactions  map[string][]reactionRow          // message id -> reactions, in the order added
 	follows    map[threadKey]threadRow           // thread follows and read positions
 	attachs    map[string]core.Attachment        // id -> attachment
+	bans       map[memberKey]core.Ban            // conversation, user -> ban
+	reports    map[string]core.Report            // id -> report
+	audit      []core.AuditEntry                 // in the order appended
 }
 
 // clientKey is a message's idempotency key.
@@ -84,6 +88,8 @@ func NewStore() *Store {
 		reactions:  map[string][]reactionRow{},
 		follows:    map[threadKey]threadRow{},
 		attachs:    map[string]core.Attachment{},
+		bans:       map[memberKey]core.Ban{},
+		reports:    map[string]core.Report{},
 	}}
 }
 

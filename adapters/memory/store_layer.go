@@ -243,7 +243,7 @@ func (l *txLayer) applyEvent(e core.Event) error {
 		case !exists:
 			return core.Errorf(core.CodeNotFound, "member not found")
 		case e.Type == core.EventMemberUpdated:
-			cur.Role = e.Member.Role
+			cur.Role, cur.MutedUntil = e.Member.Role, clonePtr(e.Member.MutedUntil)
 			l.members[k] = &cur
 		default:
 			l.members[k] = nil
@@ -253,7 +253,7 @@ func (l *txLayer) applyEvent(e core.Event) error {
 			return core.Invalid("conversation", "%s needs a conversation", e.Type)
 		}
 		c, _ := l.conversation(conv)
-		c.Title, c.Topic = e.Conversation.Title, e.Conversation.Topic
+		c.Title, c.Topic, c.SlowMode = e.Conversation.Title, e.Conversation.Topic, e.Conversation.SlowMode
 		l.convs[conv] = c
 	default:
 		return core.Invalid("type", "unknown event type %q", e.Type)

@@ -1,6 +1,8 @@
 package memory
 
 import (
+	"time"
+
 	"context"
 
 	"github.com/scalechat/scalechat/core"
@@ -97,12 +99,15 @@ func (tx *ledgerTx) LoadSends(ctx context.Context, reads []ports.SendReads) ([]c
 	}
 	states := make([]core.SendState, len(reads))
 	for i, r := range reads {
-		st := core.SendState{Members: map[string]bool{}, Sent: map[core.SendKey]core.Message{},
-			Messages: map[string]bool{}}
+		st := core.SendState{Members: map[string]bool{}, MutedUntil: map[string]time.Time{},
+			Sent: map[core.SendKey]core.Message{}, Messages: map[string]bool{}}
 		st.Conversation, st.Found = tx.layer.conversation(r.ConversationID)
 		for _, u := range r.Senders {
-			if _, ok := tx.layer.member(memberKey{r.ConversationID, u}); ok {
+			if m, ok := tx.layer.member(memberKey{r.ConversationID, u}); ok {
 				st.Members[u] = true
+				if m.MutedUntil != nil {
+					st.MutedUntil[u] = *m.MutedUntil
+				}
 			}
 		}
 		for _, k := range r.Keys {

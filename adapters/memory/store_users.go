@@ -258,3 +258,29 @@ func (s *Store) SetDeactivated(ctx context.Context, userID string, at *time.Time
 	s.d.users[userID] = u
 	return u, nil
 }
+
+// SetAdmin gives or takes the system role admin.
+func (s *Store) SetAdmin(ctx context.Context, userID string, admin bool) (core.User, error) {
+	return s.updateUser(ctx, userID, func(u *core.User) { u.Admin = admin })
+}
+
+// SetDisplayName replaces the user's display name.
+func (s *Store) SetDisplayName(ctx context.Context, userID, displayName string) (core.User, error) {
+	return s.updateUser(ctx, userID, func(u *core.User) { u.DisplayName = displayName })
+}
+
+// updateUser applies change to the stored user and returns it.
+func (s *Store) updateUser(ctx context.Context, userID string, change func(*core.User)) (core.User, error) {
+	if err := checkCtx(ctx); err != nil {
+		return core.User{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, ok := s.d.users[userID]
+	if !ok {
+		return core.User{}, core.Errorf(core.CodeNotFound, "user not found")
+	}
+	change(&u)
+	s.d.users[userID] = u
+	return u, nil
+}

@@ -115,21 +115,22 @@ func appendSteps(plans []*appendPlan) ([]step, error) {
 	n := len(plans)
 	ids, prev, last, at := make([]string, n), make([]int64, n), make([]int64, n), make([]time.Time, n)
 	titles, lowers, topics := make([]*string, n), make([]*string, n), make([]*string, n)
+	slows := make([]*int64, n)
 	for i, p := range plans {
 		first, end := p.events[0], p.events[len(p.events)-1]
 		ids[i], prev[i], last[i], at[i] = p.convID, first.Seq-1, end.Seq, ts(end.At)
 		if c := p.conv; c != nil {
-			lower := strings.ToLower(c.Title)
-			titles[i], lowers[i], topics[i] = &c.Title, &lower, &c.Topic
+			lower, slow := strings.ToLower(c.Title), toSeconds(c.SlowMode)
+			titles[i], lowers[i], topics[i], slows[i] = &c.Title, &lower, &c.Topic, &slow
 		}
 	}
 	steps := []step{{what: "conversation", sql: `UPDATE conversations c SET last_seq = v.last_seq,
 		last_activity_at = v.at, title = coalesce(v.title, c.title), title_lower = coalesce(v.title_lower, c.title_lower),
-		topic = coalesce(v.topic, c.topic)
-		FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::timestamptz[], $5::text[], $6::text[], $7::text[])
-			AS v (id, prev_seq, last_seq, at, title, title_lower, topic)
+		topic = coalesce(v.topic, c.topic), slow_mode_seconds = coalesce(v.slow_mode_seconds, c.slow_mode_seconds)
+		FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::timestamptz[], $5::text[], $6::text[], $7::text[],
+			$8::integer[]) AS v (id, prev_seq, last_seq, at, title, title_lower, topic, slow_mode_seconds)
 		WHERE c.id = v.id AND c.last_seq = v.prev_seq`,
-		args: []any{ids, prev, last, at, titles, lowers, topics}, want: int64(n), fail: errNotAdvanced}}
+		args: []any{ids, prev, last, at, titles, lowers, topics, slows}, want: int64(n), fail: errNotAdvanced}}
 	for _, p := range plans {
 		steps = append(steps, p.memberSteps()...)
 		edits, err := p.editSteps()

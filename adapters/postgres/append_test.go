@@ -109,6 +109,34 @@ func TestAppendFoldsChangesToOneRow(t *testing.T) {
 	assert.Equal(t, foldAt(14), c.LastActivityAt)
 }
 
+// A moderator's mute folds like the role: the last update of a stored membership wins, and a member who leaves
+// and joins again within the Append has the joining payload's.
+func TestAppendFoldsMutes(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, _ := foldStore(t)
+	muted := func(e core.Event, until *time.Time) core.Event {
+		m := *e.Member
+		m.MutedUntil = until
+		e.Member = &m
+		return e
+	}
+	require.NoError(t, appendAll(s,
+		muted(memberEvent(core.EventMemberUpdated, 2, "u1", core.RoleOwner, 0), new(foldAt(100))), // 2, 3: mute, unmute
+		memberEvent(core.EventMemberUpdated, 3, "u1", core.RoleOwner, 0),
+		muted(memberEvent(core.EventMemberUpdated, 4, "u2", core.RoleMember, 0), new(foldAt(200))), // 4..6: mute, leave, join muted
+		memberEvent(core.EventMemberLeft, 5, "u2", core.RoleMember, 0),
+		muted(memberEvent(core.EventMemberJoined, 6, "u2", core.RoleMember, 6), new(foldAt(300))),
+		memberEvent(core.EventMemberJoined, 7, "u5", core.RoleMember, 0), // 7, 8: join, mute
+		muted(memberEvent(core.EventMemberUpdated, 8, "u5", core.RoleAdmin, 0), new(foldAt(400))),
+	))
+	for user, want := range map[string]*time.Time{"u1": nil, "u2": new(foldAt(300)), "u5": new(foldAt(400))} {
+		m, err := s.Member(ctx, "c1", user)
+		require.NoError(t, err)
+		assert.Equal(t, want, m.MutedUntil, user)
+	}
+}
+
 func TestAppendFoldedErrorsFollowSeqOrder(t *testing.T) {
 	t.Parallel()
 	s, m0 := foldStore(t)

@@ -8,7 +8,7 @@ import (
 
 // appendPlan is the net effect of one Append, folded in seq order per table so that each kind of change is
 // one multi-row statement: events written, messages inserted or replaced, memberships inserted, updated or
-// deleted, and the conversation's counters (and title/topic) advanced.
+// deleted, and the conversation's counters (and title, topic and slow mode) advanced.
 type appendPlan struct {
 	convID     string
 	events     []core.Event
@@ -52,6 +52,7 @@ type memberPlan struct {
 	present   bool         // membership after the events folded so far
 	dropOld   bool         // the membership stored before this Append is deleted
 	newRole   string       // for a stored membership kept: the role set by updates ("" = unchanged)
+	newMute   *time.Time   // for a stored membership kept: the MutedUntil set by the last update
 	row       *core.Member // the membership inserted at the end, if any
 }
 
@@ -182,23 +183,23 @@ func (p *appendPlan) foldMember(e core.Event) error {
 		if mp.present {
 			return core.Errorf(core.CodeAlreadyExists, "member already exists")
 		}
-		m.ConversationID, m.JoinedAt = p.convID, ts(m.JoinedAt)
+		m.ConversationID, m.JoinedAt, m.MutedUntil = p.convID, ts(m.JoinedAt), tsPtr(m.MutedUntil)
 		mp.present, mp.row = true, &m
-	case core.EventMemberUpdated: // changes only the role
+	case core.EventMemberUpdated: // changes only the role and the mute
 		if !mp.present {
 			return notFound("member")
 		}
 		if mp.row != nil {
-			mp.row.Role = m.Role
+			mp.row.Role, mp.row.MutedUntil = m.Role, tsPtr(m.MutedUntil)
 		} else {
-			mp.newRole = string(m.Role)
+			mp.newRole, mp.newMute = string(m.Role), tsPtr(m.MutedUntil)
 		}
 	default: // left
 		if !mp.present {
 			return notFound("member")
 		}
 		if mp.row == nil {
-			mp.dropOld, mp.newRole = true, ""
+			mp.dropOld, mp.newRole, mp.newMute = true, "", nil
 		}
 		mp.present, mp.row = false, nil
 	}

@@ -12,6 +12,7 @@ import (
 // memberSteps writes the folded membership changes, one statement per kind of change.
 func (p *appendPlan) memberSteps() []step {
 	var absent, dropped, updated, updatedRoles []string
+	var updatedMutes []*time.Time
 	var inserted []core.Member
 	for _, mp := range p.members {
 		switch {
@@ -21,6 +22,7 @@ func (p *appendPlan) memberSteps() []step {
 			dropped = append(dropped, mp.userID)
 		case mp.mustExist && mp.row == nil:
 			updated, updatedRoles = append(updated, mp.userID), append(updatedRoles, mp.newRole)
+			updatedMutes = append(updatedMutes, mp.newMute)
 		}
 		if mp.row != nil {
 			inserted = append(inserted, *mp.row)
@@ -37,10 +39,10 @@ func (p *appendPlan) memberSteps() []step {
 			args: []any{p.convID, dropped}, want: int64(len(dropped)), fail: notFound("member")})
 	}
 	if len(updated) > 0 {
-		steps = append(steps, step{what: "member", sql: `UPDATE members mb SET role = v.role
-			FROM unnest($2::text[], $3::text[]) AS v (user_id, role)
+		steps = append(steps, step{what: "member", sql: `UPDATE members mb SET role = v.role, muted_until = v.muted_until
+			FROM unnest($2::text[], $3::text[], $4::timestamptz[]) AS v (user_id, role, muted_until)
 			WHERE mb.conversation_id = $1 AND mb.user_id = v.user_id`,
-			args: []any{p.convID, updated, updatedRoles}, want: int64(len(updated)), fail: notFound("member")})
+			args: []any{p.convID, updated, updatedRoles, updatedMutes}, want: int64(len(updated)), fail: notFound("member")})
 	}
 	if len(inserted) > 0 {
 		steps = append(steps, insertMembersStep(p.convID, inserted))
@@ -53,12 +55,14 @@ func (p *appendPlan) memberSteps() []step {
 func insertMembersStep(convID string, members []core.Member) step {
 	users, roles := make([]string, len(members)), make([]string, len(members))
 	reads, joined := make([]int64, len(members)), make([]time.Time, len(members))
+	mutes := make([]*time.Time, len(members))
 	for i, m := range members {
 		users[i], roles[i], reads[i], joined[i] = m.UserID, string(m.Role), m.ReadSeq, ts(m.JoinedAt)
+		mutes[i] = tsPtr(m.MutedUntil)
 	}
-	return step{what: "member", sql: `INSERT INTO members (conversation_id, user_id, role, read_seq, joined_at)
-		SELECT $1::text, * FROM unnest($2::text[], $3::text[], $4::bigint[], $5::timestamptz[])`,
-		args: []any{convID, users, roles, reads, joined}, want: -1}
+	return step{what: "member", sql: `INSERT INTO members (conversation_id, user_id, role, read_seq, joined_at, muted_until)
+		SELECT $1::text, * FROM unnest($2::text[], $3::text[], $4::bigint[], $5::timestamptz[], $6::timestamptz[])`,
+		args: []any{convID, users, roles, reads, joined, mutes}, want: -1}
 }
 
 // editSteps replaces the messages edited or deleted; they must exist.

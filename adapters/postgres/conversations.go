@@ -20,10 +20,11 @@ func (s *Store) CreateConversation(ctx context.Context, c core.Conversation, mem
 		out, created = core.Conversation{}, false
 		c.LastSeq = 0
 		tag, err := tx.Exec(ctx, `INSERT INTO conversations (id, kind, title, title_lower, topic, direct_key,
-			created_by, last_seq, created_at, last_activity_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9)
+			created_by, last_seq, slow_mode_seconds, created_at, last_activity_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9, $10)
 			ON CONFLICT (direct_key) WHERE direct_key IS NOT NULL DO NOTHING`,
 			c.ID, string(c.Kind), c.Title, strings.ToLower(c.Title), c.Topic, nullIfEmpty(c.DirectKey), c.CreatedBy,
-			ts(c.CreatedAt), ts(c.LastActivityAt))
+			toSeconds(c.SlowMode), ts(c.CreatedAt), ts(c.LastActivityAt))
 		if err != nil {
 			return translate(err, "conversation")
 		}

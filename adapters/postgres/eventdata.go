@@ -45,11 +45,12 @@ type messageData struct {
 }
 
 type memberData struct {
-	ConversationID string    `json:"conversationId"`
-	UserID         string    `json:"userId"`
-	Role           string    `json:"role"`
-	ReadSeq        int64     `json:"readSeq"`
-	JoinedAt       time.Time `json:"joinedAt"`
+	ConversationID string     `json:"conversationId"`
+	UserID         string     `json:"userId"`
+	Role           string     `json:"role"`
+	ReadSeq        int64      `json:"readSeq"`
+	JoinedAt       time.Time  `json:"joinedAt"`
+	MutedUntil     *time.Time `json:"mutedUntil,omitempty"`
 }
 
 type conversationData struct {
@@ -60,6 +61,7 @@ type conversationData struct {
 	DirectKey      string    `json:"directKey,omitempty"`
 	CreatedBy      string    `json:"createdBy"`
 	LastSeq        int64     `json:"lastSeq"`
+	SlowMode       int64     `json:"slowModeSeconds,omitempty"`
 	CreatedAt      time.Time `json:"createdAt"`
 	LastActivityAt time.Time `json:"lastActivityAt"`
 }
@@ -78,12 +80,12 @@ func encodeEventData(e core.Event) (string, error) {
 	}
 	if m := e.Member; m != nil {
 		d.Member = &memberData{ConversationID: m.ConversationID, UserID: m.UserID, Role: string(m.Role),
-			ReadSeq: m.ReadSeq, JoinedAt: ts(m.JoinedAt)}
+			ReadSeq: m.ReadSeq, JoinedAt: ts(m.JoinedAt), MutedUntil: tsPtr(m.MutedUntil)}
 	}
 	if c := e.Conversation; c != nil {
 		d.Conversation = &conversationData{ID: c.ID, Kind: string(c.Kind), Title: c.Title, Topic: c.Topic,
-			DirectKey: c.DirectKey, CreatedBy: c.CreatedBy, LastSeq: c.LastSeq, CreatedAt: ts(c.CreatedAt),
-			LastActivityAt: ts(c.LastActivityAt)}
+			DirectKey: c.DirectKey, CreatedBy: c.CreatedBy, LastSeq: c.LastSeq, SlowMode: toSeconds(c.SlowMode),
+			CreatedAt: ts(c.CreatedAt), LastActivityAt: ts(c.LastActivityAt)}
 	}
 	b, err := json.Marshal(d)
 	return string(b), err
@@ -112,12 +114,12 @@ func scanEvent(r scanner) (core.Event, error) {
 	}
 	if m := d.Member; m != nil {
 		e.Member = &core.Member{ConversationID: m.ConversationID, UserID: m.UserID, Role: core.Role(m.Role),
-			ReadSeq: m.ReadSeq, JoinedAt: m.JoinedAt.UTC()}
+			ReadSeq: m.ReadSeq, JoinedAt: m.JoinedAt.UTC(), MutedUntil: utcPtr(m.MutedUntil)}
 	}
 	if c := d.Conversation; c != nil {
 		e.Conversation = &core.Conversation{ID: c.ID, Kind: core.Kind(c.Kind), Title: c.Title, Topic: c.Topic,
-			DirectKey: c.DirectKey, CreatedBy: c.CreatedBy, LastSeq: c.LastSeq, CreatedAt: c.CreatedAt.UTC(),
-			LastActivityAt: c.LastActivityAt.UTC()}
+			DirectKey: c.DirectKey, CreatedBy: c.CreatedBy, LastSeq: c.LastSeq, SlowMode: fromSeconds(c.SlowMode),
+			CreatedAt: c.CreatedAt.UTC(), LastActivityAt: c.LastActivityAt.UTC()}
 	}
 	return e, nil
 }

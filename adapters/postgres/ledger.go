@@ -185,9 +185,9 @@ func (t *ledgerTx) PinCount(ctx context.Context, conversationID string) (int, er
 }
 
 // LoadSends locks the conversations (in the order of reads: callers sort them) and reads the batch's
-// memberships, stored keys and replied-to messages, four statements in one pipelined round trip. Under READ
-// COMMITTED each statement sees what was committed before it started, so the reads after the lock see every
-// change made to the conversations by transactions that held it before.
+// memberships (with their mutes), stored keys and replied-to messages, four statements in one pipelined round
+// trip. Under READ COMMITTED each statement sees what was committed before it started, so the reads after the
+// lock see every change made to the conversations by transactions that held it before.
 //
 // Each lookup is a LATERAL subquery with LIMIT 1 on a unique key, never a join: a join's cached generic plan,
 // made while a table was small (a fresh database), hash-joins a sequential scan, and keeps doing it as the
@@ -198,8 +198,8 @@ func (t *ledgerTx) LoadSends(ctx context.Context, reads []ports.SendReads) ([]co
 	at := make(map[string]int, len(reads))
 	var convIDs, memberConvs, memberUsers, keyConvs, keySenders, keyClients, replyConvs, replyIDs []string
 	for i, r := range reads {
-		states[i] = core.SendState{Members: map[string]bool{}, Sent: map[core.SendKey]core.Message{},
-			Messages: map[string]bool{}}
+		states[i] = core.SendState{Members: map[string]bool{}, MutedUntil: map[string]time.Time{},
+			Sent: map[core.SendKey]core.Message{}, Messages: map[string]bool{}}
 		at[r.ConversationID] = i
 		convIDs = append(convIDs, r.ConversationID)
 		for _, u := range r.Senders {
@@ -228,12 +228,17 @@ func (t *ledgerTx) LoadSends(ctx context.Context, reads []ports.SendReads) ([]co
 			return rows.Err()
 		})
 	b.Queue(`SELECT mb.* FROM unnest($1::text[], $2::text[]) AS k (conversation_id, user_id),
-		LATERAL (SELECT mb.conversation_id, mb.user_id FROM members mb
+		LATERAL (SELECT mb.conversation_id, mb.user_id, mb.muted_until FROM members mb
 			WHERE mb.conversation_id = k.conversation_id AND mb.user_id = k.user_id LIMIT 1) mb`, memberConvs, memberUsers).
 		Query(func(rows pgx.Rows) error {
 			var conv, user string
-			_, err := pgx.ForEachRow(rows, []any{&conv, &user}, func() error {
-				states[at[conv]].Members[user] = true
+			var mutedUntil *time.Time
+			_, err := pgx.ForEachRow(rows, []any{&conv, &user, &mutedUntil}, func() error {
+				st := &states[at[conv]]
+				st.Members[user] = true
+				if mutedUntil != nil {
+					st.MutedUntil[user] = mutedUntil.UTC()
+				}
 				return nil
 			})
 			return err

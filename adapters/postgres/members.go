@@ -37,7 +37,7 @@ func (s *Store) Members(ctx context.Context, conversationID string, page core.Pa
 // summarySelect reads conversations with the viewer's membership, the unread and unread-mention counts and the
 // latest message, in one statement so that each row is one snapshot. Both subqueries walk the
 // (conversation_id, seq) index; the mention count filters the unread range.
-const summarySelect = `SELECT ` + convCols + `, mb.role, mb.read_seq, mb.joined_at, mb.notify, mb.muted,
+const summarySelect = `SELECT ` + convCols + `, mb.role, mb.read_seq, mb.joined_at, mb.notify, mb.muted, mb.muted_until,
 	un.unread, un.mentions,
 	m.id, m.conversation_id, m.seq, m.sender_id, m.client_msg_id, m.body, m.reply_to, m.created_at,
 	m.edited_at, m.deleted_at
@@ -89,12 +89,12 @@ func scanSummary(r scanner, userID string) (core.Summary, error) {
 		seq                                     *int64
 		created, edited, deleted                *time.Time
 	}
-	c, err := scanConv(r, &m.Role, &m.ReadSeq, &m.JoinedAt, &m.Notify, &m.Muted, &s.Unread, &s.Mentions,
+	c, err := scanConv(r, &m.Role, &m.ReadSeq, &m.JoinedAt, &m.Notify, &m.Muted, &m.MutedUntil, &s.Unread, &s.Mentions,
 		&lm.id, &lm.conv, &lm.seq, &lm.sender, &lm.client, &lm.body, &lm.replyTo, &lm.created, &lm.edited, &lm.deleted)
 	if err != nil {
 		return s, err
 	}
-	m.ConversationID, m.JoinedAt = c.ID, m.JoinedAt.UTC()
+	m.ConversationID, m.JoinedAt, m.MutedUntil = c.ID, m.JoinedAt.UTC(), utcPtr(m.MutedUntil)
 	s.Conversation, s.Member = c, &m
 	if lm.id != nil {
 		s.LastMessage = &core.Message{ID: *lm.id, ConversationID: *lm.conv, Seq: *lm.seq, SenderID: *lm.sender,

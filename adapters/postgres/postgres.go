@@ -26,6 +26,7 @@ var (
 	_ ports.Ledger            = (*Store)(nil)
 	_ ports.Pinger            = (*Store)(nil)
 	_ ports.SearchStore       = (*Store)(nil)
+	_ ports.ModerationStore   = (*Store)(nil)
 )
 
 // Defaults for Config's zero fields.

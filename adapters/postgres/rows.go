@@ -51,11 +51,16 @@ func nullIfEmpty(s string) *string {
 	return &s
 }
 
-const userCols = `id, username, display_name, password_hash, bot, created_at, deactivated_at`
+// Durations (slow mode) are stored as whole seconds.
+func toSeconds(d time.Duration) int64 { return int64(d / time.Second) }
+
+func fromSeconds(v int64) time.Duration { return time.Duration(v) * time.Second }
+
+const userCols = `id, username, display_name, password_hash, bot, admin, created_at, deactivated_at`
 
 func scanUser(r scanner) (core.User, error) {
 	var u core.User
-	err := r.Scan(&u.ID, &u.Username, &u.DisplayName, &u.PasswordHash, &u.Bot, &u.CreatedAt, &u.DeactivatedAt)
+	err := r.Scan(&u.ID, &u.Username, &u.DisplayName, &u.PasswordHash, &u.Bot, &u.Admin, &u.CreatedAt, &u.DeactivatedAt)
 	u.CreatedAt = u.CreatedAt.UTC()
 	if u.DeactivatedAt != nil {
 		at := u.DeactivatedAt.UTC()
@@ -64,26 +69,28 @@ func scanUser(r scanner) (core.User, error) {
 	return u, err
 }
 
-const convCols = `c.id, c.kind, c.title, c.topic, c.direct_key, c.created_by, c.last_seq, c.created_at, c.last_activity_at`
+const convCols = `c.id, c.kind, c.title, c.topic, c.direct_key, c.created_by, c.last_seq, c.slow_mode_seconds, c.created_at,
+	c.last_activity_at`
 
 func scanConv(r scanner, extra ...any) (core.Conversation, error) {
 	var c core.Conversation
 	var directKey *string
-	err := r.Scan(append([]any{&c.ID, &c.Kind, &c.Title, &c.Topic, &directKey, &c.CreatedBy, &c.LastSeq,
+	var slow int64
+	err := r.Scan(append([]any{&c.ID, &c.Kind, &c.Title, &c.Topic, &directKey, &c.CreatedBy, &c.LastSeq, &slow,
 		&c.CreatedAt, &c.LastActivityAt}, extra...)...)
 	if directKey != nil {
 		c.DirectKey = *directKey
 	}
-	c.CreatedAt, c.LastActivityAt = c.CreatedAt.UTC(), c.LastActivityAt.UTC()
+	c.SlowMode, c.CreatedAt, c.LastActivityAt = fromSeconds(slow), c.CreatedAt.UTC(), c.LastActivityAt.UTC()
 	return c, err
 }
 
-const memberCols = `mb.conversation_id, mb.user_id, mb.role, mb.read_seq, mb.joined_at, mb.notify, mb.muted`
+const memberCols = `mb.conversation_id, mb.user_id, mb.role, mb.read_seq, mb.joined_at, mb.notify, mb.muted, mb.muted_until`
 
 func scanMember(r scanner) (core.Member, error) {
 	var m core.Member
-	err := r.Scan(&m.ConversationID, &m.UserID, &m.Role, &m.ReadSeq, &m.JoinedAt, &m.Notify, &m.Muted)
-	m.JoinedAt = m.JoinedAt.UTC()
+	err := r.Scan(&m.ConversationID, &m.UserID, &m.Role, &m.ReadSeq, &m.JoinedAt, &m.Notify, &m.Muted, &m.MutedUntil)
+	m.JoinedAt, m.MutedUntil = m.JoinedAt.UTC(), utcPtr(m.MutedUntil)
 	return m, err
 }
 

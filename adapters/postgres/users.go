@@ -75,10 +75,10 @@ func (s *Store) SessionUser(ctx context.Context, tokenHash string) (core.Session
 	var sess core.Session
 	var u core.User
 	err := s.pool.QueryRow(ctx, `SELECT s.token_hash, s.user_id, s.created_at, s.expires_at,
-		u.id, u.username, u.display_name, u.password_hash, u.bot, u.created_at, u.deactivated_at
+		u.id, u.username, u.display_name, u.password_hash, u.bot, u.admin, u.created_at, u.deactivated_at
 		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1`, tokenHash).Scan(
 		&sess.TokenHash, &sess.UserID, &sess.CreatedAt, &sess.ExpiresAt,
-		&u.ID, &u.Username, &u.DisplayName, &u.PasswordHash, &u.Bot, &u.CreatedAt, &u.DeactivatedAt)
+		&u.ID, &u.Username, &u.DisplayName, &u.PasswordHash, &u.Bot, &u.Admin, &u.CreatedAt, &u.DeactivatedAt)
 	if err != nil {
 		return core.Session{}, core.User{}, translate(err, "session")
 	}
@@ -148,12 +148,13 @@ func (s *Store) CreateExternalUser(ctx context.Context, u core.User, issuer, sub
 }
 
 // sqlInsertUser stores a user (userArgs).
-const sqlInsertUser = `INSERT INTO users (id, username, display_name, display_lower, password_hash, bot, created_at)
-	VALUES ($1, $2, $3, $4, $5, $6, $7)`
+const sqlInsertUser = `INSERT INTO users (id, username, display_name, display_lower, password_hash, bot, admin, created_at)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`
 
 // userArgs are the parameters of sqlInsertUser for u.
 func userArgs(u core.User) []any {
-	return []any{u.ID, u.Username, u.DisplayName, strings.ToLower(u.DisplayName), u.PasswordHash, u.Bot, ts(u.CreatedAt)}
+	return []any{u.ID, u.Username, u.DisplayName, strings.ToLower(u.DisplayName), u.PasswordHash, u.Bot, u.Admin,
+		ts(u.CreatedAt)}
 }
 
 const apiKeyCols = `id, name, scope, coalesce(bot_user_id, ''), secret_hash, created_at, revoked_at`
@@ -230,5 +231,18 @@ func (s *Store) SetDeactivated(ctx context.Context, userID string, at *time.Time
 	}
 	u, err := scanUser(s.pool.QueryRow(ctx, `UPDATE users SET deactivated_at = CASE WHEN $2::timestamptz IS NULL THEN NULL
 		ELSE coalesce(deactivated_at, $2::timestamptz) END WHERE id = $1 RETURNING `+userCols, userID, arg))
+	return u, translate(err, "user")
+}
+
+// SetAdmin gives or takes the user the system role admin and returns the user.
+func (s *Store) SetAdmin(ctx context.Context, userID string, admin bool) (core.User, error) {
+	u, err := scanUser(s.pool.QueryRow(ctx, `UPDATE users SET admin = $2 WHERE id = $1 RETURNING `+userCols, userID, admin))
+	return u, translate(err, "user")
+}
+
+// SetDisplayName replaces the user's display name (and its lowercased copy, which search reads) and returns the user.
+func (s *Store) SetDisplayName(ctx context.Context, userID, displayName string) (core.User, error) {
+	u, err := scanUser(s.pool.QueryRow(ctx, `UPDATE users SET display_name = $2, display_lower = $3 WHERE id = $1
+		RETURNING `+userCols, userID, displayName, strings.ToLower(displayName)))
 	return u, translate(err, "user")
 }

@@ -63,23 +63,25 @@ type wireMessage struct {
 }
 
 type wireMember struct {
-	ConversationID string    `json:"conversationId,omitzero"`
-	UserID         string    `json:"userId,omitzero"`
-	Role           string    `json:"role,omitzero"`
-	ReadSeq        int64     `json:"readSeq,omitzero"`
-	JoinedAt       time.Time `json:"joinedAt,omitzero"`
+	ConversationID string     `json:"conversationId,omitzero"`
+	UserID         string     `json:"userId,omitzero"`
+	Role           string     `json:"role,omitzero"`
+	ReadSeq        int64      `json:"readSeq,omitzero"`
+	JoinedAt       time.Time  `json:"joinedAt,omitzero"`
+	MutedUntil     *time.Time `json:"mutedUntil,omitzero"`
 }
 
 type wireConversation struct {
-	ID             string    `json:"id,omitzero"`
-	Kind           string    `json:"kind,omitzero"`
-	Title          string    `json:"title,omitzero"`
-	Topic          string    `json:"topic,omitzero"`
-	DirectKey      string    `json:"directKey,omitzero"`
-	CreatedBy      string    `json:"createdBy,omitzero"`
-	LastSeq        int64     `json:"lastSeq,omitzero"`
-	CreatedAt      time.Time `json:"createdAt,omitzero"`
-	LastActivityAt time.Time `json:"lastActivityAt,omitzero"`
+	ID             string        `json:"id,omitzero"`
+	Kind           string        `json:"kind,omitzero"`
+	Title          string        `json:"title,omitzero"`
+	Topic          string        `json:"topic,omitzero"`
+	DirectKey      string        `json:"directKey,omitzero"`
+	CreatedBy      string        `json:"createdBy,omitzero"`
+	LastSeq        int64         `json:"lastSeq,omitzero"`
+	CreatedAt      time.Time     `json:"createdAt,omitzero"`
+	LastActivityAt time.Time     `json:"lastActivityAt,omitzero"`
+	SlowMode       time.Duration `json:"slowMode,omitzero"`
 }
 
 type wireResult struct {
@@ -160,12 +162,12 @@ func toWire(e core.Envelope) wireEnvelope {
 		}
 		if m := v.Member; m != nil {
 			w.Event.Member = &wireMember{ConversationID: m.ConversationID, UserID: m.UserID, Role: string(m.Role),
-				ReadSeq: m.ReadSeq, JoinedAt: m.JoinedAt.UTC()}
+				ReadSeq: m.ReadSeq, JoinedAt: m.JoinedAt.UTC(), MutedUntil: m.MutedUntil}
 		}
 		if c := v.Conversation; c != nil {
 			w.Event.Conversation = &wireConversation{ID: c.ID, Kind: string(c.Kind), Title: c.Title,
 				Topic: c.Topic, DirectKey: c.DirectKey, CreatedBy: c.CreatedBy, LastSeq: c.LastSeq,
-				CreatedAt: c.CreatedAt.UTC(), LastActivityAt: c.LastActivityAt.UTC()}
+				CreatedAt: c.CreatedAt.UTC(), LastActivityAt: c.LastActivityAt.UTC(), SlowMode: c.SlowMode}
 		}
 		if r := v.Reaction; r != nil {
 			w.Event.Reaction = &wireReaction{MessageID: r.MessageID, UserID: r.UserID, Emoji: r.Emoji}
@@ -207,12 +209,12 @@ func (w wireEnvelope) core() core.Envelope {
 		}
 		if m := v.Member; m != nil {
 			e.Event.Member = &core.Member{ConversationID: m.ConversationID, UserID: m.UserID,
-				Role: core.Role(m.Role), ReadSeq: m.ReadSeq, JoinedAt: m.JoinedAt}
+				Role: core.Role(m.Role), ReadSeq: m.ReadSeq, JoinedAt: m.JoinedAt, MutedUntil: m.MutedUntil}
 		}
 		if c := v.Conversation; c != nil {
 			e.Event.Conversation = &core.Conversation{ID: c.ID, Kind: core.Kind(c.Kind), Title: c.Title,
 				Topic: c.Topic, DirectKey: c.DirectKey, CreatedBy: c.CreatedBy, LastSeq: c.LastSeq,
-				CreatedAt: c.CreatedAt, LastActivityAt: c.LastActivityAt}
+				CreatedAt: c.CreatedAt, LastActivityAt: c.LastActivityAt, SlowMode: c.SlowMode}
 		}
 		if r := v.Reaction; r != nil {
 			e.Event.Reaction = &core.Reaction{MessageID: r.MessageID, UserID: r.UserID, Emoji: r.Emoji}

@@ -172,6 +172,7 @@ func build(cfg Config, mux *http.ServeMux, s *server) huma.API {
 	registerSearch(r, s)
 	registerSystem(r, s)
 	registerAdmin(r, s)
+	registerModeration(r, s)
 	r.documentInputErrors()
 	return api
 }

@@ -52,14 +52,17 @@ func (s *server) authenticate(api huma.API) func(huma.Context, func(huma.Context
 			writeHumaProblem(ctx, s.fail(ctx.Context(), err))
 			return
 		}
-		if c.User.ID == "" && !slices.Contains(ctx.Operation().Tags, tagAdmin) {
+		if c.User.ID == "" && !slices.ContainsFunc(ctx.Operation().Tags, keyTag) {
 			writeHumaProblem(ctx, problemOf(core.Errorf(core.CodePermissionDenied,
-				"an admin API key acts through the admin API (/v1/admin/...) only")))
+				"an admin API key acts through the admin API (/v1/admin/...) and moderation only")))
 			return
 		}
 		next(huma.WithValue(ctx, principalKey{}, principal{Caller: c, user: c.User, token: token}))
 	}
 }
+
+// keyTag reports whether operations of tag take admin API keys: the admin API and moderation.
+func keyTag(tag string) bool { return tag == tagAdmin || tag == tagModeration }
 
 // bearerToken extracts the token of an "Authorization: Bearer <token>" header (scheme case-insensitive).
 func bearerToken(header string) (string, bool) {

@@ -25,6 +25,8 @@ var wantOps = []string{
 	"listBlocks", "blockUser", "unblockUser",
 	"createApiKey", "listApiKeys", "revokeApiKey", "adminCreateUser", "adminCreateConversation", "adminSendMessage",
 	"adminExportEvents", "adminDeactivateUser", "adminReactivateUser",
+	"adminUpdateUser", "adminAddMembers", "adminRemoveMember", "listReports", "closeReport", "listAuditLog",
+	"banUser", "listBans", "unbanUser", "muteMember", "unmuteMember", "setSlowMode", "reportMessage",
 	"uploadAttachment", "getAttachment", "downloadAttachment", "getAttachmentThumbnail",
 	"createConversation", "listConversations", "getConversation", "updateConversation", "listChannels",
 	"joinConversation", "leaveConversation", "listMembers", "addMembers", "removeMember", "updateMember",

@@ -15,6 +15,7 @@ type User struct {
 	Username    string    `json:"username" doc:"Unique, lowercase [a-z0-9_.-]{3,32}." example:"alice"`
 	DisplayName string    `json:"displayName" doc:"Name shown to others." example:"Alice Liddell"`
 	Bot         bool      `json:"bot" doc:"A bot account: it acts through an API key of scope bot."`
+	Admin       bool      `json:"admin" doc:"The system role admin: uses the admin API with their own sign-in and moderates every conversation."`
 	CreatedAt   time.Time `json:"createdAt" doc:"When the account was created (RFC 3339, UTC)."`
 	// DeactivatedAt is when an admin deactivated the account; absent while it is active.
 	DeactivatedAt *time.Time `json:"deactivatedAt,omitempty" doc:"When an admin deactivated the account (it cannot sign in; its messages stay); absent while it is active."`
@@ -27,6 +28,7 @@ type Conversation struct {
 	Title          string    `json:"title" doc:"Title; for a direct conversation, the other member's display name."`
 	Topic          string    `json:"topic" doc:"Topic; empty when unset."`
 	LastSeq        int64     `json:"lastSeq" doc:"Seq of the conversation's latest event (0 when none)."`
+	SlowMode       int       `json:"slowModeSeconds" doc:"Slow mode: the least seconds between two messages of a plain member (owners and admins are exempt); 0 when off."`
 	ReadSeq        int64     `json:"readSeq" doc:"The caller's read position (0 when not a member)."`
 	Unread         int64     `json:"unread" doc:"Messages after readSeq sent by others and not deleted (0 when not a member)."`
 	Mentions       int64     `json:"mentions" doc:"Of the unread messages, those that mention the caller (@username, @channel, @here); 0 when not a member."`
@@ -40,11 +42,12 @@ type Conversation struct {
 
 // Member is a user's membership of a conversation.
 type Member struct {
-	ConversationID string    `json:"conversationId" doc:"Conversation id."`
-	UserID         string    `json:"userId" doc:"User id."`
-	Role           string    `json:"role" enum:"owner,admin,member" doc:"owner: everything; admin: manage members and settings; member: read and write."`
-	ReadSeq        int64     `json:"readSeq" doc:"The member's read position."`
-	JoinedAt       time.Time `json:"joinedAt" doc:"When the user joined (RFC 3339, UTC)."`
+	ConversationID string     `json:"conversationId" doc:"Conversation id."`
+	UserID         string     `json:"userId" doc:"User id."`
+	Role           string     `json:"role" enum:"owner,admin,member" doc:"owner: everything; admin: manage members and settings; member: read and write."`
+	ReadSeq        int64      `json:"readSeq" doc:"The member's read position."`
+	JoinedAt       time.Time  `json:"joinedAt" doc:"When the user joined (RFC 3339, UTC)."`
+	MutedUntil     *time.Time `json:"mutedUntil,omitempty" doc:"A moderator muted the member: they may not send or edit messages before then (RFC 3339, UTC); absent when not muted."`
 }
 
 // Message is a chat message. A deleted message remains as a tombstone: deletedAt set, body empty.
@@ -107,7 +110,7 @@ type Event struct {
 	Seq            int64     `json:"seq" doc:"Position in the conversation's sequence (1, 2, 3, ...)."`
 	Type           string    `json:"type" enum:"message.created,message.edited,message.deleted,message.pinned,message.unpinned,reaction.added,reaction.removed,member.joined,member.updated,member.left,conversation.updated" doc:"What changed."`
 	At             time.Time `json:"at" doc:"When it happened (RFC 3339, UTC)."`
-	ActorID        string    `json:"actorId" doc:"User id of who made the change."`
+	ActorID        string    `json:"actorId" doc:"User id of who made the change; empty when an admin API key made it."`
 	Data           EventData `json:"data" doc:"The state after the change."`
 }
 
@@ -132,14 +135,14 @@ type Presence struct {
 
 // UserOf converts a core user to its API shape.
 func UserOf(u core.User) User {
-	return User{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Bot: u.Bot, CreatedAt: u.CreatedAt.UTC(),
+	return User{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Bot: u.Bot, Admin: u.Admin, CreatedAt: u.CreatedAt.UTC(),
 		DeactivatedAt: u.DeactivatedAt}
 }
 
 // ConversationOf converts a core conversation to its API shape (without the viewer's fields).
 func ConversationOf(c core.Conversation) Conversation {
 	return Conversation{ID: c.ID, Kind: string(c.Kind), Title: c.Title, Topic: c.Topic, LastSeq: c.LastSeq,
-		CreatedAt: c.CreatedAt.UTC(), LastActivityAt: c.LastActivityAt.UTC()}
+		SlowMode: int(c.SlowMode / time.Second), CreatedAt: c.CreatedAt.UTC(), LastActivityAt: c.LastActivityAt.UTC()}
 }
 
 // SummaryOf converts a member's view of a conversation to its API shape.
@@ -163,14 +166,14 @@ func SummaryOf(s core.Summary) Conversation {
 // MemberOf converts a core membership to its API shape.
 func MemberOf(m core.Member) Member {
 	return Member{ConversationID: m.ConversationID, UserID: m.UserID, Role: string(m.Role), ReadSeq: m.ReadSeq,
-		JoinedAt: m.JoinedAt.UTC()}
+		JoinedAt: m.JoinedAt.UTC(), MutedUntil: UTC(m.MutedUntil)}
 }
 
 // MessageOf converts a core message to its API shape.
 func MessageOf(m core.Message) Message {
 	return Message{ID: m.ID, ConversationID: m.ConversationID, Seq: m.Seq, SenderID: m.SenderID,
 		ClientMsgID: m.ClientMsgID, Body: m.Body, ReplyTo: m.ReplyTo, CreatedAt: m.CreatedAt.UTC(),
-		EditedAt: utc(m.EditedAt), DeletedAt: utc(m.DeletedAt), PinnedAt: utc(m.PinnedAt), PinnedBy: m.PinnedBy,
+		EditedAt: UTC(m.EditedAt), DeletedAt: UTC(m.DeletedAt), PinnedAt: UTC(m.PinnedAt), PinnedBy: m.PinnedBy,
 		Mentions: m.Mentions, MentionAll: m.MentionAll, Reactions: ReactionsOf(m.Reactions),
 		Attachments: attachmentsOf(m.Attachments), ThreadRootID: m.ThreadRootID, Thread: threadOf(m.Thread)}
 }
@@ -222,7 +225,8 @@ func EventOf(e core.Event) Event {
 	return ev
 }
 
-func utc(t *time.Time) *time.Time {
+// UTC returns t in UTC (nil stays nil).
+func UTC(t *time.Time) *time.Time {
 	if t == nil {
 		return nil
 	}

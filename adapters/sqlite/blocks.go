@@ -60,8 +60,8 @@ func (s *Store) BlockersOf(ctx context.Context, userID string, among []string) (
 		WHERE blocked_id = ? AND user_id IN (SELECT value FROM json_each(?)) ORDER BY user_id`, userID, among)
 }
 
-// idsAmong runs query with userID and among as a JSON array, returning the ids it selects (empty, not nil).
-func (s *Store) idsAmong(ctx context.Context, query, userID string, among []string) ([]string, error) {
+// idsAmong runs query with key, among as a JSON array and more, returning the ids it selects (empty, not nil).
+func (s *Store) idsAmong(ctx context.Context, query, key string, among []string, more ...any) ([]string, error) {
 	if len(among) == 0 {
 		return []string{}, nil
 	}
@@ -72,7 +72,7 @@ func (s *Store) idsAmong(ctx context.Context, query, userID string, among []stri
 	ids, err := queryAll(ctx, s.r, func(r scanner) (string, error) {
 		var id string
 		return id, r.Scan(&id)
-	}, query, userID, string(list))
+	}, query, append([]any{key, string(list)}, more...)...)
 	if ids == nil && err == nil {
 		ids = []string{}
 	}

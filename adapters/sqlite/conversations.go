@@ -29,9 +29,9 @@ func (s *Store) CreateConversation(ctx context.Context, c core.Conversation, mem
 		}
 		c.LastSeq = 0
 		if _, err := tx.ExecContext(ctx, `INSERT INTO conversations (id, kind, title, title_lower, topic, direct_key,
-			created_by, last_seq, created_at, last_activity_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)`,
+			created_by, last_seq, slow_mode_seconds, created_at, last_activity_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)`,
 			c.ID, c.Kind, c.Title, strings.ToLower(c.Title), c.Topic, nullIfEmpty(c.DirectKey), c.CreatedBy,
-			toMS(c.CreatedAt), toMS(c.LastActivityAt)); err != nil {
+			toSeconds(c.SlowMode), toMS(c.CreatedAt), toMS(c.LastActivityAt)); err != nil {
 			return translate(err, "conversation")
 		}
 		for _, m := range members {
@@ -76,7 +76,7 @@ func (s *Store) Channels(ctx context.Context, q string, page core.PageRequest) (
 
 // insertMember stores one membership; an existing one is core.ErrAlreadyExists.
 func insertMember(ctx context.Context, tx *txn, m core.Member) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO members (conversation_id, user_id, role, read_seq, joined_at)
-		VALUES (?, ?, ?, ?, ?)`, m.ConversationID, m.UserID, m.Role, m.ReadSeq, toMS(m.JoinedAt))
+	_, err := tx.ExecContext(ctx, `INSERT INTO members (conversation_id, user_id, role, read_seq, joined_at, muted_until)
+		VALUES (?, ?, ?, ?, ?, ?)`, m.ConversationID, m.UserID, m.Role, m.ReadSeq, toMS(m.JoinedAt), toMSPtr(m.MutedUntil))
 	return translate(err, "member")
 }

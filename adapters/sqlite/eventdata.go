@@ -49,6 +49,7 @@ type memberData struct {
 	Role           string `json:"role"`
 	ReadSeq        int64  `json:"readSeq"`
 	JoinedAt       int64  `json:"joinedAt"`
+	MutedUntil     *int64 `json:"mutedUntil,omitempty"`
 }
 
 type conversationData struct {
@@ -59,6 +60,7 @@ type conversationData struct {
 	DirectKey      string `json:"directKey,omitempty"`
 	CreatedBy      string `json:"createdBy"`
 	LastSeq        int64  `json:"lastSeq"`
+	SlowMode       int64  `json:"slowModeSeconds,omitempty"`
 	CreatedAt      int64  `json:"createdAt"`
 	LastActivityAt int64  `json:"lastActivityAt"`
 }
@@ -93,12 +95,12 @@ func encodeEventData(e core.Event) (string, error) {
 	}
 	if m := e.Member; m != nil {
 		d.Member = &memberData{ConversationID: m.ConversationID, UserID: m.UserID, Role: string(m.Role),
-			ReadSeq: m.ReadSeq, JoinedAt: toMS(m.JoinedAt)}
+			ReadSeq: m.ReadSeq, JoinedAt: toMS(m.JoinedAt), MutedUntil: optMS(m.MutedUntil)}
 	}
 	if c := e.Conversation; c != nil {
 		d.Conversation = &conversationData{ID: c.ID, Kind: string(c.Kind), Title: c.Title, Topic: c.Topic,
-			DirectKey: c.DirectKey, CreatedBy: c.CreatedBy, LastSeq: c.LastSeq, CreatedAt: toMS(c.CreatedAt),
-			LastActivityAt: toMS(c.LastActivityAt)}
+			DirectKey: c.DirectKey, CreatedBy: c.CreatedBy, LastSeq: c.LastSeq, SlowMode: toSeconds(c.SlowMode),
+			CreatedAt: toMS(c.CreatedAt), LastActivityAt: toMS(c.LastActivityAt)}
 	}
 	b, err := json.Marshal(d)
 	return string(b), err
@@ -128,12 +130,12 @@ func scanEvent(r scanner) (core.Event, error) {
 	}
 	if m := d.Member; m != nil {
 		e.Member = &core.Member{ConversationID: m.ConversationID, UserID: m.UserID, Role: core.Role(m.Role),
-			ReadSeq: m.ReadSeq, JoinedAt: fromMS(m.JoinedAt)}
+			ReadSeq: m.ReadSeq, JoinedAt: fromMS(m.JoinedAt), MutedUntil: optTime(m.MutedUntil)}
 	}
 	if c := d.Conversation; c != nil {
 		e.Conversation = &core.Conversation{ID: c.ID, Kind: core.Kind(c.Kind), Title: c.Title, Topic: c.Topic,
-			DirectKey: c.DirectKey, CreatedBy: c.CreatedBy, LastSeq: c.LastSeq, CreatedAt: fromMS(c.CreatedAt),
-			LastActivityAt: fromMS(c.LastActivityAt)}
+			DirectKey: c.DirectKey, CreatedBy: c.CreatedBy, LastSeq: c.LastSeq, SlowMode: fromSeconds(c.SlowMode),
+			CreatedAt: fromMS(c.CreatedAt), LastActivityAt: fromMS(c.LastActivityAt)}
 	}
 	return e, nil
 }

@@ -92,8 +92,8 @@ func (t *ledgerTx) PinCount(ctx context.Context, conversationID string) (int, er
 func (t *ledgerTx) LoadSends(ctx context.Context, reads []ports.SendReads) ([]core.SendState, error) {
 	states := make([]core.SendState, len(reads))
 	for i, r := range reads {
-		st := core.SendState{Members: map[string]bool{}, Sent: map[core.SendKey]core.Message{},
-			Messages: map[string]bool{}}
+		st := core.SendState{Members: map[string]bool{}, MutedUntil: map[string]time.Time{},
+			Sent: map[core.SendKey]core.Message{}, Messages: map[string]bool{}}
 		c, err := getConversation(ctx, t.tx, r.ConversationID)
 		switch {
 		case err == nil:
@@ -102,8 +102,11 @@ func (t *ledgerTx) LoadSends(ctx context.Context, reads []ports.SendReads) ([]co
 			return nil, err
 		}
 		for _, u := range r.Senders {
-			if _, err := getMember(ctx, t.tx, r.ConversationID, u); err == nil {
+			if m, err := getMember(ctx, t.tx, r.ConversationID, u); err == nil {
 				st.Members[u] = true
+				if m.MutedUntil != nil {
+					st.MutedUntil[u] = *m.MutedUntil
+				}
 			} else if !errors.Is(err, core.ErrNotFound) {
 				return nil, err
 			}
@@ -248,8 +251,8 @@ func (t *ledgerTx) applyState(ctx context.Context, convID string, e core.Event) 
 		case core.EventMemberJoined:
 			return insertMember(ctx, t.tx, m)
 		case core.EventMemberUpdated:
-			return t.execOne(ctx, "member", `UPDATE members SET role = ? WHERE conversation_id = ? AND user_id = ?`,
-				m.Role, convID, m.UserID)
+			return t.execOne(ctx, "member", `UPDATE members SET role = ?, muted_until = ? WHERE conversation_id = ? AND user_id = ?`,
+				m.Role, toMSPtr(m.MutedUntil), convID, m.UserID)
 		default:
 			return t.execOne(ctx, "member", `DELETE FROM members WHERE conversation_id = ? AND user_id = ?`,
 				convID, m.UserID)
@@ -259,8 +262,8 @@ func (t *ledgerTx) applyState(ctx context.Context, convID string, e core.Event) 
 			return core.Invalid("conversation", "%s needs a conversation", e.Type)
 		}
 		c := e.Conversation
-		_, err := t.tx.ExecContext(ctx, `UPDATE conversations SET title = ?, title_lower = ?, topic = ? WHERE id = ?`,
-			c.Title, strings.ToLower(c.Title), c.Topic, convID)
+		_, err := t.tx.ExecContext(ctx, `UPDATE conversations SET title = ?, title_lower = ?, topic = ?, slow_mode_seconds = ?
+			WHERE id = ?`, c.Title, strings.ToLower(c.Title), c.Topic, toSeconds(c.SlowMode), convID)
 		return translate(err, "")
 	default:
 		return core.Invalid("type", "unknown event type %q", e.Type)

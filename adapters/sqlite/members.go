@@ -36,7 +36,7 @@ func (s *Store) Members(ctx context.Context, conversationID string, page core.Pa
 
 // summarySelect reads conversations with the viewer's membership, the unread and unread-mention counts and the
 // latest message, in one statement so that each row is one consistent snapshot.
-const summarySelect = `SELECT ` + convCols + `, mb.role, mb.read_seq, mb.joined_at, mb.notify, mb.muted,
+const summarySelect = `SELECT ` + convCols + `, mb.role, mb.read_seq, mb.joined_at, mb.notify, mb.muted, mb.muted_until,
 	(SELECT count(*) FROM messages u WHERE u.conversation_id = c.id AND u.seq > mb.read_seq
 		AND u.sender_id <> mb.user_id AND u.deleted_at IS NULL AND u.thread_root_id = ''),
 	(SELECT count(*) FROM messages u WHERE u.conversation_id = c.id AND u.seq > mb.read_seq
@@ -86,16 +86,17 @@ func scanSummary(r scanner, userID string) (core.Summary, error) {
 	var s core.Summary
 	m := core.Member{UserID: userID}
 	var joined int64
+	var mutedUntil sql.NullInt64
 	var lm struct {
 		id, conv, sender, client, body, replyTo sql.NullString
 		seq, created, edited, deleted           sql.NullInt64
 	}
-	c, err := scanConv(r, &m.Role, &m.ReadSeq, &joined, &m.Notify, &m.Muted, &s.Unread, &s.Mentions,
+	c, err := scanConv(r, &m.Role, &m.ReadSeq, &joined, &m.Notify, &m.Muted, &mutedUntil, &s.Unread, &s.Mentions,
 		&lm.id, &lm.conv, &lm.seq, &lm.sender, &lm.client, &lm.body, &lm.replyTo, &lm.created, &lm.edited, &lm.deleted)
 	if err != nil {
 		return s, err
 	}
-	m.ConversationID, m.JoinedAt = c.ID, fromMS(joined)
+	m.ConversationID, m.JoinedAt, m.MutedUntil = c.ID, fromMS(joined), fromMSPtr(mutedUntil)
 	s.Conversation, s.Member = c, &m
 	if lm.id.Valid {
 		s.LastMessage = &core.Message{ID: lm.id.String, ConversationID: lm.conv.String, Seq: lm.seq.Int64,

@@ -45,36 +45,43 @@ func fromMSPtr(v sql.NullInt64) *time.Time {
 // nullIfEmpty stores "" as NULL, so the partial unique index on direct_key ignores it.
 func nullIfEmpty(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
 
-const userCols = `id, username, display_name, password_hash, bot, created_at, deactivated_at`
+// Durations (slow mode) are stored as whole seconds.
+func toSeconds(d time.Duration) int64 { return int64(d / time.Second) }
+
+func fromSeconds(v int64) time.Duration { return time.Duration(v) * time.Second }
+
+const userCols = `id, username, display_name, password_hash, bot, admin, created_at, deactivated_at`
 
 func scanUser(r scanner) (core.User, error) {
 	var u core.User
 	var created int64
 	var deactivated sql.NullInt64
-	err := r.Scan(&u.ID, &u.Username, &u.DisplayName, &u.PasswordHash, &u.Bot, &created, &deactivated)
+	err := r.Scan(&u.ID, &u.Username, &u.DisplayName, &u.PasswordHash, &u.Bot, &u.Admin, &created, &deactivated)
 	u.CreatedAt, u.DeactivatedAt = fromMS(created), fromMSPtr(deactivated)
 	return u, err
 }
 
-const convCols = `c.id, c.kind, c.title, c.topic, c.direct_key, c.created_by, c.last_seq, c.created_at, c.last_activity_at`
+const convCols = `c.id, c.kind, c.title, c.topic, c.direct_key, c.created_by, c.last_seq, c.slow_mode_seconds, c.created_at,
+	c.last_activity_at`
 
 func scanConv(r scanner, extra ...any) (core.Conversation, error) {
 	var c core.Conversation
 	var directKey sql.NullString
-	var created, activity int64
-	err := r.Scan(append([]any{&c.ID, &c.Kind, &c.Title, &c.Topic, &directKey, &c.CreatedBy, &c.LastSeq,
+	var slow, created, activity int64
+	err := r.Scan(append([]any{&c.ID, &c.Kind, &c.Title, &c.Topic, &directKey, &c.CreatedBy, &c.LastSeq, &slow,
 		&created, &activity}, extra...)...)
-	c.DirectKey, c.CreatedAt, c.LastActivityAt = directKey.String, fromMS(created), fromMS(activity)
+	c.DirectKey, c.SlowMode, c.CreatedAt, c.LastActivityAt = directKey.String, fromSeconds(slow), fromMS(created), fromMS(activity)
 	return c, err
 }
 
-const memberCols = `mb.conversation_id, mb.user_id, mb.role, mb.read_seq, mb.joined_at, mb.notify, mb.muted`
+const memberCols = `mb.conversation_id, mb.user_id, mb.role, mb.read_seq, mb.joined_at, mb.notify, mb.muted, mb.muted_until`
 
 func scanMember(r scanner) (core.Member, error) {
 	var m core.Member
 	var joined int64
-	err := r.Scan(&m.ConversationID, &m.UserID, &m.Role, &m.ReadSeq, &joined, &m.Notify, &m.Muted)
-	m.JoinedAt = fromMS(joined)
+	var mutedUntil sql.NullInt64
+	err := r.Scan(&m.ConversationID, &m.UserID, &m.Role, &m.ReadSeq, &joined, &m.Notify, &m.Muted, &mutedUntil)
+	m.JoinedAt, m.MutedUntil = fromMS(joined), fromMSPtr(mutedUntil)
 	return m, err
 }
 

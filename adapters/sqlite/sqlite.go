@@ -31,6 +31,7 @@ var (
 	_ ports.HistoryStore      = (*Store)(nil)
 	_ ports.Ledger            = (*Store)(nil)
 	_ ports.Pinger            = (*Store)(nil)
+	_ ports.ModerationStore   = (*Store)(nil)
 )
 
 // Defaults for Config's zero fields.

@@ -78,10 +78,10 @@ func (s *Store) SessionUser(ctx context.Context, tokenHash string) (core.Session
 	var created, expires, userCreated int64
 	var deactivated sql.NullInt64
 	err := s.r.QueryRowContext(ctx, `SELECT s.token_hash, s.user_id, s.created_at, s.expires_at,
-		u.id, u.username, u.display_name, u.password_hash, u.bot, u.created_at, u.deactivated_at
+		u.id, u.username, u.display_name, u.password_hash, u.bot, u.admin, u.created_at, u.deactivated_at
 		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`, tokenHash).Scan(
 		&sess.TokenHash, &sess.UserID, &created, &expires,
-		&u.ID, &u.Username, &u.DisplayName, &u.PasswordHash, &u.Bot, &userCreated, &deactivated)
+		&u.ID, &u.Username, &u.DisplayName, &u.PasswordHash, &u.Bot, &u.Admin, &userCreated, &deactivated)
 	if err != nil {
 		return core.Session{}, core.User{}, translate(err, "session")
 	}
@@ -154,12 +154,13 @@ func (s *Store) CreateExternalUser(ctx context.Context, u core.User, issuer, sub
 }
 
 // sqlInsertUser stores a user (userArgs).
-const sqlInsertUser = `INSERT INTO users (id, username, display_name, display_lower, password_hash, bot, created_at)
-	VALUES (?, ?, ?, ?, ?, ?, ?)`
+const sqlInsertUser = `INSERT INTO users (id, username, display_name, display_lower, password_hash, bot, admin, created_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
 
 // userArgs are the parameters of sqlInsertUser for u.
 func userArgs(u core.User) []any {
-	return []any{u.ID, u.Username, u.DisplayName, strings.ToLower(u.DisplayName), u.PasswordHash, u.Bot, toMS(u.CreatedAt)}
+	return []any{u.ID, u.Username, u.DisplayName, strings.ToLower(u.DisplayName), u.PasswordHash, u.Bot, u.Admin,
+		toMS(u.CreatedAt)}
 }
 
 const apiKeyCols = `id, name, scope, coalesce(bot_user_id, ''), secret_hash, created_at, revoked_at`
@@ -256,4 +257,18 @@ func (s *Store) SetDeactivated(ctx context.Context, userID string, at *time.Time
 		return translate(err, "user")
 	})
 	return u, err
+}
+
+// SetAdmin gives or takes the user the system role admin and returns the user.
+func (s *Store) SetAdmin(ctx context.Context, userID string, admin bool) (core.User, error) {
+	u, err := scanUser(s.w.QueryRowContext(ctx, `UPDATE users SET admin = ? WHERE id = ? RETURNING `+userCols,
+		admin, userID))
+	return u, translate(err, "user")
+}
+
+// SetDisplayName replaces the user's display name (and its lowercased copy, which search reads) and returns the user.
+func (s *Store) SetDisplayName(ctx context.Context, userID, displayName string) (core.User, error) {
+	u, err := scanUser(s.w.QueryRowContext(ctx, `UPDATE users SET display_name = ?, display_lower = ? WHERE id = ?
+		RETURNING `+userCols, displayName, strings.ToLower(displayName), userID))
+	return u, translate(err, "user")
 }

@@ -3,9 +3,11 @@ package chat
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 
 	"github.com/scalechat/scalechat/core"
+	"github.com/scalechat/scalechat/ports"
 )
 
 // The admin API's use cases: what the host application's backend does with an admin API key. Each acts as the
@@ -63,7 +65,56 @@ func (s *Service) AdminCreateUser(ctx context.Context, caller Caller, in AdminUs
 		}
 		return core.User{}, &core.Error{Code: core.CodeAlreadyExists, Field: "username", Message: "username is taken"}
 	}
-	return u, err
+	if err != nil {
+		return core.User{}, err
+	}
+	return u, s.audit(ctx, caller, AuditUserCreate, auditTargetUser, u.ID, "", map[string]string{
+		"username": u.Username, auditDetailExternalID: subject})
+}
+
+// AdminUpdateUserInput changes a user: their display name, their system role admin (nil: unchanged).
+type AdminUpdateUserInput struct {
+	DisplayName *string
+	Admin       *bool
+}
+
+// AdminUpdateUser renames a user or gives or takes their system role admin, for an admin. Bots cannot be
+// admins, and an admin user cannot take their own role (another admin must).
+func (s *Service) AdminUpdateUser(ctx context.Context, caller Caller, userID string, in AdminUpdateUserInput) (core.User, error) {
+	if err := requireAdmin(caller); err != nil {
+		return core.User{}, err
+	}
+	u, err := s.d.Users.UserByID(ctx, userID)
+	if err != nil {
+		return core.User{}, notFoundAs(err, "user not found")
+	}
+	details := map[string]string{}
+	if in.DisplayName != nil {
+		name, err := core.CleanDisplayName(*in.DisplayName, u.Username)
+		if err != nil {
+			return core.User{}, err
+		}
+		if u, err = s.d.Users.SetDisplayName(ctx, userID, name); err != nil {
+			return core.User{}, notFoundAs(err, "user not found")
+		}
+		details[auditDetailName] = name
+	}
+	if in.Admin != nil {
+		switch {
+		case *in.Admin && u.Bot:
+			return core.User{}, core.Invalid("admin", "a bot cannot have the system role admin")
+		case !*in.Admin && userID == caller.User.ID:
+			return core.User{}, core.Errorf(core.CodeConflict, "you cannot take your own admin role; another admin must")
+		}
+		if u, err = s.d.Users.SetAdmin(ctx, userID, *in.Admin); err != nil {
+			return core.User{}, notFoundAs(err, "user not found")
+		}
+		details[auditDetailAdmin] = strconv.FormatBool(*in.Admin)
+	}
+	if len(details) == 0 {
+		return u, nil
+	}
+	return u, s.audit(ctx, caller, AuditUserUpdate, auditTargetUser, userID, "", details)
 }
 
 // AdminCreateConversation creates a conversation owned by ownerID, with in.MemberIDs, for an admin: as if the
@@ -75,7 +126,65 @@ func (s *Service) AdminCreateConversation(ctx context.Context, caller Caller, ow
 	if err := s.activeUser(ctx, ownerID, "ownerId"); err != nil {
 		return core.Summary{}, false, err
 	}
-	return s.CreateConversation(asAdmin(ctx), ownerID, in)
+	sum, created, err := s.CreateConversation(asAdmin(ctx), ownerID, in)
+	if err != nil || !created {
+		return sum, created, err
+	}
+	return sum, created, s.audit(ctx, caller, AuditConvCreate, auditTargetConv, sum.ID, sum.ID, map[string]string{
+		"ownerId": ownerID, auditDetailKind: string(sum.Kind), auditDetailUsers: strings.Join(in.MemberIDs, ",")})
+}
+
+// AdminAddMembers adds users to a group or channel, for an admin, whoever its members are: bans apply, blocks
+// do not (no member adds them). Users who are members already are skipped.
+func (s *Service) AdminAddMembers(ctx context.Context, caller Caller, conversationID string, userIDs []string) ([]core.Member, error) {
+	if err := requireAdmin(caller); err != nil {
+		return nil, err
+	}
+	others, err := s.otherUsers(ctx, "", userIDs, core.MaxMembersPerAdd)
+	if err != nil {
+		return nil, err
+	}
+	added, err := s.addMembers(asAdmin(ctx), caller.eventActor(), conversationID, others, nil)
+	if err != nil || len(added) == 0 {
+		return added, err
+	}
+	ids := make([]string, len(added))
+	for i, m := range added {
+		ids[i] = m.UserID
+	}
+	return added, s.audit(ctx, caller, AuditMembersAdd, auditTargetConv, conversationID, conversationID,
+		map[string]string{auditDetailUsers: strings.Join(ids, ",")})
+}
+
+// AdminRemoveMember removes a member from a group or channel, for an admin. A conversation's last owner is not
+// removed while it has other members (make another member owner first).
+func (s *Service) AdminRemoveMember(ctx context.Context, caller Caller, conversationID, userID string) error {
+	if err := requireAdmin(caller); err != nil {
+		return err
+	}
+	_, err := s.change(ctx, conversationID, func(ctx context.Context, tx ports.LedgerTx, conv core.Conversation) ([]core.Event, error) {
+		if conv.Kind == core.KindDirect {
+			return nil, core.Errorf(core.CodeConflict, "direct conversations cannot be left")
+		}
+		target, err := tx.Member(ctx, conversationID, userID)
+		if err != nil {
+			return nil, notFoundAs(err, "member not found")
+		}
+		if target.Role == core.RoleOwner {
+			owners, members, err := s.countRoles(ctx, conversationID)
+			if err != nil {
+				return nil, err
+			}
+			if owners == 1 && members > 1 {
+				return nil, core.Errorf(core.CodeConflict, "the last owner cannot be removed: make another member owner first")
+			}
+		}
+		return []core.Event{{Type: core.EventMemberLeft, ActorID: caller.eventActor(), Member: &target}}, nil
+	})
+	if err != nil {
+		return err
+	}
+	return s.audit(ctx, caller, AuditMemberRemove, auditTargetMember, userID, conversationID, nil)
 }
 
 // AdminSend posts a message as senderID, for an admin: as if the sender sent it (they must be a member).
@@ -130,6 +239,9 @@ func (s *Service) AdminDeactivateUser(ctx context.Context, caller Caller, userID
 	if err := requireAdmin(caller); err != nil {
 		return core.User{}, err
 	}
+	if userID == caller.User.ID {
+		return core.User{}, core.Errorf(core.CodeConflict, "you cannot deactivate yourself; another admin must")
+	}
 	now := s.now()
 	u, err := s.d.Users.SetDeactivated(ctx, userID, &now)
 	if err != nil {
@@ -138,8 +250,7 @@ func (s *Service) AdminDeactivateUser(ctx context.Context, caller Caller, userID
 	if err := s.endSessions(ctx, userID, ""); err != nil {
 		return core.User{}, err
 	}
-	s.log.Info("user deactivated", "user", userID, "by", caller.Key.ID)
-	return u, nil
+	return u, s.audit(ctx, caller, AuditUserDeactivate, auditTargetUser, userID, "", nil)
 }
 
 // AdminReactivateUser lifts a user's deactivation, for an admin: they can sign in again (their old sessions are
@@ -152,6 +263,5 @@ func (s *Service) AdminReactivateUser(ctx context.Context, caller Caller, userID
 	if err != nil {
 		return core.User{}, notFoundAs(err, "user not found")
 	}
-	s.log.Info("user reactivated", "user", userID, "by", caller.Key.ID)
-	return u, nil
+	return u, s.audit(ctx, caller, AuditUserReactivate, auditTargetUser, userID, "", nil)
 }

@@ -14,14 +14,20 @@ import (
 )
 
 // Caller is who makes a request: a user (signed in with a session, an application token or a bot's API key) or
-// an admin API key, which is no user and acts through the admin API only.
+// an admin API key, which is no user and acts through the admin API and moderation only.
 type Caller struct {
 	User core.User    // zero for an admin key
 	Key  *core.APIKey // the API key of the request, nil for sessions and application tokens
 }
 
-// Admin reports whether the caller may use the admin API.
-func (c Caller) Admin() bool { return c.Key != nil && c.Key.Scope == core.ScopeAdmin }
+// Admin reports whether the caller may use the admin API: an admin API key, or a user with the system role
+// admin signed in as themselves (never through a bot's key).
+func (c Caller) Admin() bool {
+	if c.Key != nil {
+		return c.Key.Scope == core.ScopeAdmin
+	}
+	return c.User.Admin && c.User.ID != ""
+}
 
 // NewAPIKeyInput is a key to create. A key of scope bot creates its bot user, BotUsername (and
 // BotDisplayName, default the username).
@@ -44,7 +50,20 @@ func (s *Service) CreateAPIKey(ctx context.Context, caller Caller, in NewAPIKeyI
 	if err := requireAdmin(caller); err != nil {
 		return CreatedAPIKey{}, err
 	}
-	return CreateAPIKeyIn(ctx, s.d.APIKeys, s.d.IDs, s.d.Clock, in)
+	k, err := CreateAPIKeyIn(ctx, s.d.APIKeys, s.d.IDs, s.d.Clock, in)
+	if err != nil {
+		return CreatedAPIKey{}, err
+	}
+	return k, s.audit(ctx, caller, AuditAPIKeyCreate, AuditTargetAPIKey, k.Key.ID, "", k.AuditDetails())
+}
+
+// AuditDetails are what the audit log keeps of a key's creation: its scope, name and bot user.
+func (k CreatedAPIKey) AuditDetails() map[string]string {
+	details := map[string]string{auditDetailScope: string(k.Key.Scope), auditDetailName: k.Key.Name}
+	if k.Bot != nil {
+		details["botUserId"] = k.Bot.ID
+	}
+	return details
 }
 
 // CreateAPIKeyIn creates an API key in store: the key is the prefix, a new id, '_' and 32 random bytes
@@ -106,7 +125,7 @@ func (s *Service) RevokeAPIKey(ctx context.Context, caller Caller, id string) (c
 	if err := requireAdmin(caller); err != nil {
 		return core.APIKey{}, err
 	}
-	if caller.Key.ID == id {
+	if caller.Key != nil && caller.Key.ID == id {
 		return core.APIKey{}, core.Errorf(core.CodeConflict, "an API key cannot revoke itself; use another admin key")
 	}
 	k, err := s.d.APIKeys.RevokeAPIKey(ctx, id, s.d.Clock.Now().UTC().Truncate(time.Millisecond))
@@ -116,13 +135,13 @@ func (s *Service) RevokeAPIKey(ctx context.Context, caller Caller, id string) (c
 	if k.BotUserID != "" {
 		s.publish(ctx, core.UserTopic(k.BotUserID), core.Envelope{Session: &core.SessionEnded{UserID: k.BotUserID, All: true}})
 	}
-	return k, nil
+	return k, s.audit(ctx, caller, AuditAPIKeyRevoke, AuditTargetAPIKey, k.ID, "", nil)
 }
 
-// requireAdmin refuses callers that are not admin API keys.
+// requireAdmin refuses callers that are not admins.
 func requireAdmin(caller Caller) error {
 	if !caller.Admin() {
-		return core.Errorf(core.CodePermissionDenied, "this needs an admin API key")
+		return core.Errorf(core.CodePermissionDenied, "this needs an admin API key or a user with the system role admin")
 	}
 	return nil
 }

@@ -1,6 +1,10 @@
 package chat
 
-import "github.com/scalechat/scalechat/core"
+import (
+	"time"
+
+	"github.com/scalechat/scalechat/core"
+)
 
 // DecideSends sequences a batch of sends to one conversation, in order, from the state read for it: a key sent
 // before (or earlier in the batch) answers with the stored message and writes nothing; a missing conversation
@@ -51,10 +55,18 @@ func refusal(st core.SendState, cmd core.SendCommand, newIDs map[string]bool) *c
 		return core.Errorf(core.CodeNotFound, "conversation not found")
 	case !st.Members[cmd.SenderID]:
 		return core.Errorf(core.CodePermissionDenied, "you are not a member of this conversation")
+	case cmd.At.Before(st.MutedUntil[cmd.SenderID]):
+		return mutedError(st.MutedUntil[cmd.SenderID])
 	case cmd.ReplyTo != "" && !st.Messages[cmd.ReplyTo] && !newIDs[cmd.ReplyTo]:
 		return core.Invalid("replyTo", "replyTo must name a message of this conversation")
 	case cmd.ThreadRootID != "" && !st.Messages[cmd.ThreadRootID]:
 		return core.Invalid("threadRootId", "threadRootId must name a message of this conversation")
 	}
 	return nil
+}
+
+// mutedError refuses a send of a member a moderator muted until until.
+func mutedError(until time.Time) *core.Error {
+	return core.Errorf(core.CodePermissionDenied, "a moderator muted you in this conversation until %s",
+		until.UTC().Format(time.RFC3339))
 }

@@ -69,7 +69,7 @@ func newEnv(t *testing.T, mutate ...func(*chat.Config)) *env {
 		m(&cfg)
 	}
 	blobs := &fakeBlobs{m: map[string][]byte{}}
-	svc, err := chat.New(ctx, cfg, chat.Deps{Users: store, APIKeys: store, Sessions: store, Conversations: store, Members: store, Contacts: store, Blocks: store,
+	svc, err := chat.New(ctx, cfg, chat.Deps{Users: store, APIKeys: store, Moderation: store, Sessions: store, Conversations: store, Members: store, Contacts: store, Blocks: store,
 		Attachments: store, Threads: store, Blobs: blobs, Summaries: store, History: store, Search: store, Ledger: store, Log: log, Fanout: fan,
 		Limiter: memory.NewRateLimiter(clock), Presence: memory.NewPresence(clock), Hasher: fakeHasher{}, Clock: clock, IDs: &fakeIDs{}})
 	require.NoError(t, err)

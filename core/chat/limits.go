@@ -29,6 +29,7 @@ const (
 	LimitMentionAll   Limit = "mention-all"    // messages and edits that mention @channel or @here, per user
 	LimitUpload       Limit = "upload"         // attachments uploaded, per user
 	LimitSearch       Limit = "search"         // message searches, per user
+	LimitReport       Limit = "report"         // messages reported to the admins, per user
 	LimitLoginUser    Limit = "login-user"     // log-in attempts and password changes, per username
 	LimitLoginUserDay Limit = "login-user-day" // the same over a day: with login-user, a back-off in two steps
 	LimitLoginIP      Limit = "login-ip"       // log-in attempts, per client address
@@ -57,6 +58,7 @@ var limitDocs = []struct {
 	{LimitMentionAll, core.Rate{Limit: 5, Per: 10 * time.Minute}, "messages and edits that mention @channel or @here, per user"},
 	{LimitUpload, core.Rate{Limit: 20, Per: time.Minute}, "attachments uploaded, per user"},
 	{LimitSearch, core.Rate{Limit: 30, Per: time.Minute}, "message searches, per user"},
+	{LimitReport, core.Rate{Limit: 20, Per: time.Hour}, "messages reported to the admins, per user"},
 	{LimitLoginUser, core.Rate{Limit: 10, Per: 15 * time.Minute}, "log-in attempts and password changes, per username"},
 	{LimitLoginUserDay, core.Rate{Limit: 50, Per: 24 * time.Hour}, "the same, over a day (a second, slower step of back-off)"},
 	{LimitLoginIP, core.Rate{Limit: 30, Per: time.Minute}, "log-in attempts, per client address"},

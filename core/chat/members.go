@@ -35,6 +35,9 @@ func (s *Service) Join(ctx context.Context, actor, id string) (core.Summary, err
 		case conv.Kind != core.KindChannel:
 			return nil, core.Errorf(core.CodeNotFound, "conversation not found")
 		}
+		if err := s.refuseBanned(ctx, id, []string{actor}, ""); err != nil {
+			return nil, err
+		}
 		m := core.Member{ConversationID: id, UserID: actor, Role: core.RoleMember, JoinedAt: s.now()}
 		return []core.Event{{Type: core.EventMemberJoined, ActorID: actor, Member: &m}}, nil
 	})
@@ -107,13 +110,33 @@ func (s *Service) AddMembers(ctx context.Context, actor, id string, userIDs []st
 	if err := s.refuseBlocked(ctx, actor, others); err != nil {
 		return nil, err
 	}
-	events, err := s.change(ctx, id, func(ctx context.Context, tx ports.LedgerTx, conv core.Conversation) ([]core.Event, error) {
+	return s.addMembers(ctx, actor, id, others, func(ctx context.Context, tx ports.LedgerTx, conv core.Conversation) error {
 		m, err := tx.Member(ctx, id, actor)
 		if err != nil {
-			return nil, notFoundAs(err, "conversation not found")
+			return notFoundAs(err, "conversation not found")
 		}
 		if !m.CanManageMembers(conv) {
-			return nil, core.Errorf(core.CodePermissionDenied, "only admins and owners may add members")
+			return core.Errorf(core.CodePermissionDenied, "only admins and owners may add members")
+		}
+		return nil
+	})
+}
+
+// addMembers adds others (existing users) to a group or channel in the ledger, once authorize (given the
+// transaction holding the conversation; nil: anyone) agrees; members already are skipped, banned users refused.
+func (s *Service) addMembers(ctx context.Context, actor, id string, others []string,
+	authorize func(context.Context, ports.LedgerTx, core.Conversation) error) ([]core.Member, error) {
+	events, err := s.change(ctx, id, func(ctx context.Context, tx ports.LedgerTx, conv core.Conversation) ([]core.Event, error) {
+		if authorize != nil {
+			if err := authorize(ctx, tx, conv); err != nil {
+				return nil, err
+			}
+		}
+		if conv.Kind == core.KindDirect {
+			return nil, core.Errorf(core.CodeConflict, "members cannot be added to a direct conversation")
+		}
+		if err := s.refuseBanned(ctx, id, others, "userIds"); err != nil {
+			return nil, err
 		}
 		var evs []core.Event
 		for _, uid := range others {

@@ -56,7 +56,8 @@ func (s *Service) Submit(ctx context.Context, actor string, in SendInput) (*Pend
 	} else if err := core.ValidateClientMsgID(in.ClientMsgID); err != nil {
 		return nil, err
 	}
-	if err := s.trustedMember(ctx, actor, in.ConversationID); err != nil {
+	slow, err := s.trustedMember(ctx, actor, in.ConversationID)
+	if err != nil {
 		return nil, err
 	}
 	if in.ReplyTo != "" {
@@ -67,7 +68,11 @@ func (s *Service) Submit(ctx context.Context, actor string, in SendInput) (*Pend
 			return nil, err
 		}
 	}
-	if err := s.allow(ctx, LimitSend, actor, "messages"); err != nil {
+	err = s.allow(ctx, LimitSend, actor, "messages")
+	if err == nil {
+		err = s.allowSlowMode(ctx, actor, in.ConversationID, slow)
+	}
+	if err != nil {
 		if !errors.Is(err, core.ErrRateLimited) {
 			return nil, err
 		}
@@ -159,6 +164,9 @@ func (s *Service) Edit(ctx context.Context, actor, conversationID, messageID, bo
 		if !m.CanEdit(*msg) {
 			return "", core.Errorf(core.CodePermissionDenied, "only the sender may edit a message")
 		}
+		if m.MutedAt(s.now()) {
+			return "", mutedError(*m.MutedUntil)
+		}
 		if msg.Deleted() {
 			return "", core.Errorf(core.CodeConflict, "the message was deleted")
 		}
@@ -181,12 +189,16 @@ func (s *Service) Delete(ctx context.Context, actor, conversationID, messageID s
 		if msg.Deleted() {
 			return "", nil
 		}
-		now := s.now()
-		msg.Body, msg.DeletedAt = "", &now
-		msg.PinnedAt, msg.PinnedBy = nil, "" // a tombstone is not pinned (its reactions go with it too)
-		msg.Attachments = nil                // nor does it show files (their downloads are refused)
+		tombstone(msg, s.now())
 		return core.EventMessageDeleted, nil
 	})
+}
+
+// tombstone turns msg into what a deleted message leaves.
+func tombstone(msg *core.Message, now time.Time) {
+	msg.Body, msg.DeletedAt = "", &now
+	msg.PinnedAt, msg.PinnedBy = nil, "" // a tombstone is not pinned (its reactions go with it too)
+	msg.Attachments = nil                // nor does it show files (their downloads are refused)
 }
 
 // limitWhat names what the limits of alterMessage count, for their errors.

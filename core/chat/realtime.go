@@ -37,7 +37,7 @@ func (s *Service) Typing(ctx context.Context, actor, conversationID string, typi
 			return err
 		}
 	}
-	if err := s.trustedMember(ctx, actor, conversationID); err != nil {
+	if _, err := s.trustedMember(ctx, actor, conversationID); err != nil {
 		return err
 	}
 	n := core.Typing{ConversationID: conversationID, UserID: actor, Typing: typing}

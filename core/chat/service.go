@@ -113,6 +113,7 @@ type Deps struct {
 	Hasher        ports.PasswordHasher
 	Identity      ports.IdentityVerifier // tokens of the host application; nil: none are accepted
 	APIKeys       ports.APIKeyStore
+	Moderation    ports.ModerationStore
 	Clock         ports.Clock
 	IDs           ports.IDGenerator
 	Logger        *slog.Logger
@@ -122,7 +123,7 @@ func (d Deps) validate() error {
 	if d.Users == nil || d.Sessions == nil || d.Conversations == nil || d.Members == nil || d.Contacts == nil ||
 		d.Blocks == nil || d.Attachments == nil || d.Blobs == nil || d.Threads == nil || d.Summaries == nil || d.Search == nil ||
 		d.History == nil || d.Ledger == nil || d.Log == nil || d.Fanout == nil || d.Limiter == nil || d.Presence == nil ||
-		d.Hasher == nil || d.Clock == nil || d.IDs == nil || d.APIKeys == nil {
+		d.Hasher == nil || d.Clock == nil || d.IDs == nil || d.APIKeys == nil || d.Moderation == nil {
 		return errors.New("chat: every dependency is required")
 	}
 	return nil
@@ -191,8 +192,11 @@ func (s *Service) publish(ctx context.Context, topic string, envs ...core.Envelo
 // publishEvents announces committed events to their conversations and membership changes to the users concerned.
 func (s *Service) publishEvents(ctx context.Context, events []core.Event) {
 	for _, e := range events {
-		if e.Type == core.EventMemberLeft && e.Member != nil {
+		switch {
+		case (e.Type == core.EventMemberLeft || e.Type == core.EventMemberUpdated) && e.Member != nil:
 			s.auth.forget(e.ConversationID, e.Member.UserID)
+		case e.Type == core.EventConversationUpdated:
+			s.auth.forgetConversation(e.ConversationID)
 		}
 	}
 	publishEvents(ctx, s.d.Fanout, s.log, events)
@@ -260,18 +264,28 @@ func (s *Service) membership(ctx context.Context, actor, conversationID string) 
 }
 
 // trustedMember checks that actor is a member of the conversation, trusting what this node learnt within
-// SendAuthTTL (forgotten at once when this node hears the member leave): the check of sends and typing
-// notices, where the sequencer (for sends) stays the authority.
-func (s *Service) trustedMember(ctx context.Context, actor, conversationID string) error {
+// SendAuthTTL (forgotten at once when this node hears the member leave or change): the check of sends and
+// typing notices, where the sequencer (for sends) stays the authority. It returns the slow mode the member is
+// held to (0 for owners and admins, and when the conversation has none). A member a moderator muted is refused
+// here when the store is read; the sequencer refuses them in any case.
+func (s *Service) trustedMember(ctx context.Context, actor, conversationID string) (time.Duration, error) {
 	now := s.d.Clock.Now()
-	if s.auth.member(conversationID, actor, now) {
-		return nil
+	if slow, ok := s.auth.member(conversationID, actor, now); ok {
+		return slow, nil
 	}
-	if _, _, err := s.membership(ctx, actor, conversationID); err != nil {
-		return err
+	conv, m, err := s.membership(ctx, actor, conversationID)
+	if err != nil {
+		return 0, err
 	}
-	s.auth.remember(conversationID, actor, now)
-	return nil
+	if m.MutedAt(now) {
+		return 0, mutedError(*m.MutedUntil)
+	}
+	var slow time.Duration
+	if !m.CanModerate(conv) {
+		slow = conv.SlowMode
+	}
+	s.auth.remember(conversationID, actor, slow, now)
+	return slow, nil
 }
 
 // notFoundAs replaces a not-found error's message with a client-facing one; other errors pass through.

@@ -29,6 +29,7 @@ type Stores struct {
 	Attachments   ports.AttachmentStore
 	Search        ports.SearchStore
 	APIKeys       ports.APIKeyStore
+	Moderation    ports.ModerationStore
 }
 
 // TestStores runs every store contract suite. newStore must return empty stores, fresh for each call.
@@ -58,6 +59,7 @@ func TestStores(t *testing.T, newStore func(t *testing.T) Stores) {
 	t.Run("Mentions", func(t *testing.T) { TestMentions(t, newStore) })
 	t.Run("Threads", func(t *testing.T) { TestThreads(t, newStore) })
 	t.Run("SearchStore", func(t *testing.T) { TestSearchStore(t, newStore) })
+	t.Run("ModerationStore", func(t *testing.T) { TestModerationStore(t, newStore) })
 }
 
 // stEpoch has sub-millisecond digits and a non-UTC zone on purpose: stores keep at least milliseconds and may
@@ -98,7 +100,7 @@ func stNormConv(c core.Conversation) core.Conversation {
 }
 
 func stNormMember(m core.Member) core.Member {
-	m.JoinedAt = stMS(m.JoinedAt)
+	m.JoinedAt, m.MutedUntil = stMS(m.JoinedAt), stMSPtr(m.MutedUntil)
 	if m.Notify == "" { // memberships start at NotifyAll; event payloads do not carry the setting
 		m.Notify = core.NotifyAll
 	}

@@ -1,6 +1,7 @@
 package porttest
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -8,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/scalechat/scalechat/core"
+	"github.com/scalechat/scalechat/ports"
 )
 
 // TestLedger checks the ports.Ledger and ports.LedgerTx contracts. newStore must return empty stores.
@@ -155,19 +157,102 @@ func TestLedger(t *testing.T, newStore func(t *testing.T) Stores) {
 		assert.Equal(t, stNormMember(rejoin), stNormMember(got))
 	})
 
-	t.Run("conversation.updated stores title and topic only", func(t *testing.T) {
+	t.Run("member.updated sets and clears a moderator's mute", func(t *testing.T) {
+		t.Parallel()
+		f := newStFixture(t, newStore)
+		f.conv("c1", core.KindGroup, "Team", stAt(0), "u1", "u2")
+		first := f.send("c1", "u1", "hi")
+		_, err := f.s.Members.MarkRead(f.ctx, "c1", "u2", 1)
+		require.NoError(t, err)
+		require.NoError(t, f.s.Members.SetNotifications(f.ctx, "c1", "u2", core.NotifyMentions, true))
+		before, err := f.s.Members.Member(f.ctx, "c1", "u2")
+		require.NoError(t, err)
+		require.Nil(t, before.MutedUntil, "members start unmuted")
+
+		// Payloads carry neither the read position nor the notification settings, which stay as they are.
+		payload := core.Member{ConversationID: "c1", UserID: "u2", Role: core.RoleMember, JoinedAt: stAt(99),
+			MutedUntil: stPtr(stAt(100))}
+		muteEv := stMemberEvent(core.EventMemberUpdated, "c1", 2, "u1", payload)
+		require.NoError(t, f.appendEvents(muteEv))
+		muted := before
+		muted.MutedUntil = stPtr(stAt(100))
+		stAssertMember(f, muted, "muted, the rest kept")
+
+		payload.Role, payload.MutedUntil = core.RoleAdmin, nil
+		promoteEv := stMemberEvent(core.EventMemberUpdated, "c1", 3, "u1", payload)
+		require.NoError(t, f.appendEvents(promoteEv))
+		promoted := before
+		promoted.Role = core.RoleAdmin
+		stAssertMember(f, promoted, "an update without a mute clears it, and sets the role")
+
+		// In one append: a member joins muted (the payload is stored as it is), a third joins and is muted,
+		// the second's mute is set and changed.
+		joinedMuted := core.Member{ConversationID: "c1", UserID: "u3", Role: core.RoleMember, JoinedAt: stAt(4),
+			MutedUntil: stPtr(stAt(300))}
+		joined := core.Member{ConversationID: "c1", UserID: "u4", Role: core.RoleMember, JoinedAt: stAt(5)}
+		mutedU4 := joined
+		mutedU4.MutedUntil = stPtr(stAt(400))
+		again, changedAgain := payload, payload
+		again.MutedUntil, changedAgain.MutedUntil = stPtr(stAt(200)), stPtr(stAt(250))
+		evs := []core.Event{
+			stMemberEvent(core.EventMemberJoined, "c1", 4, "u1", joinedMuted),
+			stMemberEvent(core.EventMemberJoined, "c1", 5, "u1", joined),
+			stMemberEvent(core.EventMemberUpdated, "c1", 6, "u1", again),
+			stMemberEvent(core.EventMemberUpdated, "c1", 7, "u1", mutedU4),
+			stMemberEvent(core.EventMemberUpdated, "c1", 8, "u1", changedAgain),
+		}
+		changed := promoted
+		changed.MutedUntil = stPtr(stAt(250))
+		require.NoError(t, f.appendEvents(evs...))
+		stAssertMember(f, joinedMuted, "joined muted")
+		stAssertMember(f, mutedU4, "joined, then muted in the same append")
+		stAssertMember(f, changed, "the last update of the append wins")
+		stAssertConv(f, "c1", 8, stAt(8))
+		stAssertEvents(f, "c1", append([]core.Event{stCreated(first), muteEv, promoteEv}, evs...)...)
+	})
+
+	t.Run("slow mode is kept from creation and set by conversation.updated", func(t *testing.T) {
+		t.Parallel()
+		f := newStFixture(t, newStore)
+		c := core.Conversation{ID: "c1", Kind: core.KindChannel, Title: "Slow", CreatedBy: "u1", SlowMode: 30 * time.Second,
+			CreatedAt: stAt(0), LastActivityAt: stAt(0)}
+		got, created, err := f.s.Conversations.CreateConversation(f.ctx, c,
+			[]core.Member{{ConversationID: "c1", UserID: "u1", Role: core.RoleOwner, JoinedAt: stAt(0)}})
+		require.NoError(t, err)
+		require.True(t, created)
+		assert.Equal(t, stNormConv(c), stNormConv(got))
+		stAssertSlowMode(f, "c1", "u1", 30*time.Second, "from creation")
+
+		changed := c
+		changed.SlowMode = 6 * time.Hour
+		setEv := stConvEvent(1, "u1", changed)
+		require.NoError(t, f.appendEvents(setEv))
+		stAssertSlowMode(f, "c1", "u1", 6*time.Hour, "set")
+		changed.SlowMode = 0
+		offEv := stConvEvent(2, "u1", changed)
+		require.NoError(t, f.appendEvents(offEv))
+		stAssertSlowMode(f, "c1", "u1", 0, "turned off")
+		got, err = f.s.Conversations.Conversation(f.ctx, "c1")
+		require.NoError(t, err)
+		want := c
+		want.SlowMode, want.LastSeq, want.LastActivityAt = 0, 2, stAt(2)
+		assert.Equal(t, stNormConv(want), stNormConv(got), "nothing else changed")
+		stAssertEvents(f, "c1", setEv, offEv)
+	})
+
+	t.Run("conversation.updated stores title, topic and slow mode only", func(t *testing.T) {
 		t.Parallel()
 		f := newStFixture(t, newStore)
 		orig := f.conv("c1", core.KindChannel, "Old name", stAt(0), "u1")
 		changed := orig
-		changed.Title, changed.Topic = "New name", "a topic"
+		changed.Title, changed.Topic, changed.SlowMode = "New name", "a topic", time.Minute
 		changed.Kind, changed.CreatedBy, changed.CreatedAt, changed.LastSeq = core.KindGroup, "mallory", stAt(50), 42
 		ev := stConvEvent(1, "u1", changed)
 		require.NoError(t, f.appendEvents(ev))
 		got, err := f.s.Conversations.Conversation(f.ctx, "c1")
 		require.NoError(t, err)
 		want := orig
-		want.Title, want.Topic, want.LastSeq, want.LastActivityAt = "New name", "a topic", 1, stAt(1)
+		want.Title, want.Topic, want.SlowMode, want.LastSeq, want.LastActivityAt = "New name", "a topic", time.Minute, 1, stAt(1)
 		assert.Equal(t, stNormConv(want), stNormConv(got))
 		stAssertEvents(f, "c1", ev)
 		for q, n := range map[string]int{"new": 1, "old": 0} {
@@ -268,6 +353,71 @@ func stAssertConv(f stFixture, convID string, lastSeq int64, activity time.Time)
 	require.NoError(f.t, err)
 	assert.Equal(f.t, lastSeq, c.LastSeq, "lastSeq of %s", convID)
 	assert.Equal(f.t, stMS(activity), stMS(c.LastActivityAt), "LastActivityAt of %s", convID)
+}
+
+// stAssertMember checks a membership as every read of it shows it: Member, Members, Summary and, inside a
+// ledger transaction, LedgerTx.Member.
+func stAssertMember(f stFixture, want core.Member, msg string) {
+	f.t.Helper()
+	want = stNormMember(want)
+	got, err := f.s.Members.Member(f.ctx, want.ConversationID, want.UserID)
+	require.NoError(f.t, err, msg)
+	assert.Equal(f.t, want, stNormMember(got), "Member: %s", msg)
+	found := false
+	for _, m := range stWalk(f.t, 100, func(p core.PageRequest) (core.Page[core.Member], error) {
+		return f.s.Members.Members(f.ctx, want.ConversationID, p)
+	}) {
+		if m.UserID == want.UserID {
+			found = true
+			assert.Equal(f.t, want, stNormMember(m), "Members: %s", msg)
+		}
+	}
+	assert.True(f.t, found, "Members lists %s: %s", want.UserID, msg)
+	sum, err := f.s.Summaries.Summary(f.ctx, want.ConversationID, want.UserID)
+	require.NoError(f.t, err, msg)
+	require.NotNil(f.t, sum.Member, msg)
+	assert.Equal(f.t, want, stNormMember(*sum.Member), "Summary: %s", msg)
+	require.NoError(f.t, f.update(func(ctx context.Context, tx ports.LedgerTx) error {
+		got, err := tx.Member(ctx, want.ConversationID, want.UserID)
+		require.NoError(f.t, err, msg)
+		assert.Equal(f.t, want, stNormMember(got), "LedgerTx.Member: %s", msg)
+		return nil
+	}))
+}
+
+// stAssertSlowMode checks a conversation's slow mode as every read of it shows it, member a member of it.
+func stAssertSlowMode(f stFixture, convID, member string, want time.Duration, msg string) {
+	f.t.Helper()
+	c, err := f.s.Conversations.Conversation(f.ctx, convID)
+	require.NoError(f.t, err, msg)
+	assert.Equal(f.t, want, c.SlowMode, "Conversation: %s", msg)
+	p, err := f.s.Conversations.Channels(f.ctx, "", core.PageRequest{Limit: 100})
+	require.NoError(f.t, err, msg)
+	for _, ch := range p.Items {
+		if ch.ID == convID {
+			assert.Equal(f.t, want, ch.SlowMode, "Channels: %s", msg)
+		}
+	}
+	sum, err := f.s.Summaries.Summary(f.ctx, convID, member)
+	require.NoError(f.t, err, msg)
+	assert.Equal(f.t, want, sum.SlowMode, "Summary: %s", msg)
+	page, err := f.s.Members.ConversationsOf(f.ctx, member, core.PageRequest{Limit: 100})
+	require.NoError(f.t, err, msg)
+	for _, s := range page.Items {
+		if s.ID == convID {
+			assert.Equal(f.t, want, s.SlowMode, "ConversationsOf: %s", msg)
+		}
+	}
+	require.NoError(f.t, f.update(func(ctx context.Context, tx ports.LedgerTx) error {
+		c, err := tx.Conversation(ctx, convID)
+		require.NoError(f.t, err, msg)
+		assert.Equal(f.t, want, c.SlowMode, "LedgerTx.Conversation: %s", msg)
+		sts, err := tx.LoadSends(ctx, []ports.SendReads{{ConversationID: convID, Senders: []string{member}}})
+		require.NoError(f.t, err, msg)
+		require.Len(f.t, sts, 1)
+		assert.Equal(f.t, want, sts[0].Conversation.SlowMode, "LoadSends: %s", msg)
+		return nil
+	}))
 }
 
 // stAssertEvents checks that the conversation's events are exactly want.

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -146,6 +147,46 @@ func testLedgerTx(t *testing.T, newStore func(t *testing.T) Stores) {
 			return nil
 		})
 		require.NoError(t, err)
+	})
+
+	t.Run("LoadSends reads moderators' mutes with the memberships", func(t *testing.T) {
+		t.Parallel()
+		f := newStFixture(t, newStore)
+		f.conv("c1", core.KindGroup, "Team", stAt(0), "u1", "u2", "u3")
+		f.conv("c2", core.KindGroup, "Other", stAt(0), "u1", "u2")
+		mute := func(convID, user string, role core.Role, until *time.Time) {
+			f.t.Helper()
+			f.next(convID, func(seq int64) core.Event {
+				return stMemberEvent(core.EventMemberUpdated, convID, seq, "u1",
+					core.Member{ConversationID: convID, UserID: user, Role: role, JoinedAt: stAt(0), MutedUntil: until})
+			})
+		}
+		mute("c1", "u2", core.RoleMember, stPtr(stAt(100)))
+		mute("c1", "u3", core.RoleMember, stPtr(stAt(200)))
+		mute("c1", "u3", core.RoleMember, nil) // unmuted again
+		mute("c2", "u1", core.RoleOwner, stPtr(stAt(300)))
+		norm := func(m map[string]time.Time) map[string]time.Time {
+			out := map[string]time.Time{}
+			for k, v := range m {
+				out[k] = stMS(v)
+			}
+			return out
+		}
+		require.NoError(t, f.update(func(ctx context.Context, tx ports.LedgerTx) error {
+			sts, err := tx.LoadSends(ctx, []ports.SendReads{
+				{ConversationID: "c1", Senders: []string{"u1", "u2", "u3", "u9"}},
+				{ConversationID: "c2", Senders: []string{"u1", "u2"}},
+				{ConversationID: "nope", Senders: []string{"u2"}},
+			})
+			require.NoError(t, err)
+			require.Len(t, sts, 3)
+			assert.Equal(t, map[string]bool{"u1": true, "u2": true, "u3": true}, sts[0].Members)
+			assert.Equal(t, map[string]time.Time{"u2": stMS(stAt(100))}, norm(sts[0].MutedUntil),
+				"the muted sender only: never muted, unmuted and non-members are absent")
+			assert.Equal(t, map[string]time.Time{"u1": stMS(stAt(300))}, norm(sts[1].MutedUntil), "per conversation")
+			assert.Empty(t, sts[2].MutedUntil)
+			return nil
+		}))
 	})
 
 	t.Run("a failed append leaves the transaction as it was", func(t *testing.T) {

@@ -33,6 +33,17 @@ func TestUserStore(t *testing.T, newStore func(t *testing.T) ports.UserStore) {
 		assert.Equal(t, stNormUser(u), stNormUser(got))
 	})
 
+	t.Run("an admin created as such reads back exactly", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		u := user("u1", "root", "Root", 1)
+		u.Admin = true
+		require.NoError(t, s.CreateUser(ctx, u))
+		got, err := s.UserByID(ctx, "u1")
+		require.NoError(t, err)
+		assert.Equal(t, stNormUser(u), stNormUser(got))
+	})
+
 	t.Run("taken username is already_exists and changes nothing", func(t *testing.T) {
 		t.Parallel()
 		s := newStore(t)
@@ -168,6 +179,86 @@ func TestUserStore(t *testing.T, newStore func(t *testing.T) ports.UserStore) {
 		assert.Nil(t, got.DeactivatedAt)
 		_, err = s.SetDeactivated(ctx, "nobody", &at)
 		assert.ErrorIs(t, err, core.ErrNotFound)
+	})
+
+	t.Run("system role admin", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		alice, bob := user("u1", "alice", "Alice", 1), user("u2", "bob", "Bob", 2)
+		require.NoError(t, s.CreateUser(ctx, alice))
+		require.NoError(t, s.CreateUser(ctx, bob))
+		got, err := s.SetAdmin(ctx, "u1", true)
+		require.NoError(t, err)
+		alice.Admin = true
+		assert.Equal(t, stNormUser(alice), stNormUser(got), "the user is returned, only Admin changed")
+		for name, read := range map[string]func() (core.User, error){
+			"UserByID":       func() (core.User, error) { return s.UserByID(ctx, "u1") },
+			"UserByUsername": func() (core.User, error) { return s.UserByUsername(ctx, "alice") },
+			"SearchUsers": func() (core.User, error) {
+				p, err := s.SearchUsers(ctx, "alice", core.PageRequest{Limit: 10})
+				if err != nil || len(p.Items) != 1 {
+					return core.User{}, fmt.Errorf("found %d users: %w", len(p.Items), err)
+				}
+				return p.Items[0], nil
+			},
+		} {
+			u, err := read()
+			require.NoError(t, err, name)
+			assert.Equal(t, stNormUser(alice), stNormUser(u), "%s shows it", name)
+		}
+		u, err := s.UserByID(ctx, "u2")
+		require.NoError(t, err)
+		assert.False(t, u.Admin, "others stay plain users")
+		got, err = s.SetAdmin(ctx, "u1", true)
+		require.NoError(t, err)
+		assert.True(t, got.Admin, "giving it again is harmless")
+		got, err = s.SetAdmin(ctx, "u1", false)
+		require.NoError(t, err)
+		alice.Admin = false
+		assert.Equal(t, stNormUser(alice), stNormUser(got))
+		u, err = s.UserByUsername(ctx, "alice")
+		require.NoError(t, err)
+		assert.False(t, u.Admin, "taken back")
+		_, err = s.SetAdmin(ctx, "nobody", true)
+		assert.ErrorIs(t, err, core.ErrNotFound)
+		_, err = s.UserByID(ctx, "nobody")
+		assert.ErrorIs(t, err, core.ErrNotFound, "setting the role creates no user")
+	})
+
+	t.Run("set display name", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		alice, bob := user("u1", "alice", "Alice Liddell", 1), user("u2", "bob", "Bob", 2)
+		require.NoError(t, s.CreateUser(ctx, alice))
+		require.NoError(t, s.CreateUser(ctx, bob))
+		got, err := s.SetDisplayName(ctx, "u1", "Queen Of Hearts")
+		require.NoError(t, err)
+		alice.DisplayName = "Queen Of Hearts"
+		assert.Equal(t, stNormUser(alice), stNormUser(got), "the user is returned, only the display name changed")
+		for _, read := range []func() (core.User, error){
+			func() (core.User, error) { return s.UserByID(ctx, "u1") },
+			func() (core.User, error) { return s.UserByUsername(ctx, "alice") },
+		} {
+			u, err := read()
+			require.NoError(t, err)
+			assert.Equal(t, stNormUser(alice), stNormUser(u))
+		}
+		for q, want := range map[string][]string{"hearts": {"u1"}, "liddell": {}, "bob": {"u2"}} {
+			p, err := s.SearchUsers(ctx, q, core.PageRequest{Limit: 10})
+			require.NoError(t, err)
+			ids := []string{}
+			for _, u := range p.Items {
+				ids = append(ids, u.ID)
+			}
+			assert.Equal(t, want, ids, "search %q finds the new name, not the old one", q)
+		}
+		u, err := s.UserByID(ctx, "u2")
+		require.NoError(t, err)
+		assert.Equal(t, stNormUser(bob), stNormUser(u), "others keep theirs")
+		_, err = s.SetDisplayName(ctx, "nobody", "X")
+		assert.ErrorIs(t, err, core.ErrNotFound)
+		_, err = s.UserByID(ctx, "nobody")
+		assert.ErrorIs(t, err, core.ErrNotFound, "setting a name creates no user")
 	})
 
 	t.Run("external identities", func(t *testing.T) {
@@ -382,6 +473,22 @@ func TestSessionUser(t *testing.T, newStore func(t *testing.T) Stores) {
 		require.NoError(t, err)
 		require.NotNil(t, u.DeactivatedAt)
 		assert.Equal(t, stMS(at), stMS(*u.DeactivatedAt))
+	})
+	t.Run("an admin's session says so", func(t *testing.T) {
+		t.Parallel()
+		st := newStore(t)
+		require.NoError(t, st.Users.CreateUser(ctx, core.User{ID: "u1", Username: "alice", DisplayName: "Alice",
+			PasswordHash: "h", CreatedAt: stAt(1)}))
+		require.NoError(t, st.Sessions.CreateSession(ctx, core.Session{TokenHash: "h1", UserID: "u1",
+			CreatedAt: stAt(1), ExpiresAt: stAt(1).Add(time.Hour)}))
+		_, u, err := st.Sessions.SessionUser(ctx, "h1")
+		require.NoError(t, err)
+		assert.False(t, u.Admin)
+		_, err = st.Users.SetAdmin(ctx, "u1", true)
+		require.NoError(t, err)
+		_, u, err = st.Sessions.SessionUser(ctx, "h1")
+		require.NoError(t, err)
+		assert.True(t, u.Admin)
 	})
 	t.Run("a missing session, or one whose user is gone, is not_found", func(t *testing.T) {
 		t.Parallel()

@@ -25,8 +25,8 @@ import (
 // (of the group G), member, admin, owner (of G), and blocked: an admin of G whom the user T blocks.
 var authzRoles = []string{"anonymous", "expired", "revoked", "blocked", "nonmember", "member", "admin", "owner"}
 
-// authzFixture is one fresh world: group G (owner O, admins A and BL, members M and P; message m1 by M),
-// channel C (owner O), and T, who belongs to nothing and blocks BL.
+// authzFixture is one fresh world: group G (owner O, admins A and BL, members M and P; message m1 by M; X
+// banned), channel C (owner O), and T, who belongs to nothing and blocks BL.
 type authzFixture struct {
 	o, a, bl, m, p, x, t *user
 	g, c, m1, att        string // att: an image M uploaded to G
@@ -51,6 +51,8 @@ func newAuthzFixture(t *testing.T, s *server) *authzFixture {
 	f.att = f.m.upload(t, f.g, "dot.png", tinyPNG(t)).Id
 	b, err := f.t.c.BlockUserWithResponse(t.Context(), f.bl.ID)
 	wantStatus(t, b, err, http.StatusNoContent)
+	ban, err := f.o.c.BanUserWithResponse(t.Context(), f.g, sdk.BanRequest{UserId: f.x.ID})
+	wantStatus(t, ban, err, http.StatusCreated)
 	f.revoked = s.login(t, f.m.Username, f.m.Password).Token
 	d, err := s.client(t, f.revoked).DeleteCurrentSessionWithResponse(t.Context())
 	wantStatus(t, d, err, http.StatusNoContent)
@@ -88,13 +90,16 @@ func req(method, path string, body any) func(*authzFixture, *user) (string, stri
 func inG(method, pathTmpl string, body any) func(*authzFixture, *user) (string, string, any) {
 	return func(f *authzFixture, _ *user) (string, string, any) {
 		p := strings.NewReplacer("{g}", f.g, "{c}", f.c, "{m1}", f.m1, "{p}", f.p.ID, "{t}", f.t.ID, "{o}", f.o.ID,
-			"{att}", f.att).Replace(pathTmpl)
+			"{x}", f.x.ID, "{att}", f.att).Replace(pathTmpl)
 		out := body // the template stays as it is: every call fills in its own fixture
 		if b, ok := body.(map[string]any); ok {
 			m := map[string]any{}
 			for k, v := range b {
-				if v == "{t}" {
+				switch v {
+				case "{t}":
 					v = f.t.ID
+				case "{p}":
+					v = f.p.ID
 				}
 				if vs, ok := v.([]string); ok && len(vs) == 1 && vs[0] == "{t}" {
 					v = []string{f.t.ID}
@@ -135,6 +140,25 @@ var authzOps = []authzOp{
 	{"adminExportEvents", inG("GET", "/v1/admin/conversations/{g}/events", nil), map[string]int{"*": s403}},
 	{"adminDeactivateUser", inG("POST", "/v1/admin/users/{t}/deactivate", nil), map[string]int{"*": s403}},
 	{"adminReactivateUser", inG("POST", "/v1/admin/users/{t}/reactivate", nil), map[string]int{"*": s403}},
+	{"adminUpdateUser", inG("PATCH", "/v1/admin/users/{t}", map[string]any{"displayName": "Renamed"}), map[string]int{"*": s403}},
+	{"adminAddMembers", inG("POST", "/v1/admin/conversations/{g}/members", map[string]any{"userIds": []string{"{t}"}}),
+		map[string]int{"*": s403}},
+	{"adminRemoveMember", inG("DELETE", "/v1/admin/conversations/{g}/members/{p}", nil), map[string]int{"*": s403}},
+	{"listReports", req("GET", "/v1/admin/reports?status=open", nil), map[string]int{"*": s403}},
+	{"closeReport", req("POST", "/v1/admin/reports/nope/close", map[string]any{"status": "dismissed"}), map[string]int{"*": s403}},
+	{"listAuditLog", req("GET", "/v1/admin/audit-log", nil), map[string]int{"*": s403}},
+	{"banUser", inG("POST", "/v1/conversations/{g}/bans", map[string]any{"userId": "{p}", "reason": "spam"}),
+		map[string]int{"nonmember": s404, "member": s403, "*": s201}},
+	{"listBans", inG("GET", "/v1/conversations/{g}/bans", nil), map[string]int{"nonmember": s404, "member": s403, "*": s200}},
+	{"unbanUser", inG("DELETE", "/v1/conversations/{g}/bans/{x}", nil), map[string]int{"nonmember": s404, "member": s403, "*": s204}},
+	{"muteMember", inG("POST", "/v1/conversations/{g}/members/{p}/mute", map[string]any{"durationSeconds": 60}),
+		map[string]int{"nonmember": s404, "member": s403, "*": s200}},
+	{"unmuteMember", inG("DELETE", "/v1/conversations/{g}/members/{p}/mute", nil),
+		map[string]int{"nonmember": s404, "member": s403, "*": s200}},
+	{"setSlowMode", inG("PUT", "/v1/conversations/{g}/slow-mode", map[string]any{"seconds": 10}),
+		map[string]int{"nonmember": s404, "member": s403, "*": s200}},
+	{"reportMessage", inG("POST", "/v1/conversations/{g}/messages/{m1}/reports", map[string]any{"reason": "rude"}),
+		map[string]int{"nonmember": s404, "member": s409, "*": s201}},
 	{"blockUser", inG("PUT", "/v1/blocks/{t}", nil), map[string]int{"*": s204}},
 	{"unblockUser", inG("DELETE", "/v1/blocks/{t}", nil), map[string]int{"*": s204}},
 	{"createConversation", inG("POST", "/v1/conversations", map[string]any{"kind": "direct", "memberIds": []string{"{t}"}}),

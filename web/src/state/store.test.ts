@@ -55,8 +55,8 @@ class FakeSocket {
   }
 }
 
-const me: User = { id: ME, username: 'me', displayName: 'Me', bot: false, createdAt: '2025-01-01T00:00:00Z' }
-const bob: User = { id: BOB, username: 'bob', displayName: 'Bob', bot: false, createdAt: '2025-01-01T00:00:00Z' }
+const me: User = { id: ME, username: 'me', displayName: 'Me', bot: false, admin: false, createdAt: '2025-01-01T00:00:00Z' }
+const bob: User = { id: BOB, username: 'bob', displayName: 'Bob', bot: false, admin: false, createdAt: '2025-01-01T00:00:00Z' }
 
 /** A REST server with one direct conversation whose history is `history`. */
 function fakeServer(opts: { conv?: Conversation; history?: Message[]; pins?: () => Message[]; extra?: Record<string, Conversation> } = {}) {

@@ -54,6 +54,7 @@ export function conversation(o: Partial<Conversation> = {}): Conversation {
     title: 'Bob',
     topic: '',
     lastSeq: 0,
+    slowModeSeconds: 0,
     readSeq: 0,
     unread: 0,
     mentions: 0,
