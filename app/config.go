@@ -95,6 +95,8 @@ type Config struct {
 	JWTJWKSRefresh     time.Duration
 	NoPasswordAccounts bool // --password-accounts=false
 
+	Webhooks chat.WebhookConfig // delivery of webhooks (standalone, worker and all roles)
+
 	PostgresURL         string
 	PostgresMaxConns    int32
 	SearchLanguage      string
@@ -144,6 +146,8 @@ func Parse(args []string, getenv func(string) string) (Config, error) {
 	var rate, mem, sockets, partitions, outBytes, outFrames, flushers, pollers, shards, dqueue, setups, pgConns, consumers, maxBatch int64
 	var brokers, limits, uploadTypes string
 	var hashQueue, addrSockets int64
+	var hookConcurrency, hookPerReceiver int64
+	hooks := chat.DefaultWebhookConfig()
 	str(&c.Role, "role", RoleStandalone, "role to run: standalone, gateway, worker or all")
 	str(&c.Addr, "addr", ":8080", "HTTP listen address (REST, Socket.IO, web app)")
 	str(&c.DataDir, "data-dir", "./data", "standalone: directory of the SQLite database")
@@ -195,6 +199,13 @@ func Parse(args []string, getenv func(string) string) (Config, error) {
 	str(&c.JWTUsernameClaim, "jwt-username-claim", "preferred_username", "claim of an application user's preferred username")
 	dur(&c.JWTJWKSRefresh, "jwt-jwks-refresh", 15*time.Minute, "how often the JWKS is fetched again (also when a token names an unknown key, at most every 10 s)")
 	fs.BoolVar(&c.NoPasswordAccounts, "no-password-accounts", env("no-password-accounts", "false") == "true", "switch password accounts off: register, password log-in and password change are refused; users sign in with application tokens")
+	dur(&c.Webhooks.Timeout, "webhook-timeout", hooks.Timeout, "webhooks: how long one delivery attempt may take, answer included")
+	dur(&c.Webhooks.RetryFor, "webhook-retry-for", hooks.RetryFor, "webhooks: how long a failing delivery is retried before it is given up")
+	dur(&c.Webhooks.BackoffMin, "webhook-backoff-min", hooks.BackoffMin, "webhooks: the wait after a first failed attempt (it doubles with each failure)")
+	dur(&c.Webhooks.BackoffMax, "webhook-backoff-max", hooks.BackoffMax, "webhooks: the longest wait between two attempts")
+	dur(&c.Webhooks.Poll, "webhook-poll", hooks.Poll, "webhooks: how often new events and due retries are looked for when idle")
+	num(&hookConcurrency, "webhook-concurrency", int64(hooks.Concurrency), "webhooks: delivery attempts in flight at once")
+	num(&hookPerReceiver, "webhook-per-receiver", int64(hooks.PerWebhook), "webhooks: attempts in flight to one webhook at once (a slow receiver takes no more)")
 	str(&c.DebugAddr, "debug-addr", "", "serve net/http/pprof here (loopback only, e.g. 127.0.0.1:6060); empty: off")
 	str(&c.PostgresURL, "postgres-url", "", "distributed roles: PostgreSQL URL, e.g. postgres://user@host:5432/db")
 	num(&pgConns, "postgres-max-conns", 10, "distributed roles: PostgreSQL connections per process")
@@ -229,6 +240,9 @@ func Parse(args []string, getenv func(string) string) (Config, error) {
 	c.ConnectConcurrency = int(setups)
 	c.PasswordQueue = int(min(max(hashQueue, -1), 1<<20))
 	c.MaxSocketsPerAddr = int(min(max(addrSockets, -1), 1<<30))
+	c.Webhooks.Concurrency = int(min(max(hookConcurrency, -1), 1<<16))
+	c.Webhooks.PerWebhook = int(min(max(hookPerReceiver, -1), 1<<16))
+	c.Webhooks.FeedBatch = hooks.FeedBatch
 	var err error
 	if c.UploadTypes, err = core.ParseUploadTypes(uploadTypes); err != nil {
 		return c, fmt.Errorf("--upload-types: %w", err)
@@ -319,6 +333,10 @@ func (c Config) validate() error {
 	}
 	if c.NoPasswordAccounts && c.JWTSecret == "" && c.JWTJWKSURL == "" {
 		errs = append(errs, errors.New("--no-password-accounts needs --jwt-secret or --jwt-jwks-url: nobody could sign in"))
+	}
+	if w := c.Webhooks; w.Timeout <= 0 || w.RetryFor <= 0 || w.BackoffMin <= 0 || w.BackoffMax < w.BackoffMin ||
+		w.Poll <= 0 || w.Concurrency <= 0 || w.PerWebhook <= 0 {
+		errs = append(errs, errors.New("--webhook-* settings must be positive, and --webhook-backoff-max at least --webhook-backoff-min"))
 	}
 	if c.PasswordMemKiB < 64 {
 		errs = append(errs, errors.New("--password-memory-kib must be at least 64"))

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"os"
@@ -17,9 +18,11 @@ import (
 	"github.com/scalechat/scalechat/adapters/memory"
 	"github.com/scalechat/scalechat/adapters/rest"
 	"github.com/scalechat/scalechat/adapters/s3"
+	"github.com/scalechat/scalechat/adapters/schema"
 	"github.com/scalechat/scalechat/adapters/socketio"
 	"github.com/scalechat/scalechat/adapters/sqlite"
 	"github.com/scalechat/scalechat/adapters/telemetry"
+	"github.com/scalechat/scalechat/adapters/webhookhttp"
 	"github.com/scalechat/scalechat/core"
 	"github.com/scalechat/scalechat/core/chat"
 	"github.com/scalechat/scalechat/ports"
@@ -63,6 +66,9 @@ var SQLiteSet = wire.NewSet(
 	wire.Bind(new(ports.UserStore), new(*sqlite.Store)),
 	wire.Bind(new(ports.APIKeyStore), new(*sqlite.Store)),
 	wire.Bind(new(ports.ModerationStore), new(*sqlite.Store)),
+	wire.Bind(new(ports.WebhookStore), new(*sqlite.Store)),
+	wire.Bind(new(ports.ChangeFeed), new(*sqlite.Store)),
+	wire.Bind(new(ports.Exclusive), new(*sqlite.Store)),
 	wire.Bind(new(ports.SessionStore), new(*sqlite.Store)),
 	wire.Bind(new(ports.ConversationStore), new(*sqlite.Store)),
 	wire.Bind(new(ports.MemberStore), new(*sqlite.Store)),
@@ -227,3 +233,20 @@ func ProvideSequencing(consumer ports.CommandConsumer, ledger ports.Ledger, fano
 	}
 	return &Sequencing{Consumer: consumer, Handle: handle}, nil
 }
+
+// ProvideWebhooks builds the webhook dispatcher of roles that sequence: it delivers the events of the change
+// feed that every store transaction appends to (one process of a deployment at a time).
+func ProvideWebhooks(cfg Config, log *slog.Logger, feed ports.ChangeFeed, store ports.WebhookStore,
+	history ports.HistoryStore, exclusive ports.Exclusive) (*chat.WebhookDispatcher, func(), error) {
+	sender := webhookhttp.New(cfg.Webhooks.Timeout)
+	d, err := chat.NewWebhookDispatcher(cfg.Webhooks, chat.WebhookDeps{Feed: feed, Webhooks: store, History: history,
+		Exclusive: exclusive, Sender: sender, Clock: memory.SystemClock{}, IDs: memory.UUIDv7{}, Logger: log,
+		Encode: func(e core.Event) ([]byte, error) { return json.Marshal(schema.EventOf(e)) }})
+	if err != nil {
+		return nil, nil, err
+	}
+	return d, sender.Close, nil
+}
+
+// NoWebhooks is for roles that leave webhook delivery to others (gateways).
+func NoWebhooks() *chat.WebhookDispatcher { return nil }

@@ -16,6 +16,7 @@ import (
 	"github.com/scalechat/scalechat/adapters/socketio"
 	"github.com/scalechat/scalechat/adapters/telemetry"
 	"github.com/scalechat/scalechat/core"
+	"github.com/scalechat/scalechat/core/chat"
 	"github.com/scalechat/scalechat/ports"
 )
 
@@ -30,16 +31,17 @@ type Server struct {
 	cfg      Config
 	log      *slog.Logger
 	handler  http.Handler
-	seq      *Sequencing      // nil in roles that do not sequence
-	realtime *socketio.Server // nil in roles that serve no clients
-	sweep    *SessionSweep    // nil in roles that leave it to others
+	seq      *Sequencing             // nil in roles that do not sequence
+	realtime *socketio.Server        // nil in roles that serve no clients
+	sweep    *SessionSweep           // nil in roles that leave it to others
+	webhooks *chat.WebhookDispatcher // nil in roles that leave it to others
 	reg      *prometheus.Registry
 }
 
 // NewServer assembles a server from its parts.
 func NewServer(cfg Config, log *slog.Logger, handler http.Handler, seq *Sequencing, realtime *socketio.Server,
-	sweep *SessionSweep, reg *prometheus.Registry) *Server {
-	return &Server{cfg: cfg, log: log, handler: handler, seq: seq, realtime: realtime, sweep: sweep, reg: reg}
+	sweep *SessionSweep, webhooks *chat.WebhookDispatcher, reg *prometheus.Registry) *Server {
+	return &Server{cfg: cfg, log: log, handler: handler, seq: seq, realtime: realtime, sweep: sweep, webhooks: webhooks, reg: reg}
 }
 
 // Run serves until ctx is cancelled, then shuts down gracefully: the listener stops taking requests, in-flight
@@ -81,6 +83,13 @@ func (s *Server) Run(ctx context.Context) error {
 		defer wg.Done()
 		s.sweep.Run(consumerCtx)
 	}()
+	if s.webhooks != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = s.webhooks.Run(consumerCtx)
+		}()
+	}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			errc <- fmt.Errorf("http: %w", err)

@@ -14,7 +14,7 @@ import (
 
 // InitStandalone assembles the standalone role: SQLite storage and in-process log, fan-out and limits.
 func InitStandalone(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func(), error) {
-	wire.Build(SystemSet, CoreSet, InProcessSet, SQLiteSet, APISet, ProvideSequencing, ProvideSessionSweep, NewServer)
+	wire.Build(SystemSet, CoreSet, InProcessSet, SQLiteSet, APISet, ProvideSequencing, ProvideSessionSweep, ProvideWebhooks, NewServer)
 	return nil, nil, nil
 }
 
@@ -22,7 +22,7 @@ func InitStandalone(ctx context.Context, cfg Config, log *slog.Logger) (*Server,
 func InitGateway(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func(), error) {
 	wire.Build(SystemSet, CoreSet, PostgresSet, RedisSet, APISet,
 		ProvideKafkaConfig, ProvideKafkaLog, wire.Bind(new(ports.CommandLog), new(*kafka.Log)),
-		ProvideGatewayChecks, NoSequencing, NoSessionSweep, NewServer)
+		ProvideGatewayChecks, NoSequencing, NoSessionSweep, NoWebhooks, NewServer)
 	return nil, nil, nil
 }
 
@@ -30,7 +30,8 @@ func InitGateway(ctx context.Context, cfg Config, log *slog.Logger) (*Server, fu
 func InitWorker(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func(), error) {
 	wire.Build(PostgresSet, RedisSet,
 		ProvideKafkaConfig, ProvideKafkaConsumer, wire.Bind(new(ports.CommandConsumer), new(*kafka.Consumer)),
-		ProvideSequencing, ProvideWorkerChecks, TelemetrySet, ProvideProbes, NoRealtime, ProvideSessionSweep, NewServer)
+		ProvideSequencing, ProvideWorkerChecks, TelemetrySet, ProvideProbes, NoRealtime, ProvideSessionSweep,
+		ProvideWebhooks, NewServer)
 	return nil, nil, nil
 }
 
@@ -39,6 +40,6 @@ func InitAll(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func()
 	wire.Build(SystemSet, CoreSet, PostgresSet, RedisSet, APISet,
 		ProvideKafkaConfig, ProvideKafkaLog, wire.Bind(new(ports.CommandLog), new(*kafka.Log)),
 		ProvideKafkaConsumer, wire.Bind(new(ports.CommandConsumer), new(*kafka.Consumer)),
-		ProvideGatewayChecks, ProvideSequencing, ProvideSessionSweep, NewServer)
+		ProvideGatewayChecks, ProvideSequencing, ProvideSessionSweep, ProvideWebhooks, NewServer)
 	return nil, nil, nil
 }

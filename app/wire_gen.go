@@ -68,6 +68,7 @@ func InitStandalone(ctx context.Context, cfg Config, log *slog.Logger) (*Server,
 		Identity:      identityVerifier,
 		APIKeys:       store,
 		Moderation:    store,
+		Webhooks:      store,
 		Clock:         clock,
 		IDs:           idGenerator,
 		Logger:        log,
@@ -116,8 +117,16 @@ func InitStandalone(ctx context.Context, cfg Config, log *slog.Logger) (*Server,
 		return nil, nil, err
 	}
 	sessionSweep := ProvideSessionSweep(cfg, log, store, store, blobStore)
-	appServer := NewServer(cfg, log, handler, sequencing, server, sessionSweep, registry)
+	webhookDispatcher, cleanup4, err := ProvideWebhooks(cfg, log, store, store, store, store)
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	appServer := NewServer(cfg, log, handler, sequencing, server, sessionSweep, webhookDispatcher, registry)
 	return appServer, func() {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
@@ -194,6 +203,7 @@ func InitGateway(ctx context.Context, cfg Config, log *slog.Logger) (*Server, fu
 		Identity:      identityVerifier,
 		APIKeys:       store,
 		Moderation:    store,
+		Webhooks:      store,
 		Clock:         clock,
 		IDs:           idGenerator,
 		Logger:        log,
@@ -246,7 +256,8 @@ func InitGateway(ctx context.Context, cfg Config, log *slog.Logger) (*Server, fu
 	}
 	sequencing := NoSequencing()
 	sessionSweep := NoSessionSweep()
-	appServer := NewServer(cfg, log, handler, sequencing, server, sessionSweep, registry)
+	webhookDispatcher := NoWebhooks()
+	appServer := NewServer(cfg, log, handler, sequencing, server, sessionSweep, webhookDispatcher, registry)
 	return appServer, func() {
 		cleanup5()
 		cleanup4()
@@ -298,8 +309,15 @@ func InitWorker(ctx context.Context, cfg Config, log *slog.Logger) (*Server, fun
 		return nil, nil, err
 	}
 	sessionSweep := ProvideSessionSweep(cfg, log, store, store, blobStore)
-	appServer := NewServer(cfg, log, handler, sequencing, server, sessionSweep, registry)
+	webhookDispatcher, cleanup3, err := ProvideWebhooks(cfg, log, store, store, store, store)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	appServer := NewServer(cfg, log, handler, sequencing, server, sessionSweep, webhookDispatcher, registry)
 	return appServer, func() {
+		cleanup3()
 		cleanup2()
 		cleanup()
 	}, nil
@@ -370,6 +388,7 @@ func InitAll(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func()
 		Identity:      identityVerifier,
 		APIKeys:       store,
 		Moderation:    store,
+		Webhooks:      store,
 		Clock:         clock,
 		IDs:           idGenerator,
 		Logger:        log,
@@ -439,8 +458,18 @@ func InitAll(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func()
 		return nil, nil, err
 	}
 	sessionSweep := ProvideSessionSweep(cfg, log, store, store, blobStore)
-	appServer := NewServer(cfg, log, handler, sequencing, server, sessionSweep, registry)
+	webhookDispatcher, cleanup6, err := ProvideWebhooks(cfg, log, store, store, store, store)
+	if err != nil {
+		cleanup5()
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	appServer := NewServer(cfg, log, handler, sequencing, server, sessionSweep, webhookDispatcher, registry)
 	return appServer, func() {
+		cleanup6()
 		cleanup5()
 		cleanup4()
 		cleanup3()

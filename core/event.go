@@ -11,7 +11,7 @@ const (
 	EventMessageEdited       EventType = "message.edited"
 	EventMessageDeleted      EventType = "message.deleted"
 	EventMemberJoined        EventType = "member.joined"
-	EventMemberUpdated       EventType = "member.updated" // role changed
+	EventMemberUpdated       EventType = "member.updated" // role or mute changed
 	EventMemberLeft          EventType = "member.left"
 	EventConversationUpdated EventType = "conversation.updated"
 	EventMessagePinned       EventType = "message.pinned"

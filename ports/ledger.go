@@ -42,7 +42,8 @@ type LedgerTx interface {
 	// stores Event.Reaction (core.ErrAlreadyExists if that user has that emoji on the message already) and
 	// reaction.removed deletes it (core.ErrNotFound if absent); member.joined inserts Event.Member; member.updated replaces its role and MutedUntil;
 	// member.left deletes the membership; conversation.updated stores Event.Conversation's title, topic and slow mode.
-	// Each conversation's lastSeq becomes its last event's seq and its LastActivityAt that event's At.
+	// Each conversation's lastSeq becomes its last event's seq and its LastActivityAt that event's At. In the
+	// same transaction it records one core.FeedChange per conversation in the change feed (see ChangeFeed).
 	Append(ctx context.Context, events ...core.Event) error
 }
 

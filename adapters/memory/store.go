@@ -20,6 +20,9 @@ var (
 	_ ports.Ledger            = (*Store)(nil)
 	_ ports.AttachmentStore   = (*Store)(nil)
 	_ ports.ModerationStore   = (*Store)(nil)
+	_ ports.ChangeFeed        = (*Store)(nil)
+	_ ports.WebhookStore      = (*Store)(nil)
+	_ ports.Exclusive         = (*Store)(nil)
 )
 
 // MaxEventsLimit caps one Events page.
@@ -59,6 +62,11 @@ type storeData struct {
 	bans       map[memberKey]core.Ban            // conversation, user -> ban
 	reports    map[string]core.Report            // id -> report
 	audit      []core.AuditEntry                 // in the order appended
+	feed       []feedRow                         // the change feed, by id
+	feedID     int64                             // the id of the last feed row recorded
+	webhooks   map[string]core.Webhook           // id -> webhook
+	deliveries map[string]core.WebhookDelivery   // id -> webhook delivery
+	feedCursor string                            // the change-feed cursor the dispatcher has consumed up to
 }
 
 // clientKey is a message's idempotency key.
@@ -90,6 +98,8 @@ func NewStore() *Store {
 		attachs:    map[string]core.Attachment{},
 		bans:       map[memberKey]core.Ban{},
 		reports:    map[string]core.Report{},
+		webhooks:   map[string]core.Webhook{},
+		deliveries: map[string]core.WebhookDelivery{},
 	}}
 }
 

@@ -96,6 +96,7 @@ type txLayer struct {
 	reacts   map[string][]reactionRow // message id -> its reactions after this layer (replaces the parent's)
 	created  []string                 // ids of created messages, in seq order
 	events   []core.Event
+	feed     []core.FeedChange // recorded by each Append, in order
 }
 
 func newTxLayer(parent ledgerView) *txLayer {
@@ -284,6 +285,7 @@ func (l *txLayer) mergeInto(p *txLayer) {
 	}
 	p.created = append(p.created, l.created...)
 	p.events = append(p.events, l.events...)
+	p.feed = append(p.feed, l.feed...)
 }
 
 // apply commits a transaction's layer to the store's data. The caller holds the write lock.
@@ -317,5 +319,9 @@ func (d *storeData) apply(l *txLayer) {
 	}
 	for _, e := range l.events {
 		d.events[e.ConversationID] = append(d.events[e.ConversationID], e)
+	}
+	for _, c := range l.feed {
+		d.feedID++
+		d.feed = append(d.feed, feedRow{id: d.feedID, change: c})
 	}
 }

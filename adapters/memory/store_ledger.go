@@ -127,13 +127,15 @@ func (tx *ledgerTx) LoadSends(ctx context.Context, reads []ports.SendReads) ([]c
 }
 
 // Append checks density, then applies the events in a child layer merged only on success, so a refused
-// Append changes nothing even when fn goes on and commits.
+// Append changes nothing even when fn goes on and commits. The layer also carries the Append's change feed
+// entries, one per conversation in order of its first event, which the store numbers when it commits.
 func (tx *ledgerTx) Append(ctx context.Context, events ...core.Event) error {
 	if err := tx.check(ctx); err != nil {
 		return err
 	}
 	child := newTxLayer(tx.layer)
 	next := map[string]int64{} // conversation -> the seq its next event must have
+	change := map[string]int{} // conversation -> its entry in child.feed
 	for _, e := range events {
 		want, seen := next[e.ConversationID]
 		if !seen {
@@ -142,11 +144,14 @@ func (tx *ledgerTx) Append(ctx context.Context, events ...core.Event) error {
 				return core.Errorf(core.CodeNotFound, "conversation not found")
 			}
 			want = c.LastSeq + 1
+			change[e.ConversationID] = len(child.feed)
+			child.feed = append(child.feed, core.FeedChange{ConversationID: e.ConversationID, FirstSeq: e.Seq})
 		}
 		if e.Seq != want {
 			return core.Errorf(core.CodeConflict, "event seq %d does not follow lastSeq %d", e.Seq, want-1)
 		}
 		next[e.ConversationID] = want + 1
+		child.feed[change[e.ConversationID]].LastSeq = e.Seq
 		if err := child.applyEvent(e); err != nil {
 			return err
 		}

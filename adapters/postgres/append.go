@@ -13,10 +13,10 @@ import (
 
 // Append stores events of one or more conversations and applies their state changes (see
 // ports.LedgerTx.Append). Each conversation's events are folded per table (appendplan.go); the statements of
-// all of them — one per table for the conversations, new messages and events, one per kind of change for the
-// rest — go in one pipelined batch inside a savepoint, so a refused Append leaves the transaction as it was.
-// The batch's first statement advances every conversation only if its lastSeq is the one its events
-// continue, which also locks the rows.
+// all of them — one per table for the conversations, new messages, events and the change feed, one per kind
+// of change for the rest — go in one pipelined batch inside a savepoint, so a refused Append leaves the
+// transaction as it was. The batch's first statement advances every conversation only if its lastSeq is the
+// one its events continue, which also locks the rows.
 func (t *ledgerTx) Append(ctx context.Context, events ...core.Event) error {
 	if len(events) == 0 {
 		return nil
@@ -110,7 +110,8 @@ func (t *ledgerTx) seqError(ctx context.Context, plans []*appendPlan) error {
 }
 
 // appendSteps turns the plans into statements: the conversations first (it locks the rows and checks
-// density), then the memberships and messages that must already exist, then the inserts.
+// density), then the memberships and messages that must already exist, then the inserts, the change feed's
+// last.
 func appendSteps(plans []*appendPlan) ([]step, error) {
 	n := len(plans)
 	ids, prev, last, at := make([]string, n), make([]int64, n), make([]int64, n), make([]time.Time, n)
@@ -151,7 +152,15 @@ func appendSteps(plans []*appendPlan) ([]step, error) {
 	if err != nil {
 		return nil, err
 	}
-	return append(steps, s), nil
+	return append(steps, s, insertFeedStep(ids, prev, last)), nil
+}
+
+// insertFeedStep records the Append in the change feed, one row per conversation with the seqs of its first
+// and last event (prev+1 and last), in one statement; the rows take the transaction's id by default.
+func insertFeedStep(ids []string, prev, last []int64) step {
+	return step{what: "change feed", sql: `INSERT INTO change_feed (conversation_id, first_seq, last_seq)
+		SELECT v.id, v.prev_seq + 1, v.last_seq FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS v (id, prev_seq, last_seq)`,
+		args: []any{ids, prev, last}, want: -1}
 }
 
 // insertEventsStep inserts the events of every plan in one statement.

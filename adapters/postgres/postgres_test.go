@@ -121,7 +121,8 @@ func TestStoreContract(t *testing.T) {
 	porttest.TestStores(t, func(t *testing.T) porttest.Stores {
 		s := newTestStore(t)
 		return porttest.Stores{Users: s, Sessions: s, Conversations: s, Members: s, Summaries: s, History: s, Ledger: s, Contacts: s,
-			Blocks: s, Attachments: s, Threads: s, Search: s, APIKeys: s, Moderation: s}
+			Blocks: s, Attachments: s, Threads: s, Search: s, APIKeys: s, Moderation: s,
+			Feed: s, Webhooks: s}
 	})
 }
 
@@ -153,9 +154,9 @@ func TestMigrateIsIdempotentAndSafeConcurrently(t *testing.T) {
 	require.NoError(t, err)
 	tables, err = pgx.CollectRows(rows, pgx.RowTo[string])
 	require.NoError(t, err)
-	assert.Equal(t, []string{"api_keys", "attachments", "audit_log", "bans", "blocks", "conversations", "events",
+	assert.Equal(t, []string{"api_keys", "attachments", "audit_log", "bans", "blocks", "change_feed", "conversations", "events",
 		"external_identities", "members", "messages", "reactions", "reports", "schema_migrations", "sessions", "thread_follows",
-		"users"}, tables)
+		"users", "webhook_deliveries", "webhook_state", "webhooks"}, tables)
 }
 
 func TestDataSurvivesReopen(t *testing.T) {

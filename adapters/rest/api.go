@@ -173,6 +173,7 @@ func build(cfg Config, mux *http.ServeMux, s *server) huma.API {
 	registerSystem(r, s)
 	registerAdmin(r, s)
 	registerModeration(r, s)
+	registerWebhooks(r, s)
 	r.documentInputErrors()
 	return api
 }

@@ -91,7 +91,7 @@ func newEnv(t testing.TB, opts envOptions) *env {
 		require.NoError(t, err)
 	}
 	svc, err := chat.New(ctx, opts.chat, chat.Deps{
-		Users: store, APIKeys: store, Moderation: store, Sessions: store, Conversations: store, Members: store, Contacts: store, Blocks: store, Attachments: store, Threads: store, Blobs: blobs, Summaries: summaries, History: store, Search: store,
+		Users: store, APIKeys: store, Moderation: store, Webhooks: store, Sessions: store, Conversations: store, Members: store, Contacts: store, Blocks: store, Attachments: store, Threads: store, Blobs: blobs, Summaries: summaries, History: store, Search: store,
 		Ledger: store, Log: log, Fanout: fanout, Limiter: memory.NewRateLimiter(clock),
 		Presence: memory.NewPresence(clock), Hasher: hasherOf(hasher, opts.plainHasher), Clock: clock, IDs: memory.UUIDv7{},
 		Logger: logger,

@@ -27,6 +27,7 @@ var wantOps = []string{
 	"adminExportEvents", "adminDeactivateUser", "adminReactivateUser",
 	"adminUpdateUser", "adminAddMembers", "adminRemoveMember", "listReports", "closeReport", "listAuditLog",
 	"banUser", "listBans", "unbanUser", "muteMember", "unmuteMember", "setSlowMode", "reportMessage",
+	"createWebhook", "listWebhooks", "deleteWebhook", "listWebhookDeliveries", "redeliverWebhook",
 	"uploadAttachment", "getAttachment", "downloadAttachment", "getAttachmentThumbnail",
 	"createConversation", "listConversations", "getConversation", "updateConversation", "listChannels",
 	"joinConversation", "leaveConversation", "listMembers", "addMembers", "removeMember", "updateMember",

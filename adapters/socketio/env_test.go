@@ -45,7 +45,7 @@ func newEnv(t *testing.T, cfg socketio.Config) *env {
 	require.NoError(t, err)
 	store, log, fanout, clock := memory.NewStore(), memory.NewLog(memory.LogConfig{}), memory.NewFanout(), memory.SystemClock{}
 	svc, err := chat.New(ctx, chat.Config{Node: "test", SendRate: core.Rate{Limit: 1_000_000, Per: time.Second}},
-		chat.Deps{Users: store, APIKeys: store, Moderation: store, Sessions: store, Conversations: store, Members: store, Contacts: store, Blocks: store, Attachments: store, Threads: store, Blobs: blobs, Summaries: store,
+		chat.Deps{Users: store, APIKeys: store, Moderation: store, Webhooks: store, Sessions: store, Conversations: store, Members: store, Contacts: store, Blocks: store, Attachments: store, Threads: store, Blobs: blobs, Summaries: store,
 			History: store, Search: store, Ledger: store, Log: log, Fanout: fanout, Limiter: memory.NewRateLimiter(clock),
 			Presence: memory.NewPresence(clock), Hasher: hasher, Clock: clock, IDs: memory.UUIDv7{}})
 	require.NoError(t, err)

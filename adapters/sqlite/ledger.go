@@ -166,7 +166,8 @@ func (t *ledgerTx) Append(ctx context.Context, events ...core.Event) error {
 	return translate(err, "")
 }
 
-// apply stores the events and their state changes (see ports.LedgerTx.Append), then advances the conversation.
+// apply stores the events and their state changes (see ports.LedgerTx.Append), advances the conversation and
+// records them in the change feed.
 func (t *ledgerTx) apply(ctx context.Context, convID string, events []core.Event) error {
 	for _, e := range events {
 		if err := t.applyState(ctx, convID, e); err != nil {
@@ -182,9 +183,13 @@ func (t *ledgerTx) apply(ctx context.Context, convID string, events []core.Event
 		}
 	}
 	last := events[len(events)-1]
-	_, err := t.tx.ExecContext(ctx, `UPDATE conversations SET last_seq = ?, last_activity_at = ? WHERE id = ?`,
-		last.Seq, toMS(last.At), convID)
-	return translate(err, "")
+	if _, err := t.tx.ExecContext(ctx, `UPDATE conversations SET last_seq = ?, last_activity_at = ? WHERE id = ?`,
+		last.Seq, toMS(last.At), convID); err != nil {
+		return translate(err, "")
+	}
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO change_feed (conversation_id, first_seq, last_seq) VALUES (?, ?, ?)`,
+		convID, events[0].Seq, last.Seq)
+	return translate(err, "change feed")
 }
 
 func (t *ledgerTx) applyState(ctx context.Context, convID string, e core.Event) error {

@@ -32,6 +32,9 @@ var (
 	_ ports.Ledger            = (*Store)(nil)
 	_ ports.Pinger            = (*Store)(nil)
 	_ ports.ModerationStore   = (*Store)(nil)
+	_ ports.ChangeFeed        = (*Store)(nil)
+	_ ports.WebhookStore      = (*Store)(nil)
+	_ ports.Exclusive         = (*Store)(nil)
 )
 
 // Defaults for Config's zero fields.

@@ -27,7 +27,8 @@ func TestStoreContract(t *testing.T) {
 	porttest.TestStores(t, func(t *testing.T) porttest.Stores {
 		s := openTest(t, filepath.Join(t.TempDir(), "scalechat.db"))
 		return porttest.Stores{Users: s, Sessions: s, Conversations: s, Members: s, Summaries: s, History: s, Ledger: s, Contacts: s,
-			Blocks: s, Attachments: s, Threads: s, Search: s, APIKeys: s, Moderation: s}
+			Blocks: s, Attachments: s, Threads: s, Search: s, APIKeys: s, Moderation: s,
+			Feed: s, Webhooks: s}
 	})
 }
 

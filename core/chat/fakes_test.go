@@ -54,6 +54,7 @@ type env struct {
 	clock *fakeClock
 	fan   *memory.Fanout
 	blobs *fakeBlobs
+	ids   *fakeIDs
 }
 
 func newEnv(t *testing.T, mutate ...func(*chat.Config)) *env {
@@ -69,16 +70,17 @@ func newEnv(t *testing.T, mutate ...func(*chat.Config)) *env {
 		m(&cfg)
 	}
 	blobs := &fakeBlobs{m: map[string][]byte{}}
-	svc, err := chat.New(ctx, cfg, chat.Deps{Users: store, APIKeys: store, Moderation: store, Sessions: store, Conversations: store, Members: store, Contacts: store, Blocks: store,
+	ids := &fakeIDs{}
+	svc, err := chat.New(ctx, cfg, chat.Deps{Users: store, APIKeys: store, Moderation: store, Webhooks: store, Sessions: store, Conversations: store, Members: store, Contacts: store, Blocks: store,
 		Attachments: store, Threads: store, Blobs: blobs, Summaries: store, History: store, Search: store, Ledger: store, Log: log, Fanout: fan,
-		Limiter: memory.NewRateLimiter(clock), Presence: memory.NewPresence(clock), Hasher: fakeHasher{}, Clock: clock, IDs: &fakeIDs{}})
+		Limiter: memory.NewRateLimiter(clock), Presence: memory.NewPresence(clock), Hasher: fakeHasher{}, Clock: clock, IDs: ids})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = svc.Close() })
 	seq := chat.NewSequencer(store, fan, nil)
 	done := make(chan struct{})
 	go func() { defer close(done); _ = log.Consume(ctx, seq.Handle) }()
 	t.Cleanup(func() { cancel(); <-done })
-	return &env{t: t, svc: svc, seq: seq, store: store, clock: clock, fan: fan, blobs: blobs}
+	return &env{t: t, svc: svc, seq: seq, store: store, clock: clock, fan: fan, blobs: blobs, ids: ids}
 }
 
 // user registers a user and returns its id.

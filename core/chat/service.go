@@ -114,6 +114,7 @@ type Deps struct {
 	Identity      ports.IdentityVerifier // tokens of the host application; nil: none are accepted
 	APIKeys       ports.APIKeyStore
 	Moderation    ports.ModerationStore
+	Webhooks      ports.WebhookStore
 	Clock         ports.Clock
 	IDs           ports.IDGenerator
 	Logger        *slog.Logger
@@ -123,7 +124,7 @@ func (d Deps) validate() error {
 	if d.Users == nil || d.Sessions == nil || d.Conversations == nil || d.Members == nil || d.Contacts == nil ||
 		d.Blocks == nil || d.Attachments == nil || d.Blobs == nil || d.Threads == nil || d.Summaries == nil || d.Search == nil ||
 		d.History == nil || d.Ledger == nil || d.Log == nil || d.Fanout == nil || d.Limiter == nil || d.Presence == nil ||
-		d.Hasher == nil || d.Clock == nil || d.IDs == nil || d.APIKeys == nil || d.Moderation == nil {
+		d.Hasher == nil || d.Clock == nil || d.IDs == nil || d.APIKeys == nil || d.Moderation == nil || d.Webhooks == nil {
 		return errors.New("chat: every dependency is required")
 	}
 	return nil

@@ -30,6 +30,8 @@ type Stores struct {
 	Search        ports.SearchStore
 	APIKeys       ports.APIKeyStore
 	Moderation    ports.ModerationStore
+	Feed          ports.ChangeFeed
+	Webhooks      ports.WebhookStore
 }
 
 // TestStores runs every store contract suite. newStore must return empty stores, fresh for each call.
@@ -60,6 +62,8 @@ func TestStores(t *testing.T, newStore func(t *testing.T) Stores) {
 	t.Run("Threads", func(t *testing.T) { TestThreads(t, newStore) })
 	t.Run("SearchStore", func(t *testing.T) { TestSearchStore(t, newStore) })
 	t.Run("ModerationStore", func(t *testing.T) { TestModerationStore(t, newStore) })
+	t.Run("ChangeFeed", func(t *testing.T) { TestChangeFeed(t, newStore) })
+	t.Run("WebhookStore", func(t *testing.T) { TestWebhookStore(t, newStore) })
 }
 
 // stEpoch has sub-millisecond digits and a non-UTC zone on purpose: stores keep at least milliseconds and may

@@ -54,6 +54,7 @@ func run(t *testing.T, args ...string) (int, string, string) {
 var coveredOperations = []string{
 	"adminUpdateUser", "adminAddMembers", "adminRemoveMember", "listReports", "closeReport", "listAuditLog",
 	"banUser", "listBans", "unbanUser", "muteMember", "unmuteMember", "setSlowMode", "reportMessage",
+	"createWebhook", "listWebhooks", "deleteWebhook", "listWebhookDeliveries", "redeliverWebhook",
 	"registerUser", "createSession", "deleteCurrentSession", "deleteAllSessions", "changePassword", "getMe",
 	"searchUsers", "getUser", "getPresence", "listBlocks", "blockUser", "unblockUser",
 	"createApiKey", "listApiKeys", "revokeApiKey", "adminCreateUser", "adminCreateConversation", "adminSendMessage",

@@ -43,7 +43,7 @@ func newPipeline(t *testing.T, ackTimeout time.Duration) *pipeline {
 	p := &pipeline{store: memory.NewStore(), log: memory.NewLog(memory.LogConfig{RetryBackoff: 10 * time.Millisecond}),
 		fan: memory.NewFanout()}
 	p.svc, err = chat.New(ctx, chat.Config{Node: "gateway-1", AckTimeout: ackTimeout, AcceptOnTimeout: true,
-		SendRate: core.Rate{Limit: 1000, Per: time.Second}}, chat.Deps{Users: p.store, APIKeys: p.store, Moderation: p.store, Sessions: p.store, Contacts: p.store, Blocks: p.store, Attachments: p.store, Threads: p.store, Blobs: blobs,
+		SendRate: core.Rate{Limit: 1000, Per: time.Second}}, chat.Deps{Users: p.store, APIKeys: p.store, Moderation: p.store, Webhooks: p.store, Sessions: p.store, Contacts: p.store, Blocks: p.store, Attachments: p.store, Threads: p.store, Blobs: blobs,
 		Conversations: p.store, Members: p.store, Summaries: p.store, History: p.store, Search: p.store, Ledger: p.store, Log: p.log,
 		Fanout: p.fan, Limiter: memory.NewRateLimiter(memory.SystemClock{}),
 		Presence: memory.NewPresence(memory.SystemClock{}), Hasher: plainHasher{}, Clock: memory.SystemClock{},
