@@ -157,7 +157,9 @@ func (s *Store) ConsumeChanges(ctx context.Context, cursor string, deliveries []
 			ON CONFLICT (singleton) DO UPDATE SET feed_cursor = excluded.feed_cursor`, cursor); err != nil {
 			return translate(err, "")
 		}
-		_, err := tx.ExecContext(ctx, `DELETE FROM change_feed WHERE id <= ?`, upTo)
+		// The row at the cursor stays: the feed's ids are rowids (max + 1), so the highest row read must remain
+		// for the next one to get a greater id (see the migration).
+		_, err := tx.ExecContext(ctx, `DELETE FROM change_feed WHERE id < ?`, upTo)
 		return translate(err, "")
 	})
 }
