@@ -38,6 +38,7 @@ func TestCluster(t *testing.T) {
 		t.Run("AddedOnGateway2ConnectedToGateway1", func(t *testing.T) { testMembership(t, gw2, gw1) })
 	})
 	t.Run("LogOutOnOneGatewayEndsSocketsOnTheOther", func(t *testing.T) { testLogOutEverywhere(t, gw1, gw2) })
+	t.Run("WebhooksFromOneWorkerAtATime", func(t *testing.T) { testWebhooksFromOneWorkerAtATime(t, c, gw1, gw2) })
 }
 
 // Logging out through one gateway ends that session's sockets on every gateway within a second (an
