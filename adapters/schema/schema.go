@@ -23,21 +23,22 @@ type User struct {
 
 // Conversation is a direct conversation, group or channel as the caller sees it.
 type Conversation struct {
-	ID             string    `json:"id" doc:"Conversation id."`
-	Kind           string    `json:"kind" enum:"direct,group,channel" doc:"direct: exactly two members; group: private, invite-only; channel: public, anyone may join."`
-	Title          string    `json:"title" doc:"Title; for a direct conversation, the other member's display name."`
-	Topic          string    `json:"topic" doc:"Topic; empty when unset."`
-	LastSeq        int64     `json:"lastSeq" doc:"Seq of the conversation's latest event (0 when none)."`
-	SlowMode       int       `json:"slowModeSeconds" doc:"Slow mode: the least seconds between two messages of a plain member (owners and admins are exempt); 0 when off."`
-	ReadSeq        int64     `json:"readSeq" doc:"The caller's read position (0 when not a member)."`
-	Unread         int64     `json:"unread" doc:"Messages after readSeq sent by others and not deleted (0 when not a member)."`
-	Mentions       int64     `json:"mentions" doc:"Of the unread messages, those that mention the caller (@username, @channel, @here); 0 when not a member."`
-	NotifyLevel    string    `json:"notifyLevel,omitempty" enum:"all,mentions,none" doc:"What the caller wants to be told about here: every message, mentions only, or nothing; absent when not a member."`
-	Muted          bool      `json:"muted,omitempty" doc:"The caller muted the conversation (no notifications, whatever the level)."`
-	LastMessage    *Message  `json:"lastMessage,omitempty" doc:"The latest message, when there is one and the caller is a member."`
-	CreatedAt      time.Time `json:"createdAt" doc:"When the conversation was created (RFC 3339, UTC)."`
-	LastActivityAt time.Time `json:"lastActivityAt" doc:"When its latest event happened (RFC 3339, UTC)."`
-	Role           string    `json:"role,omitempty" enum:"owner,admin,member" doc:"The caller's role; absent when not a member."`
+	ID             string     `json:"id" doc:"Conversation id."`
+	Kind           string     `json:"kind" enum:"direct,group,channel" doc:"direct: exactly two members; group: private, invite-only; channel: public, anyone may join."`
+	Title          string     `json:"title" doc:"Title; for a direct conversation, the other member's display name."`
+	Topic          string     `json:"topic" doc:"Topic; empty when unset."`
+	LastSeq        int64      `json:"lastSeq" doc:"Seq of the conversation's latest event (0 when none)."`
+	SlowMode       int        `json:"slowModeSeconds" doc:"Slow mode: the least seconds between two messages of a plain member (owners and admins are exempt); 0 when off."`
+	ReadSeq        int64      `json:"readSeq" doc:"The caller's read position (0 when not a member)."`
+	Unread         int64      `json:"unread" doc:"Messages after readSeq sent by others and not deleted (0 when not a member)."`
+	Mentions       int64      `json:"mentions" doc:"Of the unread messages, those that mention the caller (@username, @channel, @here); 0 when not a member."`
+	NotifyLevel    string     `json:"notifyLevel,omitempty" enum:"all,mentions,none" doc:"What the caller wants to be told about here: every message, mentions only, or nothing; absent when not a member."`
+	Muted          bool       `json:"muted,omitempty" doc:"The caller muted the conversation (no notifications, whatever the level)."`
+	LastMessage    *Message   `json:"lastMessage,omitempty" doc:"The latest message, when there is one and the caller is a member."`
+	CreatedAt      time.Time  `json:"createdAt" doc:"When the conversation was created (RFC 3339, UTC)."`
+	LastActivityAt time.Time  `json:"lastActivityAt" doc:"When its latest event happened (RFC 3339, UTC)."`
+	Role           string     `json:"role,omitempty" enum:"owner,admin,member" doc:"The caller's role; absent when not a member."`
+	MutedUntil     *time.Time `json:"mutedUntil,omitempty" doc:"A moderator muted the caller here: they may not send or edit before then; absent when not muted."`
 }
 
 // Member is a user's membership of a conversation.
@@ -151,7 +152,7 @@ func SummaryOf(s core.Summary) Conversation {
 	c.ReadSeq, c.Unread, c.Mentions = s.ReadSeq(), s.Unread, s.Mentions
 	if s.Member != nil {
 		c.Role = string(s.Member.Role)
-		c.NotifyLevel, c.Muted = string(s.Member.Notify), s.Member.Muted
+		c.NotifyLevel, c.Muted, c.MutedUntil = string(s.Member.Notify), s.Member.Muted, UTC(s.Member.MutedUntil)
 		if c.NotifyLevel == "" {
 			c.NotifyLevel = string(core.NotifyAll)
 		}

@@ -842,6 +842,9 @@ type Conversation struct {
 	// Muted The caller muted the conversation (no notifications, whatever the level).
 	Muted *bool `json:"muted,omitempty"`
 
+	// MutedUntil A moderator muted the caller here: they may not send or edit before then; absent when not muted.
+	MutedUntil *time.Time `json:"mutedUntil,omitempty"`
+
 	// NotifyLevel What the caller wants to be told about here: every message, mentions only, or nothing; absent when not a member.
 	NotifyLevel *ConversationNotifyLevel `json:"notifyLevel,omitempty"`
 

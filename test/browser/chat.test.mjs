@@ -5,14 +5,15 @@
 // message and pin it, each seeing the other's change live; one mentions the other (picked from the composer's
 // autocomplete), who sees the mention badge and the message in the Mentions inbox; and one sends a picture, which the
 // other sees as a preview; one replies in a thread on the other's message, who sees the reply count and the
-// Threads badge live, opens the thread, and finds messages with search.
+// Threads badge live, opens the thread, and finds messages with search; one reports a message to the admins, and
+// sees the note in the composer while a moderator has muted her.
 //
 // Environment: SCALECHAT_BIN (default ../../bin/scalechat, built by `make build` with the UI embedded),
 // CHROMIUM (default /usr/bin/chromium), SCREENSHOT_OUT (also copy the desktop screenshot there, e.g. for the README).
 // Artifacts (screenshots, server log) go to test/browser/artifacts/.
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { copyFileSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -67,6 +68,16 @@ async function startServer() {
     await new Promise((r) => setTimeout(r, 100))
   }
   return { proc, url, dir }
+}
+
+/** Calls the REST API of the server as token (none when undefined) and returns the JSON answer (null for 204). */
+async function api(method, path, token, body) {
+  const headers = { 'Content-Type': 'application/json' }
+  if (token) headers.Authorization = `Bearer ${token}`
+  const r = await fetch(`${server.url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) })
+  const text = await r.text()
+  assert.ok(r.ok, `${method} ${path}: ${r.status} ${text}`)
+  return text ? JSON.parse(text) : null
 }
 
 async function stopServer(s) {
@@ -556,6 +567,30 @@ test('two people chat in the browser, live, across a reload and an offline spell
       const desktop = await screenshot(alice.page, 'chat.png')
       await screenshot(bob.page, 'chat-phone.png')
       if (process.env.SCREENSHOT_OUT) copyFileSync(desktop, process.env.SCREENSHOT_OUT)
+    })
+
+    await step('moderation: alice reports a message; bob, the owner, mutes her and lets her speak again', async () => {
+      const { page } = alice
+      await page.getByRole('link', { name: /^Tea party/ }).click()
+      await page.getByRole('heading', { name: 'Tea party' }).waitFor()
+      const article = page.locator('article', { hasText: 'Tea at four?' })
+      await article.hover()
+      page.once('dialog', (d) => d.accept('not funny'))
+      await article.getByRole('button', { name: 'Report message' }).click()
+      await page.getByText('Reported. Thank you: an admin will look at it.').waitFor()
+      const key = spawnSync(BIN, ['apikey', 'create', 'admin', 'browser test', '--data-dir', server.dir], { encoding: 'utf8' })
+      assert.equal(key.status, 0, key.stderr)
+      const reports = await api('GET', '/v1/admin/reports?status=open', key.stdout.trim())
+      assert.deepEqual(reports.items.map((r) => r.reason), ['not funny'], 'the admins see the report')
+
+      const bobToken = (await api('POST', '/v1/sessions', undefined, { username: 'bob', password: 'correct horse battery' })).token
+      const convs = await api('GET', '/v1/conversations', bobToken)
+      const tea = convs.items.find((c) => c.title === 'Tea party')
+      const aliceId = (await api('GET', '/v1/users?q=alice', bobToken)).items[0].id
+      await api('POST', `/v1/conversations/${tea.id}/members/${aliceId}/mute`, bobToken, { durationSeconds: 600 })
+      await page.getByTestId('muted-note').filter({ hasText: 'A moderator muted you here until' }).waitFor()
+      await api('DELETE', `/v1/conversations/${tea.id}/members/${aliceId}/mute`, bobToken)
+      await page.getByTestId('muted-note').waitFor({ state: 'detached' })
     })
 
     await step('sign out, and sign in again', async () => {

@@ -1541,6 +1541,11 @@ export interface components {
             /** @description The caller muted the conversation (no notifications, whatever the level). */
             muted?: boolean;
             /**
+             * Format: date-time
+             * @description A moderator muted the caller here: they may not send or edit before then; absent when not muted.
+             */
+            mutedUntil?: string;
+            /**
              * @description What the caller wants to be told about here: every message, mentions only, or nothing; absent when not a member.
              * @enum {string}
              */

@@ -608,6 +608,7 @@ function Composer({
         </div>
       )}
       <UploadQueue items={uploads} onRemove={(key) => store.unattach(conv.id, key)} />
+      <ModerationNote conv={conv} />
       {error && (
         <p role="alert" className="mb-2 text-xs text-rose-600">
           {error}
@@ -662,3 +663,30 @@ function Composer({
 }
 
 const noUploads: never[] = []
+
+/** Tells the user what moderation holds them to here: a mute (until when), or slow mode (owners and admins are
+ * exempt). The server refuses what they break either way; this says why before they try. */
+function ModerationNote({ conv }: { conv: Conversation }) {
+  const [now, setNow] = useState(() => Date.now())
+  const until = conv.mutedUntil ? Date.parse(conv.mutedUntil) : 0
+  useEffect(() => {
+    if (until <= now) return
+    const t = setTimeout(() => setNow(Date.now()), Math.min(until - now + 50, 60_000))
+    return () => clearTimeout(t)
+  }, [until, now])
+  if (until > now) {
+    return (
+      <p className="mb-2 text-xs text-amber-700" data-testid="muted-note">
+        A moderator muted you here until {new Date(until).toLocaleString()}.
+      </p>
+    )
+  }
+  if (conv.slowModeSeconds > 0 && conv.role === 'member') {
+    return (
+      <p className="mb-2 text-xs text-slate-500" data-testid="slow-mode-note">
+        Slow mode: one message every {conv.slowModeSeconds} s.
+      </p>
+    )
+  }
+  return null
+}

@@ -320,6 +320,20 @@ const MessageItem = memo(function MessageItem({
               <Icon name="pin" className="h-4 w-4" />
             </button>
           )}
+          {!mine && (
+            <button
+              type="button"
+              className="btn-ghost p-1.5 text-xs font-semibold hover:text-rose-600"
+              onClick={() => {
+                const reason = window.prompt('Report this message to the admins. What is wrong with it?')
+                if (reason !== null) void store.report(conv.id, m.id, reason.trim().slice(0, 500))
+              }}
+              aria-label="Report message"
+              title="Report"
+            >
+              !
+            </button>
+          )}
           {mine && (
             <>
               <button type="button" className="btn-ghost p-1.5" onClick={() => onEdit(m.id)} aria-label="Edit message" title="Edit">

@@ -54,6 +54,21 @@ describe('conversation summaries', () => {
     expect(c).toMatchObject({ title: 'New', topic: 'T', lastSeq: 1, lastActivityAt: '2025-01-02T00:00:00Z' })
   })
 
+  it('takes slow mode from conversation.updated, and a mute of mine from member.updated', () => {
+    let c = applyEventToConversation(
+      conversation({ kind: 'channel', role: 'member' }),
+      { conversationId: 'c-1', seq: 1, type: 'conversation.updated', at: '2025-01-02T00:00:00Z', actorId: BOB, data: { conversation: conversation({ slowModeSeconds: 30 }) } },
+      away,
+    )
+    expect(c.slowModeSeconds).toBe(30)
+    c = applyEventToConversation(c, memberEvent(2, 'member.updated', member(BOB, { mutedUntil: '2025-01-03T00:00:00Z' })), away)
+    expect(c.mutedUntil).toBeUndefined()
+    c = applyEventToConversation(c, memberEvent(3, 'member.updated', member(ME, { mutedUntil: '2025-01-03T00:00:00Z' })), away)
+    expect(c.mutedUntil).toBe('2025-01-03T00:00:00Z')
+    c = applyEventToConversation(c, memberEvent(4, 'member.updated', member(ME)), away)
+    expect(c.mutedUntil).toBeUndefined()
+  })
+
   it('marks read without going backwards', () => {
     const c = conversation({ lastSeq: 5, readSeq: 3, unread: 2 })
     expect(markRead(c, 5)).toMatchObject({ readSeq: 5, unread: 0 })

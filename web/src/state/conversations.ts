@@ -44,12 +44,16 @@ export function applyEventToConversation(c: Conversation, ev: ChatEvent, ctx: Ap
       if (u) {
         next.title = u.title
         next.topic = u.topic
+        next.slowModeSeconds = u.slowModeSeconds
       }
       break
     }
     case 'member.updated': {
       const mem = ev.data.member
-      if (mem && mem.userId === ctx.me) next.role = mem.role
+      if (mem && mem.userId === ctx.me) {
+        next.role = mem.role
+        next.mutedUntil = mem.mutedUntil
+      }
       break
     }
   }

@@ -17,6 +17,7 @@
 //   uploads.ts     files attached to the next message: uploads with progress, removed or sent with it
 //   threads.ts     the thread panel (replies paged and kept by events, replying, read, follow) and the Threads list
 //   search.ts      message search: query, pages, highlights
+import { friendlyError } from '../lib/problem'
 import { call } from '../api/client'
 import type { ChatEvent, Conversation, NotifyLevel, User } from '../api/types'
 import { SocketConnection } from './connection'
@@ -226,6 +227,23 @@ export class ChatStore {
 
   setNotifications(conversationId: string, level: NotifyLevel, muted: boolean): Promise<boolean> {
     return this.mentions.setNotifications(conversationId, level, muted)
+  }
+
+  /** Reports another member's message to the system's admins; says so when it is done. */
+  async report(conversationId: string, messageId: string, reason: string): Promise<boolean> {
+    try {
+      await call(
+        this.core.api.POST('/v1/conversations/{conversationId}/messages/{messageId}/reports', {
+          params: { path: { conversationId, messageId } },
+          body: reason ? { reason } : {},
+        }),
+      )
+      this.core.notify('Reported. Thank you: an admin will look at it.')
+      return true
+    } catch (e) {
+      this.core.notify(friendlyError(e))
+      return false
+    }
   }
 
   /** Shows a message once its conversation is open (and its message loaded). */
