@@ -204,6 +204,7 @@ func Parse(args []string, getenv func(string) string) (Config, error) {
 	dur(&c.Webhooks.BackoffMin, "webhook-backoff-min", hooks.BackoffMin, "webhooks: the wait after a first failed attempt (it doubles with each failure)")
 	dur(&c.Webhooks.BackoffMax, "webhook-backoff-max", hooks.BackoffMax, "webhooks: the longest wait between two attempts")
 	dur(&c.Webhooks.Poll, "webhook-poll", hooks.Poll, "webhooks: how often new events and due retries are looked for when idle")
+	dur(&c.Webhooks.Retention, "webhook-log-retention", hooks.Retention, "webhooks: how long delivered and failed deliveries stay in the delivery log")
 	num(&hookConcurrency, "webhook-concurrency", int64(hooks.Concurrency), "webhooks: delivery attempts in flight at once")
 	num(&hookPerReceiver, "webhook-per-receiver", int64(hooks.PerWebhook), "webhooks: attempts in flight to one webhook at once (a slow receiver takes no more)")
 	str(&c.DebugAddr, "debug-addr", "", "serve net/http/pprof here (loopback only, e.g. 127.0.0.1:6060); empty: off")
@@ -242,7 +243,7 @@ func Parse(args []string, getenv func(string) string) (Config, error) {
 	c.MaxSocketsPerAddr = int(min(max(addrSockets, -1), 1<<30))
 	c.Webhooks.Concurrency = int(min(max(hookConcurrency, -1), 1<<16))
 	c.Webhooks.PerWebhook = int(min(max(hookPerReceiver, -1), 1<<16))
-	c.Webhooks.FeedBatch = hooks.FeedBatch
+	c.Webhooks.FeedBatch, c.Webhooks.PruneEvery = hooks.FeedBatch, hooks.PruneEvery
 	var err error
 	if c.UploadTypes, err = core.ParseUploadTypes(uploadTypes); err != nil {
 		return c, fmt.Errorf("--upload-types: %w", err)
@@ -335,7 +336,7 @@ func (c Config) validate() error {
 		errs = append(errs, errors.New("--no-password-accounts needs --jwt-secret or --jwt-jwks-url: nobody could sign in"))
 	}
 	if w := c.Webhooks; w.Timeout <= 0 || w.RetryFor <= 0 || w.BackoffMin <= 0 || w.BackoffMax < w.BackoffMin ||
-		w.Poll <= 0 || w.Concurrency <= 0 || w.PerWebhook <= 0 {
+		w.Poll <= 0 || w.Concurrency <= 0 || w.PerWebhook <= 0 || w.Retention <= 0 {
 		errs = append(errs, errors.New("--webhook-* settings must be positive, and --webhook-backoff-max at least --webhook-backoff-min"))
 	}
 	if c.PasswordMemKiB < 64 {

@@ -45,6 +45,9 @@ type WebhookStore interface {
 	// UpdateDelivery stores the outcome fields of d (Status, Attempts, NextAttemptAt, LastAttemptAt,
 	// LastStatus, LastError, DeliveredAt); core.ErrNotFound if it is gone (its webhook was deleted).
 	UpdateDelivery(ctx context.Context, d core.WebhookDelivery) error
+	// PruneDeliveries deletes up to limit deliveries made before before that are no longer pending (delivered
+	// or failed), oldest first, and says how many it deleted: the delivery log's retention.
+	PruneDeliveries(ctx context.Context, before time.Time, limit int) (int, error)
 	// Deliveries lists a webhook's deliveries with status ("" for all), newest first (by id), cursor-paged.
 	Deliveries(ctx context.Context, webhookID string, status core.DeliveryStatus, page core.PageRequest) (core.Page[core.WebhookDelivery], error)
 }

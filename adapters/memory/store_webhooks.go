@@ -223,6 +223,30 @@ func (s *Store) DueDeliveries(ctx context.Context, webhookID string, now time.Ti
 	return due[:min(limit, len(due))], nil
 }
 
+// PruneDeliveries deletes up to limit settled deliveries made before before, oldest first.
+func (s *Store) PruneDeliveries(ctx context.Context, before time.Time, limit int) (int, error) {
+	if err := checkCtx(ctx); err != nil {
+		return 0, err
+	}
+	if limit < 1 {
+		return 0, core.Invalid("limit", "limit must be positive")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var old []core.WebhookDelivery
+	for _, d := range s.d.deliveries {
+		if d.Status != core.DeliveryPending && d.CreatedAt.Before(before) {
+			old = append(old, d)
+		}
+	}
+	sort.Slice(old, func(i, j int) bool { return old[i].CreatedAt.Before(old[j].CreatedAt) })
+	old = old[:min(limit, len(old))]
+	for _, d := range old {
+		delete(s.d.deliveries, d.ID)
+	}
+	return len(old), nil
+}
+
 // UpdateDelivery stores the outcome fields of d.
 func (s *Store) UpdateDelivery(ctx context.Context, d core.WebhookDelivery) error {
 	if err := checkCtx(ctx); err != nil {

@@ -235,6 +235,20 @@ func (s *Store) DueDeliveries(ctx context.Context, webhookID string, now time.Ti
 		webhookID, ts(now), limit)
 }
 
+// PruneDeliveries deletes up to limit settled deliveries made before before, oldest first (on
+// webhook_deliveries_created).
+func (s *Store) PruneDeliveries(ctx context.Context, before time.Time, limit int) (int, error) {
+	if limit < 1 {
+		return 0, core.Invalid("limit", "limit must be positive")
+	}
+	tag, err := s.pool.Exec(ctx, `DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM webhook_deliveries
+		WHERE created_at < $1 AND status <> 'pending' ORDER BY created_at LIMIT $2)`, ts(before), limit)
+	if err != nil {
+		return 0, translate(err, "")
+	}
+	return int(tag.RowsAffected()), nil
+}
+
 // UpdateDelivery stores the outcome fields of d; core.ErrNotFound when the delivery is gone.
 func (s *Store) UpdateDelivery(ctx context.Context, d core.WebhookDelivery) error {
 	tag, err := s.pool.Exec(ctx, `UPDATE webhook_deliveries SET status = $2, attempts = $3, next_attempt_at = $4,

@@ -210,6 +210,21 @@ func (s *Store) DueDeliveries(ctx context.Context, webhookID string, now time.Ti
 		webhookID, toMS(now), limit)
 }
 
+// PruneDeliveries deletes up to limit settled deliveries made before before, oldest first (on
+// webhook_deliveries_created).
+func (s *Store) PruneDeliveries(ctx context.Context, before time.Time, limit int) (int, error) {
+	if limit < 1 {
+		return 0, core.Invalid("limit", "limit must be positive")
+	}
+	res, err := s.w.ExecContext(ctx, `DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM webhook_deliveries
+		WHERE created_at < ? AND status <> 'pending' ORDER BY created_at LIMIT ?)`, toMS(before), limit)
+	if err != nil {
+		return 0, translate(err, "")
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
 // UpdateDelivery stores the outcome fields of d; core.ErrNotFound when the delivery is gone.
 func (s *Store) UpdateDelivery(ctx context.Context, d core.WebhookDelivery) error {
 	res, err := s.w.ExecContext(ctx, `UPDATE webhook_deliveries SET status = ?, attempts = ?, next_attempt_at = ?,

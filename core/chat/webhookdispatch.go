@@ -23,12 +23,15 @@ type WebhookConfig struct {
 	Concurrency int           // attempts in flight at once
 	PerWebhook  int           // attempts in flight to one webhook at once, so one slow receiver cannot take every slot
 	FeedBatch   int           // feed changes read at once
+	Retention   time.Duration // how long settled deliveries stay in the delivery log
+	PruneEvery  time.Duration // how often the delivery log is pruned
 }
 
 // DefaultWebhookConfig is the configuration the flags default to.
 func DefaultWebhookConfig() WebhookConfig {
 	return WebhookConfig{Poll: 250 * time.Millisecond, Timeout: 10 * time.Second, RetryFor: 24 * time.Hour,
-		BackoffMin: time.Second, BackoffMax: time.Hour, Concurrency: 16, PerWebhook: 4, FeedBatch: 500}
+		BackoffMin: time.Second, BackoffMax: time.Hour, Concurrency: 16, PerWebhook: 4, FeedBatch: 500,
+		Retention: 7 * 24 * time.Hour, PruneEvery: 10 * time.Minute}
 }
 
 // WebhookDeps are what the dispatcher works with.
@@ -64,7 +67,7 @@ type WebhookDispatcher struct {
 // NewWebhookDispatcher returns a dispatcher; Run runs it.
 func NewWebhookDispatcher(cfg WebhookConfig, d WebhookDeps) (*WebhookDispatcher, error) {
 	if cfg.Poll <= 0 || cfg.Timeout <= 0 || cfg.RetryFor <= 0 || cfg.BackoffMin <= 0 || cfg.BackoffMax < cfg.BackoffMin ||
-		cfg.Concurrency <= 0 || cfg.PerWebhook <= 0 || cfg.FeedBatch <= 0 {
+		cfg.Concurrency <= 0 || cfg.PerWebhook <= 0 || cfg.FeedBatch <= 0 || cfg.Retention <= 0 || cfg.PruneEvery <= 0 {
 		return nil, errors.New("chat: every webhook setting must be positive (and the back-off maximum at least its minimum)")
 	}
 	if d.Feed == nil || d.Webhooks == nil || d.History == nil || d.Exclusive == nil || d.Sender == nil || d.Clock == nil ||
@@ -85,9 +88,10 @@ func (w *WebhookDispatcher) Run(ctx context.Context) error {
 		err := w.d.Exclusive.RunExclusive(ctx, "webhooks", func(ctx context.Context) error {
 			w.log.Info("webhook dispatcher running")
 			var wg sync.WaitGroup
-			wg.Add(2)
+			wg.Add(3)
 			go func() { defer wg.Done(); w.feedLoop(ctx) }()
 			go func() { defer wg.Done(); w.sendLoop(ctx) }()
+			go func() { defer wg.Done(); w.pruneLoop(ctx) }()
 			wg.Wait()
 			return ctx.Err()
 		})
@@ -200,6 +204,26 @@ func (w *WebhookDispatcher) events(ctx context.Context, c core.FeedChange) ([]co
 		after = page[len(page)-1].Seq
 	}
 	return out, nil
+}
+
+// pruneLoop deletes settled deliveries older than Retention, a batch at a time, every PruneEvery.
+func (w *WebhookDispatcher) pruneLoop(ctx context.Context) {
+	const batch = 1000
+	for ctx.Err() == nil {
+		for ctx.Err() == nil {
+			n, err := w.d.Webhooks.PruneDeliveries(ctx, w.d.Clock.Now().Add(-w.cfg.Retention), batch)
+			if err != nil {
+				if ctx.Err() == nil {
+					w.log.Warn("pruning the webhook delivery log failed", "err", err)
+				}
+				break
+			}
+			if n < batch {
+				break
+			}
+		}
+		sleep(ctx, w.cfg.PruneEvery)
+	}
 }
 
 // sendLoop attempts due deliveries, a bounded number at a time, reading each webhook's own queue so that one

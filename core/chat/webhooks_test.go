@@ -299,3 +299,29 @@ func TestASlowReceiverDelaysOnlyItself(t *testing.T) {
 	eventually(t, "every message at the fast receiver", func() bool { return len(rcv.to(fast.URL)) == 20 })
 	assert.Empty(t, rcv.to(slow.URL), "the slow one is still on its first attempts")
 }
+
+func TestTheDeliveryLogIsPrunedAfterItsRetention(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	alice, bob := e.user("alice"), e.user("bob")
+	hook, err := e.svc.CreateWebhook(ctx, adminKey, chat.NewWebhookInput{URL: "https://a.example/", Events: []string{"*"}})
+	require.NoError(t, err)
+	var mu sync.Mutex
+	status := 500
+	down := &receiver{answer: func(string, int) (int, error) { mu.Lock(); defer mu.Unlock(); return status, nil }}
+	e.dispatch(down, func(c *chat.WebhookConfig) { c.Retention, c.PruneEvery, c.RetryFor = time.Hour, 5*time.Millisecond, 48*time.Hour })
+	g := e.group(alice, bob)
+	e.send(alice, g, "kept while pending")
+	eventually(t, "a failed attempt", func() bool { ds := e.deliveries(hook.ID); return len(ds) == 1 && ds[0].Attempts == 1 })
+	e.clock.Advance(2 * time.Hour)
+	eventually(t, "a second attempt", func() bool { return e.deliveries(hook.ID)[0].Attempts == 2 })
+	assert.Len(t, e.deliveries(hook.ID), 1, "a pending delivery is never pruned, however old")
+	mu.Lock()
+	status = 200
+	mu.Unlock()
+	e.clock.Advance(2 * time.Hour)
+	eventually(t, "delivered", func() bool { return e.deliveries(hook.ID)[0].Status == core.DeliveryDelivered })
+	e.clock.Advance(2 * time.Hour)
+	eventually(t, "the settled delivery pruned once older than the retention", func() bool { return len(e.deliveries(hook.ID)) == 0 })
+}

@@ -442,6 +442,41 @@ func TestWebhookStore(t *testing.T, newStore func(t *testing.T) Stores) {
 		}
 	})
 
+	t.Run("pruning deletes settled deliveries made before a time, oldest first, never pending ones", func(t *testing.T) {
+		t.Parallel()
+		f := newStFixture(t, newStore)
+		hook(f, "w1", 1)
+		settled := func(id string, i int, status core.DeliveryStatus) core.WebhookDelivery {
+			d := delivery(id, "w1", i)
+			d.Status = status
+			return d
+		}
+		consume(f, settled("a", 3, core.DeliveryDelivered), settled("b", 1, core.DeliveryFailed),
+			settled("c", 2, core.DeliveryPending), settled("d", 5, core.DeliveryDelivered), settled("e", 4, core.DeliveryDelivered))
+		gone := func(ids ...string) {
+			t.Helper()
+			for _, id := range ids {
+				_, err := f.s.Webhooks.Delivery(f.ctx, id)
+				assert.ErrorIs(t, err, core.ErrNotFound, id)
+			}
+		}
+		n, err := f.s.Webhooks.PruneDeliveries(f.ctx, stAt(5), 2)
+		require.NoError(t, err)
+		assert.Equal(t, 2, n, "the limit")
+		gone("b", "a")
+		for _, id := range []string{"c", "d", "e"} {
+			read(f, id)
+		}
+		n, err = f.s.Webhooks.PruneDeliveries(f.ctx, stAt(5), 10)
+		require.NoError(t, err)
+		assert.Equal(t, 1, n, "e; c is pending and d not older than the time")
+		gone("e")
+		read(f, "c")
+		read(f, "d")
+		_, err = f.s.Webhooks.PruneDeliveries(f.ctx, stAt(5), 0)
+		assert.ErrorIs(t, err, core.ErrInvalidArgument)
+	})
+
 	t.Run("UpdateDelivery stores every outcome field and nothing else", func(t *testing.T) {
 		t.Parallel()
 		f := newStFixture(t, newStore)

@@ -58,3 +58,6 @@ CREATE TABLE webhook_state (
     singleton   boolean PRIMARY KEY DEFAULT true CHECK (singleton),
     feed_cursor text NOT NULL
 );
+
+-- The delivery log's retention: settled deliveries are deleted oldest first once they are older than it.
+CREATE INDEX webhook_deliveries_created ON webhook_deliveries (created_at);

@@ -56,3 +56,6 @@ CREATE TABLE webhook_state (
     singleton   INTEGER PRIMARY KEY CHECK (singleton = 1),
     feed_cursor TEXT NOT NULL
 ) STRICT;
+
+-- The delivery log's retention: settled deliveries are deleted oldest first once they are older than it.
+CREATE INDEX webhook_deliveries_created ON webhook_deliveries (created_at);
