@@ -310,7 +310,9 @@ func TestTheDeliveryLogIsPrunedAfterItsRetention(t *testing.T) {
 	var mu sync.Mutex
 	status := 500
 	down := &receiver{answer: func(string, int) (int, error) { mu.Lock(); defer mu.Unlock(); return status, nil }}
-	e.dispatch(down, func(c *chat.WebhookConfig) { c.Retention, c.PruneEvery, c.RetryFor = time.Hour, 5*time.Millisecond, 48*time.Hour })
+	e.dispatch(down, func(c *chat.WebhookConfig) {
+		c.Retention, c.PruneEvery, c.RetryFor = time.Hour, 5*time.Millisecond, 48*time.Hour
+	})
 	g := e.group(alice, bob)
 	e.send(alice, g, "kept while pending")
 	eventually(t, "a failed attempt", func() bool { ds := e.deliveries(hook.ID); return len(ds) == 1 && ds[0].Attempts == 1 })
