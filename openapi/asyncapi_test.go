@@ -6,6 +6,7 @@ import (
 	"go/token"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/scalechat/scalechat/adapters/socketio"
 	"github.com/scalechat/scalechat/core"
+	"github.com/scalechat/scalechat/openapi/sdk/realtime"
 )
 
 // handshakeEvents are Socket.IO's reserved handshake events, documented as the `connect` operation; they are not
@@ -246,4 +248,40 @@ func TestEmitsMatchesDispatch(t *testing.T) {
 	})
 	require.NotEmpty(t, emitted)
 	assert.Equal(t, sortedSet(socketio.Emits), sortedSet(emitted), "socketio.Emits must list what dispatch.go broadcasts")
+}
+
+// TestGoSDKRealtimeTypesMatchAsyncAPI checks the Go SDK's real-time payloads (openapi/sdk/realtime) against the
+// schemas of asyncapi.yaml: the same JSON fields, and the required ones never omitted.
+func TestGoSDKRealtimeTypesMatchAsyncAPI(t *testing.T) {
+	t.Parallel()
+	d := loadYAML(t, "asyncapi.yaml")
+	schemas := d.root["components"].(map[string]any)["schemas"].(map[string]any)
+	for name, v := range map[string]any{
+		"SendRequest": realtime.SendRequest{}, "EditRequest": realtime.EditRequest{}, "DeleteRequest": realtime.DeleteRequest{},
+		"ReadRequest": realtime.ReadRequest{}, "TypingRequest": realtime.TypingRequest{}, "SyncRequest": realtime.SyncRequest{},
+		"SendAck": realtime.SendAck{}, "MessageAck": realtime.MessageAck{}, "ReadAck": realtime.ReadAck{},
+		"SyncAck": realtime.SyncAck{}, "TypingNotice": realtime.TypingNotice{}, "ReadReceipt": realtime.ReadReceipt{},
+		"Error": realtime.Error{},
+	} {
+		t.Run(name, func(t *testing.T) {
+			require.Contains(t, schemas, name)
+			s := d.resolve(schemas[name])
+			props := keys(s["properties"].(map[string]any))
+			if name == "SendAck" { // one Go type for both acks of a send: accepted is set only in AcceptedAck
+				props = sortedSet(append(props, keys(d.resolve(schemas["AcceptedAck"])["properties"].(map[string]any))...))
+			}
+			var fields, required []string
+			typ := reflect.TypeOf(v)
+			for i := range typ.NumField() {
+				tag := typ.Field(i).Tag.Get("json")
+				field, opts, _ := strings.Cut(tag, ",")
+				fields = append(fields, field)
+				if !strings.Contains(opts, "omitempty") {
+					required = append(required, field)
+				}
+			}
+			assert.Equal(t, props, sortedSet(fields), "fields")
+			assert.Equal(t, sortedSet(strs(s["required"])), sortedSet(required), "required fields")
+		})
+	}
 }

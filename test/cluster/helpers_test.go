@@ -19,8 +19,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/scalechat/scalechat/openapi/sdk"
+	sioclient "github.com/scalechat/scalechat/openapi/sdk/realtime"
 	"github.com/scalechat/scalechat/test/harness"
-	"github.com/scalechat/scalechat/test/sioclient"
 )
 
 // waitFor bounds every wait of these tests (race-built processes on a busy machine answer slowly at times).

@@ -10,7 +10,7 @@ import (
 	sio "github.com/zishang520/socket.io/clients/socket/v3"
 
 	"github.com/scalechat/scalechat/openapi/sdk"
-	"github.com/scalechat/scalechat/test/sioclient"
+	sioclient "github.com/scalechat/scalechat/openapi/sdk/realtime"
 )
 
 // sock is one Socket.IO connection (Go client, websocket) of one user to one gateway. It never reconnects by

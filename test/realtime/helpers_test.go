@@ -21,8 +21,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/scalechat/scalechat/openapi/sdk"
+	sioclient "github.com/scalechat/scalechat/openapi/sdk/realtime"
 	"github.com/scalechat/scalechat/test/harness"
-	"github.com/scalechat/scalechat/test/sioclient"
 )
 
 // waitFor bounds every wait of these tests. It is generous: the binary is built with -race, several run at once,

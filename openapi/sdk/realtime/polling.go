@@ -1,5 +1,8 @@
-// Package sioclient holds fixes to the Go Socket.IO client library shared by the end-to-end tests.
-package sioclient
+// Package realtime is the Go SDK's real-time client of scalechat (Socket.IO): Client delivers every
+// conversation's events once each and in seq order, resuming by seq after a reconnect or a gap. Below it are the
+// fixes it needs to the Go Socket.IO client library (zishang520/socket.io clients/socket/v3), exported for callers
+// that drive sockets themselves (scalechat's own end-to-end tests).
+package realtime
 
 import (
 	"fmt"

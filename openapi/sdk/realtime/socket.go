@@ -1,4 +1,4 @@
-package sioclient
+package realtime
 
 import (
 	"context"
@@ -11,10 +11,10 @@ import (
 	"github.com/zishang520/socket.io/v3/pkg/types"
 )
 
-// The one Socket.IO client of the Go end-to-end tests (test/realtime, test/cluster, test/faults): how a socket
-// is made, opened, asked and listened to. Each package keeps only its own bookkeeping on top.
+// How a socket is made, opened, asked and listened to: the building blocks of Client, and of the end-to-end
+// tests (test/realtime, test/cluster, test/faults), which keep only their own bookkeeping on top.
 
-// Options are how a test socket is made. Transport "websocket" (the default) or "polling"; no upgrade from one
+// Options are how a socket is made. Transport "websocket" (the default) or "polling"; no upgrade from one
 // to the other, no manager shared between sockets.
 type Options struct {
 	Transport string
