@@ -58,11 +58,11 @@ process.on('exit', () => {
 
 /**
  * Starts `scalechat serve` on a free port with a fresh data directory and waits for GET /readyz to be 200.
- * env adds or overrides SCALECHAT_* variables.
+ * env adds or overrides SCALECHAT_* variables; at.port and at.dataDir start it again where an earlier one ran.
  */
-export async function startServer(env = {}) {
-  const port = await freePort();
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'scalechat-node-'));
+export async function startServer(env = {}, at = {}) {
+  const port = at.port ?? await freePort();
+  const dataDir = at.dataDir ?? await mkdtemp(path.join(tmpdir(), 'scalechat-node-'));
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(BIN, ['serve', '--addr', `127.0.0.1:${port}`, '--data-dir', dataDir], {
     env: {
@@ -89,6 +89,13 @@ export async function startServer(env = {}) {
   const srv = {
     url, port, dataDir, pid: child.pid, failed: false,
     get stderr() { return stderr; },
+    /** Kills the process at once (SIGKILL), keeping its data directory. */
+    async kill() {
+      if (!exited) {
+        child.kill('SIGKILL');
+        await exit;
+      }
+    },
     async stop() {
       if (!exited) {
         child.kill('SIGTERM');

@@ -1,6 +1,6 @@
-// The REST client: openapi-fetch over the types generated from openapi/openapi.yaml (schema.d.ts).
+// The REST client: openapi-fetch over the SDK's types generated from openapi/openapi.yaml.
 import createClient, { type Client } from 'openapi-fetch'
-import type { paths } from './schema'
+import type { paths } from '@scalechat/sdk'
 import { ApiError, fromProblem } from '../lib/problem'
 
 export type Api = Client<paths>

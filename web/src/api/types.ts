@@ -1,5 +1,5 @@
-// Named shapes of the REST API, taken from the generated OpenAPI types (schema.d.ts, `npm run gen:api`).
-import type { components } from './schema'
+// Named shapes of the REST API, taken from the SDK's types generated from openapi.yaml (`npm run gen:api`).
+import type { components } from '@scalechat/sdk'
 
 type S = components['schemas']
 

@@ -5,7 +5,7 @@ import type { Socket } from 'socket.io-client'
 import type { Api } from '../api/client'
 import type { Conversation, Member, Presence, User } from '../api/types'
 import { ApiError } from '../lib/problem'
-import type { ClientToServer, ServerToClient } from '../realtime/types'
+import type { ClientToServer, ServerToClient } from '@scalechat/sdk'
 import type { MentionInbox } from './mentions'
 import type { PinList } from './pins'
 import type { UploadItem } from './uploads'
@@ -191,7 +191,7 @@ export class StoreCore {
   emit<E extends Request>(
     event: E,
     payload: Parameters<ClientToServer[E]>[0],
-  ): Promise<Parameters<Parameters<ClientToServer[E]>[1]>[0]> {
+  ): Promise<Parameters<NonNullable<Parameters<ClientToServer[E]>[1]>>[0]> {
     const timeout = this.opts.ackTimeoutMs ?? 10000
     return new Promise((resolve, reject) => {
       if (!this.socket.connected) {
