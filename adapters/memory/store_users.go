@@ -239,24 +239,15 @@ func (s *Store) CreateExternalUser(ctx context.Context, u core.User, issuer, sub
 
 // SetDeactivated sets or clears the user's deactivation (a set one keeps its first time) and returns the user.
 func (s *Store) SetDeactivated(ctx context.Context, userID string, at *time.Time) (core.User, error) {
-	if err := checkCtx(ctx); err != nil {
-		return core.User{}, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	u, ok := s.d.users[userID]
-	if !ok {
-		return core.User{}, core.Errorf(core.CodeNotFound, "user not found")
-	}
-	switch {
-	case at == nil:
-		u.DeactivatedAt = nil
-	case u.DeactivatedAt == nil:
-		t := *at
-		u.DeactivatedAt = &t
-	}
-	s.d.users[userID] = u
-	return u, nil
+	return s.updateUser(ctx, userID, func(u *core.User) {
+		switch {
+		case at == nil:
+			u.DeactivatedAt = nil
+		case u.DeactivatedAt == nil:
+			t := *at
+			u.DeactivatedAt = &t
+		}
+	})
 }
 
 // SetAdmin gives or takes the system role admin.
