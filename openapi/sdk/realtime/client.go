@@ -422,4 +422,3 @@ func (c *Client) ask(ctx context.Context, event string, payload, out any) error 
 	}
 	return DecodeInto(a, out)
 }
-
