@@ -258,7 +258,8 @@ func TestGoSDKRealtimeTypesMatchAsyncAPI(t *testing.T) {
 	schemas := d.root["components"].(map[string]any)["schemas"].(map[string]any)
 	for name, v := range map[string]any{
 		"SendRequest": realtime.SendRequest{}, "EditRequest": realtime.EditRequest{}, "DeleteRequest": realtime.DeleteRequest{},
-		"ReadRequest": realtime.ReadRequest{}, "TypingRequest": realtime.TypingRequest{}, "SyncRequest": realtime.SyncRequest{},
+		"ReadRequest": realtime.ReadRequest{}, "ReactRequest": realtime.ReactRequest{}, "ReactionsAck": realtime.ReactionsAck{},
+		"TypingRequest": realtime.TypingRequest{}, "SyncRequest": realtime.SyncRequest{},
 		"SendAck": realtime.SendAck{}, "MessageAck": realtime.MessageAck{}, "ReadAck": realtime.ReadAck{},
 		"SyncAck": realtime.SyncAck{}, "TypingNotice": realtime.TypingNotice{}, "ReadReceipt": realtime.ReadReceipt{},
 		"Error": realtime.Error{},

@@ -131,6 +131,15 @@ func testRealtimeSDKResumes(t *testing.T, transport string) {
 	var refused *realtime.Error
 	require.True(t, errors.As(err, &refused), "%v", err)
 	assert.Equal(t, "not_found", refused.Code)
+	missed := again.events[len(again.events)-1].Data.Message
+	require.NotNil(t, missed)
+	tallies, err := bc2.React(ctx, realtime.ReactRequest{ConversationID: busy.Id, MessageID: missed.Id, Emoji: ":thumbsup:"})
+	require.NoError(t, err)
+	require.Len(t, tallies, 1)
+	assert.EqualValues(t, 1, tallies[0].Count)
+	_, err = bc2.Pin(ctx, realtime.DeleteRequest{ConversationID: busy.Id, MessageID: missed.Id})
+	require.True(t, errors.As(err, &refused), "%v", err)
+	assert.Equal(t, "permission_denied", refused.Code, "a plain member of a group does not pin")
 	_, err = realtime.Dial(ctx, s.p.BaseURL, realtime.ClientOptions{Token: "sc_forged"})
 	require.Error(t, err, "a bad token is refused at the handshake")
 	r, err := bob.c.GetMeWithResponse(ctx)

@@ -39,6 +39,13 @@ type DeleteRequest struct {
 	MessageID      string `json:"messageId"`
 }
 
+// ReactRequest is message:react and message:unreact: one emoji, or a :shortcode: of the server's set.
+type ReactRequest struct {
+	ConversationID string `json:"conversationId"`
+	MessageID      string `json:"messageId"`
+	Emoji          string `json:"emoji"`
+}
+
 // ReadRequest is conversation:read.
 type ReadRequest struct {
 	ConversationID string `json:"conversationId"`
@@ -68,6 +75,12 @@ type SendAck struct {
 type MessageAck struct {
 	OK      bool        `json:"ok"`
 	Message sdk.Message `json:"message"`
+}
+
+// ReactionsAck is the ack of message:react and message:unreact: the message's tallies after the change.
+type ReactionsAck struct {
+	OK        bool                `json:"ok"`
+	Reactions []sdk.ReactionCount `json:"reactions"`
 }
 
 // ReadAck is the ack of conversation:read.
@@ -389,6 +402,34 @@ func (c *Client) Edit(ctx context.Context, r EditRequest) (sdk.Message, error) {
 func (c *Client) Delete(ctx context.Context, r DeleteRequest) (sdk.Message, error) {
 	var ack MessageAck
 	err := c.ask(ctx, "message:delete", r, &ack)
+	return ack.Message, err
+}
+
+// React puts one of the user's emoji on a message and returns its tallies.
+func (c *Client) React(ctx context.Context, r ReactRequest) ([]sdk.ReactionCount, error) {
+	var ack ReactionsAck
+	err := c.ask(ctx, "message:react", r, &ack)
+	return ack.Reactions, err
+}
+
+// Unreact takes one of the user's emoji back and returns the message's tallies.
+func (c *Client) Unreact(ctx context.Context, r ReactRequest) ([]sdk.ReactionCount, error) {
+	var ack ReactionsAck
+	err := c.ask(ctx, "message:unreact", r, &ack)
+	return ack.Reactions, err
+}
+
+// Pin pins a message (admins and owners of groups and channels, either person of a direct conversation).
+func (c *Client) Pin(ctx context.Context, r DeleteRequest) (sdk.Message, error) {
+	var ack MessageAck
+	err := c.ask(ctx, "message:pin", r, &ack)
+	return ack.Message, err
+}
+
+// Unpin unpins a message.
+func (c *Client) Unpin(ctx context.Context, r DeleteRequest) (sdk.Message, error) {
+	var ack MessageAck
+	err := c.ask(ctx, "message:unpin", r, &ack)
 	return ack.Message, err
 }
 
