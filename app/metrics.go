@@ -47,3 +47,45 @@ func registerFanoutDrops(reg prometheus.Registerer, fanout ports.Fanout) error {
 		Help: "Fan-out envelopes dropped by this node's subscription (its queue was full, or a message could not be decoded)."},
 		func() float64 { return float64(d.Dropped()) }))
 }
+
+// meteredSender counts webhook delivery attempts by outcome and times them.
+type meteredSender struct {
+	next     ports.WebhookSender
+	attempts *prometheus.CounterVec
+	seconds  prometheus.Histogram
+}
+
+// instrumentWebhooks wraps the webhook sender with metrics: attempts by outcome (delivered: a 2xx answer;
+// refused: another status; failed: no answer in time or no connection) and their durations.
+func instrumentWebhooks(reg prometheus.Registerer, next ports.WebhookSender) (ports.WebhookSender, error) {
+	s := &meteredSender{next: next,
+		attempts: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "scalechat_webhook_attempts_total",
+			Help: "Webhook delivery attempts, by outcome: delivered (2xx), refused (another status), failed (no answer)."},
+			[]string{"outcome"}),
+		seconds: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "scalechat_webhook_attempt_seconds",
+			Help: "Duration of one webhook delivery attempt, answer included.", Buckets: prometheus.ExponentialBuckets(0.005, 2, 12)})}
+	for _, c := range []prometheus.Collector{s.attempts, s.seconds} {
+		if err := reg.Register(c); err != nil {
+			return nil, err
+		}
+	}
+	for _, o := range []string{"delivered", "refused", "failed"} {
+		s.attempts.WithLabelValues(o) // exported at 0 from the start
+	}
+	return s, nil
+}
+
+func (s *meteredSender) Send(ctx context.Context, url string, headers map[string]string, body []byte) (int, error) {
+	start := time.Now()
+	status, err := s.next.Send(ctx, url, headers, body)
+	s.seconds.Observe(time.Since(start).Seconds())
+	switch {
+	case err != nil:
+		s.attempts.WithLabelValues("failed").Inc()
+	case status >= 200 && status < 300:
+		s.attempts.WithLabelValues("delivered").Inc()
+	default:
+		s.attempts.WithLabelValues("refused").Inc()
+	}
+	return status, err
+}

@@ -237,10 +237,14 @@ func ProvideSequencing(consumer ports.CommandConsumer, ledger ports.Ledger, fano
 // ProvideWebhooks builds the webhook dispatcher of roles that sequence: it delivers the events of the change
 // feed that every store transaction appends to (one process of a deployment at a time).
 func ProvideWebhooks(cfg Config, log *slog.Logger, feed ports.ChangeFeed, store ports.WebhookStore,
-	history ports.HistoryStore, exclusive ports.Exclusive) (*chat.WebhookDispatcher, func(), error) {
+	history ports.HistoryStore, exclusive ports.Exclusive, reg *prometheus.Registry) (*chat.WebhookDispatcher, func(), error) {
 	sender := webhookhttp.New(cfg.Webhooks.Timeout)
+	metered, err := instrumentWebhooks(reg, sender)
+	if err != nil {
+		return nil, nil, err
+	}
 	d, err := chat.NewWebhookDispatcher(cfg.Webhooks, chat.WebhookDeps{Feed: feed, Webhooks: store, History: history,
-		Exclusive: exclusive, Sender: sender, Clock: memory.SystemClock{}, IDs: memory.UUIDv7{}, Logger: log,
+		Exclusive: exclusive, Sender: metered, Clock: memory.SystemClock{}, IDs: memory.UUIDv7{}, Logger: log,
 		Encode: func(e core.Event) ([]byte, error) { return json.Marshal(schema.EventOf(e)) }})
 	if err != nil {
 		return nil, nil, err

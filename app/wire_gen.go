@@ -117,7 +117,7 @@ func InitStandalone(ctx context.Context, cfg Config, log *slog.Logger) (*Server,
 		return nil, nil, err
 	}
 	sessionSweep := ProvideSessionSweep(cfg, log, store, store, blobStore)
-	webhookDispatcher, cleanup4, err := ProvideWebhooks(cfg, log, store, store, store, store)
+	webhookDispatcher, cleanup4, err := ProvideWebhooks(cfg, log, store, store, store, store, registry)
 	if err != nil {
 		cleanup3()
 		cleanup2()
@@ -309,7 +309,7 @@ func InitWorker(ctx context.Context, cfg Config, log *slog.Logger) (*Server, fun
 		return nil, nil, err
 	}
 	sessionSweep := ProvideSessionSweep(cfg, log, store, store, blobStore)
-	webhookDispatcher, cleanup3, err := ProvideWebhooks(cfg, log, store, store, store, store)
+	webhookDispatcher, cleanup3, err := ProvideWebhooks(cfg, log, store, store, store, store, registry)
 	if err != nil {
 		cleanup2()
 		cleanup()
@@ -458,7 +458,7 @@ func InitAll(ctx context.Context, cfg Config, log *slog.Logger) (*Server, func()
 		return nil, nil, err
 	}
 	sessionSweep := ProvideSessionSweep(cfg, log, store, store, blobStore)
-	webhookDispatcher, cleanup6, err := ProvideWebhooks(cfg, log, store, store, store, store)
+	webhookDispatcher, cleanup6, err := ProvideWebhooks(cfg, log, store, store, store, store, registry)
 	if err != nil {
 		cleanup5()
 		cleanup4()

@@ -105,6 +105,11 @@ func TestWebhooksReachTheHostApplication(t *testing.T) {
 	}
 	assert.GreaterOrEqual(t, retried, 1, "the log shows the retries")
 
+	// The attempts are counted on /metrics by outcome: the two 500s refused, the timeout failed.
+	for outcome, least := range map[string]float64{"delivered": float64(len(want)), "refused": 2, "failed": 1} {
+		assert.GreaterOrEqual(t, metric(t, s, `scalechat_webhook_attempts_total{outcome="`+outcome+`"}`), least, outcome)
+	}
+
 	// A manual redelivery sends one delivery again; the receiver sees a duplicate of an event it has.
 	before, _ := rcv.Counts()
 	rd, err := admin.RedeliverWebhookWithResponse(ctx, hook.Id, log[0].Id)
