@@ -93,7 +93,7 @@ type AuditEntry struct {
 	ID             string            `json:"id" doc:"Entry id (UUIDv7: ordered by time)."`
 	At             time.Time         `json:"at" doc:"When (RFC 3339, UTC)."`
 	Actor          Actor             `json:"actor" doc:"Who did it."`
-	Action         string            `json:"action" doc:"What was done: api_key.create, api_key.revoke, user.create, user.update, user.deactivate, user.reactivate, conversation.create, conversation.members_add, conversation.member_remove, conversation.ban, conversation.unban, conversation.slow_mode, member.mute, member.unmute, report.resolve, report.dismiss."`
+	Action         string            `json:"action" doc:"What was done: api_key.create, api_key.revoke, user.create, user.update, user.deactivate, user.reactivate, conversation.create, conversation.members_add, conversation.member_role, conversation.member_remove, conversation.ban, conversation.unban, conversation.slow_mode, member.mute, member.unmute, report.resolve, report.dismiss, webhook.create, webhook.delete, webhook.redeliver."`
 	TargetType     string            `json:"targetType" enum:"user,conversation,member,api_key,report" doc:"What kind of thing it was done to."`
 	TargetID       string            `json:"targetId" doc:"The id of what it was done to (for member, the user id)."`
 	ConversationID string            `json:"conversationId,omitempty" doc:"The conversation concerned, when one is."`
@@ -220,6 +220,9 @@ func registerModeration(r registrar, s *server) {
 	huma.Register(r.api, r.secured("adminAddMembers", http.MethodPost, "/v1/admin/conversations/{conversationId}/members", tagAdmin,
 		"Add members for users", "Adds users to a group or channel (admins only), whoever its members are; bans apply.",
 		http.StatusOK, http.StatusForbidden, http.StatusNotFound, http.StatusConflict), s.adminAddMembers)
+	huma.Register(r.api, r.secured("adminUpdateMember", http.MethodPatch, "/v1/admin/conversations/{conversationId}/members/{userId}", tagAdmin,
+		"Change a member's role for users", "Gives a member of a group or channel a role (admins only); the last owner keeps theirs while others remain.",
+		http.StatusOK, http.StatusForbidden, http.StatusNotFound, http.StatusConflict), s.adminUpdateMember)
 	huma.Register(r.api, r.secured("adminRemoveMember", http.MethodDelete, "/v1/admin/conversations/{conversationId}/members/{userId}", tagAdmin,
 		"Remove a member for users", "Removes a member of a group or channel (admins only); not its last owner while others remain.",
 		http.StatusNoContent, http.StatusForbidden, http.StatusNotFound, http.StatusConflict), s.adminRemoveMember)
@@ -352,6 +355,14 @@ func (s *server) adminAddMembers(ctx context.Context, in *adminAddMembersInput) 
 		return nil, s.fail(ctx, err)
 	}
 	return &body[AddedMembers]{Body: AddedMembers{Items: mapItems(added, schema.MemberOf)}}, nil
+}
+
+func (s *server) adminUpdateMember(ctx context.Context, in *updateMemberInput) (*body[schema.Member], error) {
+	m, err := s.svc.AdminSetRole(ctx, caller(ctx).Caller, in.ConversationID, in.UserID, core.Role(in.Body.Role))
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	return &body[schema.Member]{Body: schema.MemberOf(m)}, nil
 }
 
 func (s *server) adminRemoveMember(ctx context.Context, in *MemberParams) (*struct{}, error) {

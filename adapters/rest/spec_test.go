@@ -25,7 +25,7 @@ var wantOps = []string{
 	"listBlocks", "blockUser", "unblockUser",
 	"createApiKey", "listApiKeys", "revokeApiKey", "adminCreateUser", "adminCreateConversation", "adminSendMessage",
 	"adminExportEvents", "adminDeactivateUser", "adminReactivateUser",
-	"adminUpdateUser", "adminAddMembers", "adminRemoveMember", "listReports", "closeReport", "listAuditLog",
+	"adminUpdateUser", "adminAddMembers", "adminUpdateMember", "adminRemoveMember", "listReports", "closeReport", "listAuditLog",
 	"banUser", "listBans", "unbanUser", "muteMember", "unmuteMember", "setSlowMode", "reportMessage",
 	"createWebhook", "listWebhooks", "deleteWebhook", "listWebhookDeliveries", "redeliverWebhook",
 	"uploadAttachment", "getAttachment", "downloadAttachment", "getAttachmentThumbnail",

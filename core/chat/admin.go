@@ -156,6 +156,47 @@ func (s *Service) AdminAddMembers(ctx context.Context, caller Caller, conversati
 		map[string]string{auditDetailUsers: strings.Join(ids, ",")})
 }
 
+// AdminSetRole gives a member of a group or channel a role, for an admin (the last owner keeps theirs while the
+// conversation has other members: make another member owner first).
+func (s *Service) AdminSetRole(ctx context.Context, caller Caller, conversationID, userID string, role core.Role) (core.Member, error) {
+	if err := requireAdmin(caller); err != nil {
+		return core.Member{}, err
+	}
+	if !role.Valid() {
+		return core.Member{}, core.Invalid("role", "role must be owner, admin or member")
+	}
+	var out core.Member
+	_, err := s.change(ctx, conversationID, func(ctx context.Context, tx ports.LedgerTx, conv core.Conversation) ([]core.Event, error) {
+		if conv.Kind == core.KindDirect {
+			return nil, core.Errorf(core.CodeConflict, "members of a direct conversation have no roles")
+		}
+		target, err := tx.Member(ctx, conversationID, userID)
+		if err != nil {
+			return nil, notFoundAs(err, "member not found")
+		}
+		out = target
+		if target.Role == role {
+			return nil, nil
+		}
+		if target.Role == core.RoleOwner {
+			owners, _, err := s.countRoles(ctx, conversationID)
+			if err != nil {
+				return nil, err
+			}
+			if owners == 1 {
+				return nil, core.Errorf(core.CodeConflict, "a conversation needs an owner: make someone else owner first")
+			}
+		}
+		out.Role = role
+		return []core.Event{{Type: core.EventMemberUpdated, ActorID: caller.eventActor(), Member: &out}}, nil
+	})
+	if err != nil {
+		return core.Member{}, err
+	}
+	return out, s.audit(ctx, caller, AuditMemberRole, auditTargetMember, userID, conversationID,
+		map[string]string{"role": string(role)})
+}
+
 // AdminRemoveMember removes a member from a group or channel, for an admin. A conversation's last owner is not
 // removed while it has other members (make another member owner first).
 func (s *Service) AdminRemoveMember(ctx context.Context, caller Caller, conversationID, userID string) error {

@@ -25,6 +25,7 @@ const (
 	AuditConvCreate       = "conversation.create"
 	AuditMembersAdd       = "conversation.members_add"
 	AuditMemberRemove     = "conversation.member_remove"
+	AuditMemberRole       = "conversation.member_role"
 	AuditBan              = "conversation.ban"
 	AuditUnban            = "conversation.unban"
 	AuditSlowMode         = "conversation.slow_mode"

@@ -695,7 +695,7 @@ type Attachment struct {
 
 // AuditEntry defines model for AuditEntry.
 type AuditEntry struct {
-	// Action What was done: api_key.create, api_key.revoke, user.create, user.update, user.deactivate, user.reactivate, conversation.create, conversation.members_add, conversation.member_remove, conversation.ban, conversation.unban, conversation.slow_mode, member.mute, member.unmute, report.resolve, report.dismiss.
+	// Action What was done: api_key.create, api_key.revoke, user.create, user.update, user.deactivate, user.reactivate, conversation.create, conversation.members_add, conversation.member_role, conversation.member_remove, conversation.ban, conversation.unban, conversation.slow_mode, member.mute, member.unmute, report.resolve, report.dismiss, webhook.create, webhook.delete, webhook.redeliver.
 	Action string `json:"action"`
 
 	// Actor Who did it.
@@ -1859,6 +1859,9 @@ type AdminCreateConversationJSONRequestBody = AdminCreateConversationRequest
 // AdminAddMembersJSONRequestBody defines body for AdminAddMembers for application/json ContentType.
 type AdminAddMembersJSONRequestBody = AdminAddMembersRequest
 
+// AdminUpdateMemberJSONRequestBody defines body for AdminUpdateMember for application/json ContentType.
+type AdminUpdateMemberJSONRequestBody = UpdateMemberRequest
+
 // AdminSendMessageJSONRequestBody defines body for AdminSendMessage for application/json ContentType.
 type AdminSendMessageJSONRequestBody = AdminSendMessageRequest
 
@@ -2098,6 +2101,24 @@ type ClientInterface interface {
 	//
 	// Corresponds with DELETE /v1/admin/conversations/{conversationId}/members/{userId} (the `AdminRemoveMember` operationId).
 	AdminRemoveMember(ctx context.Context, conversationId string, userId string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AdminUpdateMemberWithBody Change a member's role for users
+	//
+	// Gives a member of a group or channel a role (admins only); the last owner keeps theirs while others remain.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /v1/admin/conversations/{conversationId}/members/{userId} (the `AdminUpdateMember` operationId).
+	AdminUpdateMemberWithBody(ctx context.Context, conversationId string, userId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AdminUpdateMember Change a member's role for users
+	//
+	// Gives a member of a group or channel a role (admins only); the last owner keeps theirs while others remain.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /v1/admin/conversations/{conversationId}/members/{userId} (the `AdminUpdateMember` operationId).
+	AdminUpdateMember(ctx context.Context, conversationId string, userId string, body AdminUpdateMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// AdminSendMessageWithBody Post as a user
 	//
@@ -3018,6 +3039,44 @@ func (c *Client) AdminAddMembers(ctx context.Context, conversationId string, bod
 // Corresponds with DELETE /v1/admin/conversations/{conversationId}/members/{userId} (the `AdminRemoveMember` operationId).
 func (c *Client) AdminRemoveMember(ctx context.Context, conversationId string, userId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewAdminRemoveMemberRequest(c.Server, conversationId, userId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AdminUpdateMemberWithBody Change a member's role for users
+//
+// Gives a member of a group or channel a role (admins only); the last owner keeps theirs while others remain.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /v1/admin/conversations/{conversationId}/members/{userId} (the `AdminUpdateMember` operationId).
+func (c *Client) AdminUpdateMemberWithBody(ctx context.Context, conversationId string, userId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAdminUpdateMemberRequestWithBody(c.Server, conversationId, userId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AdminUpdateMember Change a member's role for users
+//
+// Gives a member of a group or channel a role (admins only); the last owner keeps theirs while others remain.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /v1/admin/conversations/{conversationId}/members/{userId} (the `AdminUpdateMember` operationId).
+func (c *Client) AdminUpdateMember(ctx context.Context, conversationId string, userId string, body AdminUpdateMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAdminUpdateMemberRequest(c.Server, conversationId, userId, body)
 	if err != nil {
 		return nil, err
 	}
@@ -5098,6 +5157,60 @@ func NewAdminRemoveMemberRequest(server string, conversationId string, userId st
 	if err != nil {
 		return nil, err
 	}
+
+	return req, nil
+}
+
+// NewAdminUpdateMemberRequest calls the generic AdminUpdateMember builder with application/json body
+func NewAdminUpdateMemberRequest(server string, conversationId string, userId string, body AdminUpdateMemberJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAdminUpdateMemberRequestWithBody(server, conversationId, userId, "application/json", bodyReader)
+}
+
+// NewAdminUpdateMemberRequestWithBody constructs an http.Request for the AdminUpdateMember method, with any body, and a specified content type
+func NewAdminUpdateMemberRequestWithBody(server string, conversationId string, userId string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "conversationId", conversationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "userId", userId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/admin/conversations/%s/members/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -8552,6 +8665,24 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with DELETE /v1/admin/conversations/{conversationId}/members/{userId} (the `AdminRemoveMember` operationId).
 	AdminRemoveMemberWithResponse(ctx context.Context, conversationId string, userId string, reqEditors ...RequestEditorFn) (*AdminRemoveMemberResponse, error)
 
+	// AdminUpdateMemberWithBodyWithResponse Change a member's role for users
+	//
+	// Gives a member of a group or channel a role (admins only); the last owner keeps theirs while others remain.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v1/admin/conversations/{conversationId}/members/{userId} (the `AdminUpdateMember` operationId).
+	AdminUpdateMemberWithBodyWithResponse(ctx context.Context, conversationId string, userId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AdminUpdateMemberResponse, error)
+
+	// AdminUpdateMemberWithResponse Change a member's role for users
+	//
+	// Gives a member of a group or channel a role (admins only); the last owner keeps theirs while others remain.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v1/admin/conversations/{conversationId}/members/{userId} (the `AdminUpdateMember` operationId).
+	AdminUpdateMemberWithResponse(ctx context.Context, conversationId string, userId string, body AdminUpdateMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*AdminUpdateMemberResponse, error)
+
 	// AdminSendMessageWithBodyWithResponse Post as a user
 	//
 	// Sends a message as senderId, a member (admin keys only), exactly as sendMessage does for them (statuses 201, 200 and 202 alike); rate limits do not apply.
@@ -10125,6 +10256,110 @@ func (r AdminRemoveMemberResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r AdminRemoveMemberResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// AdminUpdateMemberResponse429Headers the declared response headers of an HTTP 429 response for AdminUpdateMember
+type AdminUpdateMemberResponse429Headers struct {
+	RetryAfter *int
+}
+
+type AdminUpdateMemberResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Member
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *AdminUpdateMemberResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AdminUpdateMemberResponse) GetJSON200() *Member {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r AdminUpdateMemberResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r AdminUpdateMemberResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r AdminUpdateMemberResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r AdminUpdateMemberResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r AdminUpdateMemberResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r AdminUpdateMemberResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r AdminUpdateMemberResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r AdminUpdateMemberResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r AdminUpdateMemberResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AdminUpdateMemberResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AdminUpdateMemberResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AdminUpdateMemberResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -15761,6 +15996,36 @@ func (c *ClientWithResponses) AdminRemoveMemberWithResponse(ctx context.Context,
 	return ParseAdminRemoveMemberResponse(rsp)
 }
 
+// AdminUpdateMemberWithBodyWithResponse Change a member's role for users
+//
+// Gives a member of a group or channel a role (admins only); the last owner keeps theirs while others remain.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v1/admin/conversations/{conversationId}/members/{userId} (the `AdminUpdateMember` operationId).
+func (c *ClientWithResponses) AdminUpdateMemberWithBodyWithResponse(ctx context.Context, conversationId string, userId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AdminUpdateMemberResponse, error) {
+	rsp, err := c.AdminUpdateMemberWithBody(ctx, conversationId, userId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAdminUpdateMemberResponse(rsp)
+}
+
+// AdminUpdateMemberWithResponse Change a member's role for users
+//
+// Gives a member of a group or channel a role (admins only); the last owner keeps theirs while others remain.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v1/admin/conversations/{conversationId}/members/{userId} (the `AdminUpdateMember` operationId).
+func (c *ClientWithResponses) AdminUpdateMemberWithResponse(ctx context.Context, conversationId string, userId string, body AdminUpdateMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*AdminUpdateMemberResponse, error) {
+	rsp, err := c.AdminUpdateMember(ctx, conversationId, userId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAdminUpdateMemberResponse(rsp)
+}
+
 // AdminSendMessageWithBodyWithResponse Post as a user
 //
 // Sends a message as senderId, a member (admin keys only), exactly as sendMessage does for them (statuses 201, 200 and 202 alike); rate limits do not apply.
@@ -17731,6 +17996,101 @@ func ParseAdminRemoveMemberResponse(rsp *http.Response) (*AdminRemoveMemberRespo
 	switch {
 	case rsp.StatusCode == 429:
 		var headers AdminRemoveMemberResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseAdminUpdateMemberResponse parses an HTTP response from a AdminUpdateMemberWithResponse call
+func ParseAdminUpdateMemberResponse(rsp *http.Response) (*AdminUpdateMemberResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AdminUpdateMemberResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Member
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers AdminUpdateMemberResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {

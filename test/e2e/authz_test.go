@@ -143,6 +143,8 @@ var authzOps = []authzOp{
 	{"adminUpdateUser", inG("PATCH", "/v1/admin/users/{t}", map[string]any{"displayName": "Renamed"}), map[string]int{"*": s403}},
 	{"adminAddMembers", inG("POST", "/v1/admin/conversations/{g}/members", map[string]any{"userIds": []string{"{t}"}}),
 		map[string]int{"*": s403}},
+	{"adminUpdateMember", inG("PATCH", "/v1/admin/conversations/{g}/members/{p}", map[string]any{"role": "admin"}),
+		map[string]int{"*": s403}},
 	{"adminRemoveMember", inG("DELETE", "/v1/admin/conversations/{g}/members/{p}", nil), map[string]int{"*": s403}},
 	{"listReports", req("GET", "/v1/admin/reports?status=open", nil), map[string]int{"*": s403}},
 	{"closeReport", req("POST", "/v1/admin/reports/nope/close", map[string]any{"status": "dismissed"}), map[string]int{"*": s403}},

@@ -37,8 +37,11 @@ func TestModerationThroughTheBinary(t *testing.T) {
 	ar, err := key.AdminAddMembersWithResponse(ctx, ch.Id, sdk.AdminAddMembersRequest{UserIds: &[]string{bob.ID, dave.ID, alice.ID}})
 	wantStatus(t, ar, err, http.StatusOK)
 	require.Len(t, ar.JSON200.Items, 2, "alice was a member already")
-	rr, err := owner.c.UpdateMemberWithResponse(ctx, ch.Id, alice.ID, sdk.UpdateMemberRequest{Role: sdk.UpdateMemberRequestRoleAdmin})
+	rr, err := key.AdminUpdateMemberWithResponse(ctx, ch.Id, alice.ID, sdk.UpdateMemberRequest{Role: sdk.UpdateMemberRequestRoleAdmin})
 	wantStatus(t, rr, err, http.StatusOK)
+	assert.Equal(t, sdk.MemberRoleAdmin, rr.JSON200.Role, "the backend makes Alice a channel admin")
+	lo, err := key.AdminUpdateMemberWithResponse(ctx, ch.Id, owner.ID, sdk.UpdateMemberRequest{Role: sdk.UpdateMemberRequestRoleMember})
+	wantProblem(t, lo, err, http.StatusConflict, sdk.ProblemCodeConflict)
 
 	// Slow mode: one message a minute for plain members; owners and admins are exempt.
 	sm, err := alice.c.SetSlowModeWithResponse(ctx, ch.Id, sdk.SlowModeRequest{Seconds: 60})
@@ -159,11 +162,11 @@ func TestModerationThroughTheBinary(t *testing.T) {
 
 	// Carol reads it all in the audit log, newest first, in pages.
 	want := []string{"user.deactivate", "conversation.ban", "conversation.unban", "conversation.ban", "report.resolve",
-		"member.unmute", "member.mute", "conversation.slow_mode", "conversation.slow_mode", "conversation.members_add",
-		"user.update", "api_key.create"}
+		"member.unmute", "member.mute", "conversation.slow_mode", "conversation.slow_mode", "conversation.member_role",
+		"conversation.members_add", "user.update", "api_key.create"}
 	assert.Equal(t, want, before)
 	inChannel := auditActions(t, carol, &sdk.ListAuditLogParams{ConversationId: &ch.Id})
-	assert.Equal(t, want[1:10], inChannel)
+	assert.Equal(t, want[1:11], inChannel)
 	log, err := carol.c.ListAuditLogWithResponse(ctx, &sdk.ListAuditLogParams{Action: ptr("conversation.ban")})
 	wantStatus(t, log, err, http.StatusOK)
 	require.Len(t, log.JSON200.Items, 2)

@@ -180,7 +180,11 @@ export interface paths {
         delete: operations["adminRemoveMember"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Change a member's role for users
+         * @description Gives a member of a group or channel a role (admins only); the last owner keeps theirs while others remain.
+         */
+        patch: operations["adminUpdateMember"];
         trace?: never;
     };
     "/v1/admin/conversations/{conversationId}/messages": {
@@ -1403,7 +1407,7 @@ export interface components {
             width?: number;
         };
         AuditEntry: {
-            /** @description What was done: api_key.create, api_key.revoke, user.create, user.update, user.deactivate, user.reactivate, conversation.create, conversation.members_add, conversation.member_remove, conversation.ban, conversation.unban, conversation.slow_mode, member.mute, member.unmute, report.resolve, report.dismiss. */
+            /** @description What was done: api_key.create, api_key.revoke, user.create, user.update, user.deactivate, user.reactivate, conversation.create, conversation.members_add, conversation.member_role, conversation.member_remove, conversation.ban, conversation.unban, conversation.slow_mode, member.mute, member.unmute, report.resolve, report.dismiss, webhook.create, webhook.delete, webhook.redeliver. */
             action: string;
             /** @description Who did it. */
             actor: components["schemas"]["Actor"];
@@ -2918,6 +2922,109 @@ export interface operations {
             };
             /** @description Conflicts with the current state (code already_exists or conflict). */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (code rate_limited): wait Retry-After seconds (retryAfterMs milliseconds). */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error (code internal). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    adminUpdateMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Conversation id. */
+                conversationId: string;
+                /** @description User id of the member. */
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateMemberRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Member"];
+                };
+            };
+            /** @description Invalid input (code invalid_argument): malformed JSON, a wrong type, a missing field or a value out of range. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired bearer token (code unauthenticated). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not do this (code permission_denied). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller (code not_found). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state (code already_exists or conflict). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body or the uploaded file is too large (code too_large). */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
