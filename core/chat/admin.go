@@ -178,14 +178,8 @@ func (s *Service) AdminSetRole(ctx context.Context, caller Caller, conversationI
 		if target.Role == role {
 			return nil, nil
 		}
-		if target.Role == core.RoleOwner {
-			owners, _, err := s.countRoles(ctx, conversationID)
-			if err != nil {
-				return nil, err
-			}
-			if owners == 1 {
-				return nil, core.Errorf(core.CodeConflict, "a conversation needs an owner: make someone else owner first")
-			}
+		if err := s.keepAnOwner(ctx, conversationID, target, role); err != nil {
+			return nil, err
 		}
 		out.Role = role
 		return []core.Event{{Type: core.EventMemberUpdated, ActorID: caller.eventActor(), Member: &out}}, nil

@@ -223,15 +223,8 @@ func (s *Service) SetRole(ctx context.Context, actor, id, userID string, role co
 		if !m.CanSetRole(conv, target, role) {
 			return nil, core.Errorf(core.CodePermissionDenied, "only owners may change roles")
 		}
-		if target.Role == core.RoleOwner && role != core.RoleOwner {
-			// Counted inside the transaction, like in Leave, so that two owners cannot step down at once.
-			owners, _, err := s.countRoles(ctx, id)
-			if err != nil {
-				return nil, err
-			}
-			if owners == 1 {
-				return nil, core.Errorf(core.CodeConflict, "a conversation needs an owner: make someone else owner first")
-			}
+		if err := s.keepAnOwner(ctx, id, target, role); err != nil {
+			return nil, err
 		}
 		out = target
 		if target.Role == role {
@@ -241,4 +234,21 @@ func (s *Service) SetRole(ctx context.Context, actor, id, userID string, role co
 		return []core.Event{{Type: core.EventMemberUpdated, ActorID: actor, Member: &out}}, nil
 	})
 	return out, err
+}
+
+// keepAnOwner refuses to take the owner role from target when they are the conversation's last owner. Called
+// inside the ledger transaction (counted, like in Leave, while it holds the conversation), so that two owners
+// cannot step down at once.
+func (s *Service) keepAnOwner(ctx context.Context, id string, target core.Member, role core.Role) error {
+	if target.Role != core.RoleOwner || role == core.RoleOwner {
+		return nil
+	}
+	owners, _, err := s.countRoles(ctx, id)
+	if err != nil {
+		return err
+	}
+	if owners == 1 {
+		return core.Errorf(core.CodeConflict, "a conversation needs an owner: make someone else owner first")
+	}
+	return nil
 }

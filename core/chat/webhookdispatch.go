@@ -264,7 +264,13 @@ func (w *WebhookDispatcher) sendLoop(ctx context.Context) {
 				wg.Add(1)
 				go func() {
 					defer func() { <-slots; w.release(d); wg.Done() }()
-					w.attempt(ctx, h, d)
+					// The due list may predate an attempt that finished (and released the delivery) since it
+					// was read: what the store says now decides, so that a delivery is not sent twice.
+					cur, err := w.d.Webhooks.Delivery(ctx, d.ID)
+					if err != nil || cur.Status != core.DeliveryPending || cur.NextAttemptAt.After(w.d.Clock.Now()) {
+						return
+					}
+					w.attempt(ctx, h, cur)
 				}()
 			}
 		}
