@@ -4,9 +4,9 @@ import (
 	"context"
 	"slices"
 	"sort"
-	"strconv"
 	"time"
 
+	"github.com/scalechat/scalechat/adapters/internal/feedcursor"
 	"github.com/scalechat/scalechat/core"
 )
 
@@ -26,7 +26,7 @@ func (s *Store) Changes(ctx context.Context, after string, limit int) ([]core.Fe
 	if limit < 1 {
 		return nil, "", core.Invalid("limit", "limit must be positive")
 	}
-	id, err := parseFeedCursor(after)
+	id, err := feedcursor.Parse(after)
 	if err != nil {
 		return nil, "", err
 	}
@@ -36,21 +36,9 @@ func (s *Store) Changes(ctx context.Context, after string, limit int) ([]core.Fe
 	rows = rows[:min(limit, len(rows))]
 	changes, cursor := make([]core.FeedChange, len(rows)), after
 	for i, r := range rows {
-		changes[i], cursor = r.change, strconv.FormatInt(r.id, 10)
+		changes[i], cursor = r.change, feedcursor.Format(r.id)
 	}
 	return changes, cursor, nil
-}
-
-// parseFeedCursor reads a cursor of Changes; "" is 0, before every row.
-func parseFeedCursor(cursor string) (int64, error) {
-	if cursor == "" {
-		return 0, nil
-	}
-	id, err := strconv.ParseInt(cursor, 10, 64)
-	if err != nil || id < 0 {
-		return 0, core.Invalid("cursor", "malformed change feed cursor")
-	}
-	return id, nil
 }
 
 // RunExclusive runs fn: the store belongs to one process, so there is no other to exclude.
@@ -144,7 +132,7 @@ func (s *Store) ConsumeChanges(ctx context.Context, cursor string, deliveries []
 	if err := checkCtx(ctx); err != nil {
 		return err
 	}
-	upTo, err := parseFeedCursor(cursor)
+	upTo, err := feedcursor.Parse(cursor)
 	if err != nil {
 		return err
 	}

@@ -6,10 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/scalechat/scalechat/adapters/internal/feedcursor"
 	"github.com/scalechat/scalechat/core"
 )
 
@@ -20,7 +20,7 @@ func (s *Store) Changes(ctx context.Context, after string, limit int) ([]core.Fe
 	if limit < 1 {
 		return nil, "", core.Invalid("limit", "limit must be positive")
 	}
-	id, err := parseFeedCursor(after)
+	id, err := feedcursor.Parse(after)
 	if err != nil {
 		return nil, "", err
 	}
@@ -36,24 +36,12 @@ func (s *Store) Changes(ctx context.Context, after string, limit int) ([]core.Fe
 		if err := rows.Scan(&id, &c.ConversationID, &c.FirstSeq, &c.LastSeq); err != nil {
 			return nil, "", translate(err, "")
 		}
-		changes, cursor = append(changes, c), strconv.FormatInt(id, 10)
+		changes, cursor = append(changes, c), feedcursor.Format(id)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, "", translate(err, "")
 	}
 	return changes, cursor, nil
-}
-
-// parseFeedCursor reads a cursor of Changes; "" is 0, before every row.
-func parseFeedCursor(cursor string) (int64, error) {
-	if cursor == "" {
-		return 0, nil
-	}
-	id, err := strconv.ParseInt(cursor, 10, 64)
-	if err != nil || id < 0 {
-		return 0, core.Invalid("cursor", "malformed change feed cursor")
-	}
-	return id, nil
 }
 
 // RunExclusive runs fn: a SQLite database belongs to the one process of a standalone deployment, so there is no
@@ -141,7 +129,7 @@ func (s *Store) WebhookCursor(ctx context.Context) (string, error) {
 // transaction. Deliveries of a webhook deleted since the dispatcher read it are dropped, as its deliveries
 // were.
 func (s *Store) ConsumeChanges(ctx context.Context, cursor string, deliveries []core.WebhookDelivery) error {
-	upTo, err := parseFeedCursor(cursor)
+	upTo, err := feedcursor.Parse(cursor)
 	if err != nil {
 		return err
 	}

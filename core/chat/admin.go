@@ -205,14 +205,8 @@ func (s *Service) AdminRemoveMember(ctx context.Context, caller Caller, conversa
 		if err != nil {
 			return nil, notFoundAs(err, "member not found")
 		}
-		if target.Role == core.RoleOwner {
-			owners, members, err := s.countRoles(ctx, conversationID)
-			if err != nil {
-				return nil, err
-			}
-			if owners == 1 && members > 1 {
-				return nil, core.Errorf(core.CodeConflict, "the last owner cannot be removed: make another member owner first")
-			}
+		if err := s.ownerMayGo(ctx, conversationID, target, "the last owner cannot be removed: make another member owner first"); err != nil {
+			return nil, err
 		}
 		return []core.Event{{Type: core.EventMemberLeft, ActorID: caller.eventActor(), Member: &target}}, nil
 	})

@@ -64,17 +64,8 @@ func (s *Service) Leave(ctx context.Context, actor, id string) error {
 		if conv.Kind == core.KindDirect {
 			return nil, core.Errorf(core.CodeConflict, "direct conversations cannot be left")
 		}
-		if m.Role != core.RoleOwner {
-			return []core.Event{{Type: core.EventMemberLeft, ActorID: actor, Member: &m}}, nil
-		}
-		// Counted while the transaction holds the conversation: a concurrent step-down of another owner
-		// either committed before (and is counted) or waits for this one.
-		owners, members, err := s.countRoles(ctx, id)
-		if err != nil {
+		if err := s.ownerMayGo(ctx, id, m, "hand ownership to another member before leaving"); err != nil {
 			return nil, err
-		}
-		if owners == 1 && members > 1 {
-			return nil, core.Errorf(core.CodeConflict, "hand ownership to another member before leaving")
 		}
 		return []core.Event{{Type: core.EventMemberLeft, ActorID: actor, Member: &m}}, nil
 	})
@@ -234,6 +225,23 @@ func (s *Service) SetRole(ctx context.Context, actor, id, userID string, role co
 		return []core.Event{{Type: core.EventMemberUpdated, ActorID: actor, Member: &out}}, nil
 	})
 	return out, err
+}
+
+// ownerMayGo refuses (conflict, with refusal) the departure of target when they are the last owner of a
+// conversation that has other members. Called inside the ledger transaction: counted while it holds the
+// conversation, so a concurrent step-down of another owner either committed before (and is counted) or waits.
+func (s *Service) ownerMayGo(ctx context.Context, id string, target core.Member, refusal string) error {
+	if target.Role != core.RoleOwner {
+		return nil
+	}
+	owners, members, err := s.countRoles(ctx, id)
+	if err != nil {
+		return err
+	}
+	if owners == 1 && members > 1 {
+		return core.Errorf(core.CodeConflict, "%s", refusal)
+	}
+	return nil
 }
 
 // keepAnOwner refuses to take the owner role from target when they are the conversation's last owner. Called

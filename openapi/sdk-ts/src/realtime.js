@@ -117,8 +117,7 @@ export class RealtimeClient {
     for (;;) {
       if (this.cursors.size === 0) return
       const ack = await this.request('sync', { cursors: Object.fromEntries(this.cursors), ...(this.opts.syncLimit ? { limit: this.opts.syncLimit } : {}) })
-      const events = [...ack.events].sort((a, b) => (a.conversationId < b.conversationId ? -1 : a.conversationId > b.conversationId ? 1 : a.seq - b.seq))
-      this.#apply(events)
+      this.#apply(ack.events) // each conversation's events dense and in seq order
       if (ack.truncated.length === 0) return
     }
   }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -336,15 +335,8 @@ func (c *Client) Sync(ctx context.Context) error {
 		if err := c.ask(ctx, "sync", SyncRequest{Cursors: cursors, Limit: c.opts.SyncLimit}, &ack); err != nil {
 			return err
 		}
-		sort.SliceStable(ack.Events, func(i, j int) bool {
-			a, b := ack.Events[i], ack.Events[j]
-			if a.ConversationId != b.ConversationId {
-				return a.ConversationId < b.ConversationId
-			}
-			return a.Seq < b.Seq
-		})
 		c.order.Lock()
-		c.apply(ack.Events)
+		c.apply(ack.Events) // the answer holds each conversation's events dense and in seq order
 		c.order.Unlock()
 		if len(ack.Truncated) == 0 {
 			return nil
